@@ -1,4 +1,15 @@
 //! swarmec: Swarm-style erasure-coded, content-addressed storage, byte-compatible with bee.
+//!
+//! The format core — [`keccak`], [`bmt`], [`address`], [`span`], [`cac`], [`redundancy`] — does no
+//! I/O. The splitter and joiner in [`file`] drive it over a [`store::ChunkStore`].
 
+pub mod address;
+pub mod bmt;
+pub mod cac;
 pub mod keccak;
 pub mod redundancy;
+pub mod span;
+
+pub use address::Address;
+pub use cac::Chunk;
+pub use redundancy::Level;

@@ -110,10 +110,7 @@ mod tests {
         assert_eq!("4".parse::<Level>(), Ok(Level::Paranoid));
         assert_eq!("Strong".parse::<Level>(), Ok(Level::Strong));
         assert_eq!("INSANE".parse::<Level>(), Ok(Level::Insane));
-        assert_eq!(
-            "5".parse::<Level>(),
-            Err(LevelParseError("5".to_string()))
-        );
+        assert_eq!("5".parse::<Level>(), Err(LevelParseError("5".to_string())));
         assert!("-1".parse::<Level>().is_err());
         assert!("high".parse::<Level>().is_err());
     }
