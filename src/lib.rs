@@ -6,9 +6,11 @@
 pub mod address;
 pub mod bmt;
 pub mod cac;
+pub mod encryption;
 pub mod keccak;
 pub mod redundancy;
 pub mod span;
+pub mod store;
 
 pub use address::Address;
 pub use cac::Chunk;

@@ -1,0 +1,225 @@
+//! Chunk stores: where chunks live, behind one small trait.
+//!
+//! [`MemStore`] keeps chunks in memory (tests, hashing); [`RedbStore`] is the default embedded store,
+//! one redb database file in the data directory. Stores hold bytes under addresses and do not validate
+//! them: the joiner checks every chunk it reads against the address it was reached by, and
+//! `swarmec store verify` checks everything stored.
+
+mod mem;
+mod redb;
+
+use std::path::{Path, PathBuf};
+
+pub use self::mem::MemStore;
+pub use self::redb::RedbStore;
+use crate::address::Address;
+use crate::cac::Chunk;
+
+/// File name of the embedded database inside the data directory.
+pub const DB_FILE: &str = "chunks.redb";
+
+/// A store failure, naming the address concerned where there is one.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be opened.
+    #[error("cannot open chunk store {path}: {message}")]
+    Open {
+        /// Database path.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A read or write failed.
+    #[error("chunk store {op} failed{}: {message}", address.map(|a| format!(" for {a}")).unwrap_or_default())]
+    Backend {
+        /// The operation.
+        op: &'static str,
+        /// The chunk concerned, if one.
+        address: Option<Address>,
+        /// What went wrong.
+        message: String,
+    },
+    /// A chunk that does not fit a store record.
+    #[error("chunk {address} has {len} bytes, over the {max}-byte limit")]
+    TooLarge {
+        /// The chunk.
+        address: Address,
+        /// Its size.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+}
+
+/// Largest chunk a store accepts: a single-owner chunk (105 + 4096 bytes).
+pub const MAX_CHUNK_DATA: usize = 4201;
+
+/// Where chunks are kept. Implementations are shared between threads.
+pub trait ChunkStore: Send + Sync {
+    /// The stored data of `address`, or `None` if absent.
+    fn get(&self, address: &Address) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Stores one chunk (idempotent: storing the same address again overwrites it).
+    fn put(&self, chunk: &Chunk) -> Result<(), StoreError> {
+        self.put_batch(std::slice::from_ref(chunk))
+    }
+
+    /// Stores several chunks at once; either all are stored or, on error, the store is still consistent
+    /// (every stored record is a whole chunk).
+    fn put_batch(&self, chunks: &[Chunk]) -> Result<(), StoreError>;
+
+    /// Whether `address` is stored.
+    fn has(&self, address: &Address) -> Result<bool, StoreError>;
+
+    /// Removes `address`; returns whether it was stored.
+    fn remove(&self, address: &Address) -> Result<bool, StoreError>;
+
+    /// Visits every stored chunk in address order until `visit` returns `false`.
+    fn iterate(&self, visit: &mut dyn FnMut(&Address, &[u8]) -> bool) -> Result<(), StoreError>;
+
+    /// Makes everything stored so far durable.
+    fn sync(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Fetches `addresses`, stopping once `need` of them were found. The result has one slot per
+    /// address (`None` for absent or not fetched). Local stores look them up in order; a network store
+    /// asks for all of them at once and cancels the rest once `need` arrived.
+    fn get_many(
+        &self,
+        addresses: &[Address],
+        need: usize,
+    ) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let mut out = vec![None; addresses.len()];
+        let mut found = 0;
+        for (slot, address) in out.iter_mut().zip(addresses) {
+            if found >= need {
+                break;
+            }
+            if let Some(data) = self.get(address)? {
+                *slot = Some(data);
+                found += 1;
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl<S: ChunkStore + ?Sized> ChunkStore for &S {
+    fn get(&self, address: &Address) -> Result<Option<Vec<u8>>, StoreError> {
+        (**self).get(address)
+    }
+    fn put_batch(&self, chunks: &[Chunk]) -> Result<(), StoreError> {
+        (**self).put_batch(chunks)
+    }
+    fn has(&self, address: &Address) -> Result<bool, StoreError> {
+        (**self).has(address)
+    }
+    fn remove(&self, address: &Address) -> Result<bool, StoreError> {
+        (**self).remove(address)
+    }
+    fn iterate(&self, visit: &mut dyn FnMut(&Address, &[u8]) -> bool) -> Result<(), StoreError> {
+        (**self).iterate(visit)
+    }
+    fn sync(&self) -> Result<(), StoreError> {
+        (**self).sync()
+    }
+    fn get_many(
+        &self,
+        addresses: &[Address],
+        need: usize,
+    ) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        (**self).get_many(addresses, need)
+    }
+}
+
+/// The data directory: `explicit` (from `--data-dir`), else `$SWARMEC_DATA_DIR`, else the platform's
+/// data directory joined with `swarmec`, else `./.swarmec`.
+pub fn data_dir(explicit: Option<&Path>) -> PathBuf {
+    if let Some(p) = explicit {
+        return p.to_path_buf();
+    }
+    if let Some(p) = std::env::var_os("SWARMEC_DATA_DIR").filter(|v| !v.is_empty()) {
+        return PathBuf::from(p);
+    }
+    dirs::data_dir()
+        .map(|d| d.join("swarmec"))
+        .unwrap_or_else(|| PathBuf::from(".swarmec"))
+}
+
+fn check_size(chunk: &Chunk) -> Result<(), StoreError> {
+    if chunk.data.len() > MAX_CHUNK_DATA {
+        return Err(StoreError::TooLarge {
+            address: chunk.address,
+            len: chunk.data.len(),
+            max: MAX_CHUNK_DATA,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn exercise(store: &dyn ChunkStore) {
+        let a = Chunk::new(b"foo").unwrap();
+        let b = Chunk::new(b"bar").unwrap();
+        assert_eq!(store.get(&a.address).unwrap(), None);
+        assert!(!store.has(&a.address).unwrap());
+        store.put_batch(&[a.clone(), b.clone()]).unwrap();
+        store.put(&a).unwrap();
+        assert_eq!(store.get(&a.address).unwrap(), Some(a.data.clone()));
+        assert!(store.has(&b.address).unwrap());
+        let mut seen = Vec::new();
+        store
+            .iterate(&mut |addr, data| {
+                seen.push((*addr, data.to_vec()));
+                true
+            })
+            .unwrap();
+        let mut want = vec![(a.address, a.data.clone()), (b.address, b.data.clone())];
+        want.sort();
+        assert_eq!(seen, want);
+        let got = store
+            .get_many(&[b.address, Address::ZERO, a.address], 1)
+            .unwrap();
+        assert_eq!(got, vec![Some(b.data.clone()), None, None]);
+        assert!(store.remove(&a.address).unwrap());
+        assert!(!store.remove(&a.address).unwrap());
+        assert_eq!(store.get(&a.address).unwrap(), None);
+        let big = Chunk {
+            address: Address::ZERO,
+            data: vec![0; MAX_CHUNK_DATA + 1],
+        };
+        assert!(matches!(
+            store.put(&big),
+            Err(StoreError::TooLarge { len: 4202, .. })
+        ));
+        store.sync().unwrap();
+    }
+
+    #[test]
+    fn mem_store_contract() {
+        exercise(&MemStore::new());
+    }
+
+    #[test]
+    fn redb_store_contract_and_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Chunk::new(b"persist").unwrap();
+        {
+            let store = RedbStore::open(dir.path()).unwrap();
+            exercise(&store);
+            store.put(&c).unwrap();
+            store.sync().unwrap();
+        }
+        let store = RedbStore::open(dir.path()).unwrap();
+        assert_eq!(store.get(&c.address).unwrap(), Some(c.data));
+    }
+
+    #[test]
+    fn data_dir_precedence() {
+        assert_eq!(data_dir(Some(Path::new("/x"))), PathBuf::from("/x"));
+    }
+}

@@ -1,0 +1,126 @@
+//! The default embedded store: one redb database file (`chunks.redb`) in the data directory, one
+//! table from 32-byte address to chunk data.
+//!
+//! Batches are committed without an fsync; [`ChunkStore::sync`] commits durably, which makes every
+//! earlier commit durable too. Each commit is atomic, so an interrupted upload leaves whole chunks
+//! only, and since chunks are content-addressed, writing one again is harmless.
+
+use std::path::Path;
+
+use redb::{Database, Durability, ReadableTable, TableDefinition};
+
+use super::{check_size, ChunkStore, StoreError, DB_FILE};
+use crate::address::Address;
+use crate::cac::Chunk;
+
+const CHUNKS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("chunks");
+
+/// A chunk store in a redb database file.
+pub struct RedbStore {
+    db: Database,
+}
+
+fn backend(op: &'static str, address: Option<Address>) -> impl FnOnce(String) -> StoreError {
+    move |message| StoreError::Backend {
+        op,
+        address,
+        message,
+    }
+}
+
+impl RedbStore {
+    /// Opens (creating if needed) the store in data directory `dir`.
+    pub fn open(dir: &Path) -> Result<RedbStore, StoreError> {
+        let path = dir.join(DB_FILE);
+        let open_err = |message: String| StoreError::Open {
+            path: path.clone(),
+            message,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
+        let db = Database::create(&path).map_err(|e| open_err(e.to_string()))?;
+        // Create the table so that readers never see it missing.
+        let txn = db.begin_write().map_err(|e| open_err(e.to_string()))?;
+        txn.open_table(CHUNKS)
+            .map_err(|e| open_err(e.to_string()))?;
+        txn.commit().map_err(|e| open_err(e.to_string()))?;
+        Ok(RedbStore { db })
+    }
+
+    fn write(
+        &self,
+        op: &'static str,
+        durability: Durability,
+        f: impl FnOnce(&mut redb::Table<&[u8; 32], &[u8]>) -> Result<bool, redb::StorageError>,
+    ) -> Result<bool, StoreError> {
+        let mut txn = self
+            .db
+            .begin_write()
+            .map_err(|e| backend(op, None)(e.to_string()))?;
+        txn.set_durability(durability);
+        let result = {
+            let mut table = txn
+                .open_table(CHUNKS)
+                .map_err(|e| backend(op, None)(e.to_string()))?;
+            f(&mut table).map_err(|e| backend(op, None)(e.to_string()))?
+        };
+        txn.commit().map_err(|e| backend(op, None)(e.to_string()))?;
+        Ok(result)
+    }
+}
+
+impl ChunkStore for RedbStore {
+    fn get(&self, address: &Address) -> Result<Option<Vec<u8>>, StoreError> {
+        let err = |e: String| backend("get", Some(*address))(e);
+        let txn = self.db.begin_read().map_err(|e| err(e.to_string()))?;
+        let table = txn.open_table(CHUNKS).map_err(|e| err(e.to_string()))?;
+        let value = table.get(&address.0).map_err(|e| err(e.to_string()))?;
+        Ok(value.map(|v| v.value().to_vec()))
+    }
+
+    fn put_batch(&self, chunks: &[Chunk]) -> Result<(), StoreError> {
+        for c in chunks {
+            check_size(c)?;
+        }
+        self.write("put", Durability::None, |t| {
+            for c in chunks {
+                t.insert(&c.address.0, c.data.as_slice())?;
+            }
+            Ok(true)
+        })?;
+        Ok(())
+    }
+
+    fn has(&self, address: &Address) -> Result<bool, StoreError> {
+        Ok(self.get(address)?.is_some())
+    }
+
+    fn remove(&self, address: &Address) -> Result<bool, StoreError> {
+        self.write("remove", Durability::Immediate, |t| {
+            Ok(t.remove(&address.0)?.is_some())
+        })
+    }
+
+    fn iterate(&self, visit: &mut dyn FnMut(&Address, &[u8]) -> bool) -> Result<(), StoreError> {
+        let err = backend("iterate", None);
+        let txn = self.db.begin_read().map_err(|e| err(e.to_string()))?;
+        let table = txn
+            .open_table(CHUNKS)
+            .map_err(|e| backend("iterate", None)(e.to_string()))?;
+        let iter = table
+            .iter()
+            .map_err(|e| backend("iterate", None)(e.to_string()))?;
+        for item in iter {
+            let (k, v) = item.map_err(|e| backend("iterate", None)(e.to_string()))?;
+            if !visit(&Address(*k.value()), v.value()) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn sync(&self) -> Result<(), StoreError> {
+        // An empty durable commit flushes every earlier non-durable commit.
+        self.write("sync", Durability::Immediate, |_| Ok(true))?;
+        Ok(())
+    }
+}
