@@ -6,9 +6,15 @@
 pub mod address;
 pub mod bmt;
 pub mod cac;
+pub mod cost;
+pub mod durability;
 pub mod encryption;
+pub mod file;
 pub mod keccak;
 pub mod redundancy;
+pub mod reference;
+pub mod replicas;
+pub mod soc;
 pub mod span;
 pub mod store;
 

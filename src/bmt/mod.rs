@@ -65,14 +65,14 @@ pub fn root(payload: &[u8]) -> [u8; 32] {
     }
     // Hash pairs upwards; a pair whose right side lies wholly past the data uses the zero hash.
     let mut width = used;
-    for k in 1..DEPTH {
+    for zero in &z[1..DEPTH] {
         let next = width.div_ceil(2);
         for i in 0..next {
             let left = level[2 * i];
             let right = if 2 * i + 1 < width {
                 level[2 * i + 1]
             } else {
-                z[k]
+                *zero
             };
             level[i] = hash64(&left, &right);
         }

@@ -1,0 +1,404 @@
+//! The splitter (spec §4, §5.7, §6.2): streams bytes into a chunk tree exactly as bee's pipeline does.
+//!
+//! Data is cut into 4096-byte chunks. Chunks are hashed in batches that never cross the end of a
+//! level-1 group, so that a batched (multi-lane) hasher can take them and so that, in encrypted
+//! uploads, random bytes are drawn in bee's order (data chunks in order, an intermediate chunk when
+//! its level is wrapped, the root last). Each tree level keeps at most one group of entries — with
+//! redundancy also their stored chunk data, the Reed-Solomon shards — so memory is bounded by the
+//! tree depth times 128 chunks, never by the file size.
+//!
+//! A lone trailing entry of a level is carried up unchanged, never wrapped alone; with redundancy its
+//! chunk data becomes a shard of the parent group (bee's carrier chunk).
+
+use std::io::Read;
+
+use crate::address::Address;
+use crate::bmt;
+use crate::cac::{Chunk, MAX_PAYLOAD};
+use crate::encryption::{self, EncryptionError, RandomSource};
+use crate::redundancy::codec::{self, CodecError};
+use crate::redundancy::{table, Level};
+use crate::reference::Reference;
+use crate::replicas;
+use crate::span;
+use crate::store::{ChunkStore, StoreError};
+
+/// Tree levels: level 8 holds the root and cannot wrap.
+const LEVELS: usize = 8;
+
+/// How a file is split.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SplitOptions {
+    /// Redundancy level.
+    pub level: Level,
+    /// Whether chunks are encrypted.
+    pub encrypt: bool,
+}
+
+/// What an upload wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SplitSummary {
+    /// The root reference.
+    pub reference: Reference,
+    /// File size in bytes.
+    pub size: u64,
+    /// Chunks written: data, intermediate and parity chunks, root included, replicas excluded; a
+    /// repeated chunk counts each time it is written.
+    pub chunks: u64,
+    /// Addresses of the root's dispersed replicas, in emission order (empty at level none).
+    pub replicas: Vec<Address>,
+}
+
+/// Why a split failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SplitError {
+    /// Reading the input failed.
+    #[error("reading input at byte offset {offset}: {source}")]
+    Read {
+        /// Bytes read before the failure.
+        offset: u64,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// Writing chunks failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Encrypting a chunk failed (randomness unavailable).
+    #[error("encrypting chunk at byte offset {offset}: {source}")]
+    Encrypt {
+        /// Offset of the file bytes concerned.
+        offset: u64,
+        /// The error.
+        source: EncryptionError,
+    },
+    /// Parity encoding failed.
+    #[error("parity encoding at tree level {level}: {source}")]
+    Parity {
+        /// Tree level (1 = data chunks).
+        level: usize,
+        /// The error.
+        source: CodecError,
+    },
+    /// Making the root's replicas failed.
+    #[error("making root replicas: {0}")]
+    Replicas(#[from] replicas::ReplicaError),
+    /// An encrypted split was started without a random source.
+    #[error("an encrypted upload needs a random source")]
+    NoRandomSource,
+    /// The tree cannot hold more data.
+    #[error("file too large: the chunk tree is full after {size} bytes")]
+    TrieFull {
+        /// Bytes accepted.
+        size: u64,
+    },
+}
+
+/// Where the splitter puts chunks.
+pub trait ChunkSink {
+    /// Takes a batch of chunks, in the order they were made.
+    fn accept(&mut self, chunks: &[Chunk]) -> Result<(), StoreError>;
+}
+
+/// A sink that writes into a store.
+pub struct StoreSink<'a, S: ChunkStore + ?Sized>(pub &'a S);
+
+impl<S: ChunkStore + ?Sized> ChunkSink for StoreSink<'_, S> {
+    fn accept(&mut self, chunks: &[Chunk]) -> Result<(), StoreError> {
+        self.0.put_batch(chunks)
+    }
+}
+
+/// A sink that keeps nothing (for `hash`).
+pub struct Discard;
+
+impl ChunkSink for Discard {
+    fn accept(&mut self, _: &[Chunk]) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+struct Entry {
+    span: u64,
+    reference: Reference,
+    /// Stored chunk data, kept only when it may become a Reed-Solomon shard.
+    data: Option<Vec<u8>>,
+}
+
+/// A streaming splitter. Feed it with [`Splitter::write`], end with [`Splitter::finish`].
+pub struct Splitter<'a> {
+    sink: &'a mut dyn ChunkSink,
+    rng: Option<&'a mut dyn RandomSource>,
+    options: SplitOptions,
+    /// Entries per intermediate chunk (data shards when redundant).
+    branches: usize,
+    /// The data chunk being filled.
+    current: Vec<u8>,
+    /// Plain data chunks (span || payload) waiting to be hashed.
+    batch: Vec<Vec<u8>>,
+    levels: Vec<Vec<Entry>>,
+    out: Vec<Chunk>,
+    size: u64,
+    /// Largest file the tree can hold (see [`crate::cost::max_size`]).
+    max_size: u64,
+    data_chunks: u64,
+    written: u64,
+}
+
+impl<'a> Splitter<'a> {
+    /// A splitter writing to `sink`. Encrypted uploads draw keys and padding from `rng`, which must be
+    /// given when `options.encrypt` is set.
+    pub fn new(
+        sink: &'a mut dyn ChunkSink,
+        options: SplitOptions,
+        rng: Option<&'a mut dyn RandomSource>,
+    ) -> Splitter<'a> {
+        let branches = table::max_shards(options.level, options.encrypt);
+        Splitter {
+            sink,
+            rng,
+            options,
+            branches,
+            current: Vec::with_capacity(MAX_PAYLOAD),
+            batch: Vec::new(),
+            levels: (0..LEVELS).map(|_| Vec::new()).collect(),
+            out: Vec::new(),
+            size: 0,
+            max_size: crate::cost::max_size(options.level, options.encrypt),
+            data_chunks: 0,
+            written: 0,
+        }
+    }
+
+    /// Adds file bytes; write boundaries do not matter.
+    pub fn write(&mut self, mut data: &[u8]) -> Result<(), SplitError> {
+        if self.size.saturating_add(data.len() as u64) > self.max_size {
+            return Err(SplitError::TrieFull { size: self.size });
+        }
+        while !data.is_empty() {
+            let take = (MAX_PAYLOAD - self.current.len()).min(data.len());
+            self.current.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            self.size += take as u64;
+            if self.current.len() == MAX_PAYLOAD {
+                self.cut()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the file: wraps what is left, writes the root and its replicas, and returns the summary.
+    pub fn finish(mut self) -> Result<SplitSummary, SplitError> {
+        if !self.current.is_empty() || self.data_chunks == 0 {
+            self.cut()?;
+        }
+        self.flush_batch()?;
+        for n in 0..LEVELS - 1 {
+            match self.levels[n].len() {
+                0 => {}
+                1 => {
+                    let e = self.levels[n]
+                        .pop()
+                        .ok_or(SplitError::TrieFull { size: self.size })?;
+                    self.push(n + 1, e)?;
+                }
+                _ => self.build(n)?,
+            }
+        }
+        let root = match (
+            self.levels[LEVELS - 1].pop(),
+            self.levels[LEVELS - 1].is_empty(),
+        ) {
+            (Some(root), true) => root,
+            _ => return Err(SplitError::TrieFull { size: self.size }),
+        };
+        let mut replica_addresses = Vec::new();
+        if self.options.level != Level::None {
+            let root_data = root.data.as_deref().unwrap_or(&[]);
+            let made =
+                replicas::make_replicas(&root.reference.address, root_data, self.options.level)?;
+            replica_addresses = made.iter().map(|c| c.address).collect();
+            self.out.extend(made);
+        }
+        self.flush_out()?;
+        Ok(SplitSummary {
+            reference: root.reference,
+            size: self.size,
+            chunks: self.written,
+            replicas: replica_addresses,
+        })
+    }
+
+    /// Moves the current data chunk into the hashing batch.
+    fn cut(&mut self) -> Result<(), SplitError> {
+        let mut data = Vec::with_capacity(8 + self.current.len());
+        data.extend_from_slice(&(self.current.len() as u64).to_le_bytes());
+        data.extend_from_slice(&self.current);
+        self.current.clear();
+        self.batch.push(data);
+        self.data_chunks += 1;
+        // A batch ends where the level-1 group ends, so that wraps happen in bee's order.
+        if self.batch.len() + self.levels[0].len() >= self.branches {
+            self.flush_batch()?;
+        }
+        Ok(())
+    }
+
+    fn seal(
+        &mut self,
+        plain: Vec<u8>,
+        offset: u64,
+    ) -> Result<(Vec<u8>, Option<encryption::Key>), SplitError> {
+        if !self.options.encrypt {
+            return Ok((plain, None));
+        }
+        let rng = self.rng.as_deref_mut().ok_or(SplitError::NoRandomSource)?;
+        let (key, enc) = encryption::encrypt_chunk(&plain, rng)
+            .map_err(|source| SplitError::Encrypt { offset, source })?;
+        Ok((enc, Some(key)))
+    }
+
+    fn flush_batch(&mut self) -> Result<(), SplitError> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let plain = std::mem::take(&mut self.batch);
+        let first_index = self.data_chunks - plain.len() as u64;
+        let mut stored = Vec::with_capacity(plain.len());
+        let mut spans = Vec::with_capacity(plain.len());
+        for (i, p) in plain.into_iter().enumerate() {
+            spans.push((p.len() - 8) as u64);
+            let offset = (first_index + i as u64) * MAX_PAYLOAD as u64;
+            stored.push(self.seal(p, offset)?);
+        }
+        let addresses =
+            bmt::addresses(&stored.iter().map(|(d, _)| d.as_slice()).collect::<Vec<_>>());
+        let keep = self.options.level != Level::None;
+        for (((data, key), address), span) in stored.into_iter().zip(addresses).zip(spans) {
+            let address = Address(address);
+            let entry = Entry {
+                span,
+                reference: Reference { address, key },
+                data: keep.then(|| data.clone()),
+            };
+            self.emit(Chunk { address, data });
+            self.push(0, entry)?;
+        }
+        self.flush_out()
+    }
+
+    fn emit(&mut self, chunk: Chunk) {
+        self.written += 1;
+        self.out.push(chunk);
+    }
+
+    fn flush_out(&mut self) -> Result<(), SplitError> {
+        if !self.out.is_empty() {
+            self.sink.accept(&self.out)?;
+            self.out.clear();
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, n: usize, entry: Entry) -> Result<(), SplitError> {
+        if n >= LEVELS {
+            return Err(SplitError::TrieFull { size: self.size });
+        }
+        self.levels[n].push(entry);
+        if self.levels[n].len() == self.branches {
+            if n == LEVELS - 1 {
+                return Err(SplitError::TrieFull { size: self.size });
+            }
+            self.build(n)?;
+        }
+        Ok(())
+    }
+
+    /// Wraps level `n` into one intermediate chunk with its parity chunks.
+    fn build(&mut self, n: usize) -> Result<(), SplitError> {
+        let entries = std::mem::take(&mut self.levels[n]);
+        let level = self.options.level;
+        let parities = table::parities(level, self.options.encrypt, entries.len());
+        let mut parity_addresses = Vec::with_capacity(parities);
+        if parities > 0 {
+            let shards: Vec<&[u8]> = entries
+                .iter()
+                .map(|e| e.data.as_deref().unwrap_or(&[]))
+                .collect();
+            let parity = codec::encode(&shards, parities).map_err(|source| SplitError::Parity {
+                level: n + 1,
+                source,
+            })?;
+            let addresses = bmt::addresses(&parity);
+            for (data, address) in parity.into_iter().zip(addresses) {
+                parity_addresses.push(Address(address));
+                self.emit(Chunk {
+                    address: Address(address),
+                    data,
+                });
+            }
+        }
+        let span_sum: u64 = entries.iter().map(|e| e.span).sum();
+        let ref_len = entries.first().map_or(32, |e| e.reference.len());
+        let mut data = Vec::with_capacity(8 + entries.len() * ref_len + parities * 32);
+        let level_byte = if parities > 0 { level } else { Level::None };
+        data.extend_from_slice(&span::encode(span_sum, level_byte));
+        for e in &entries {
+            data.extend_from_slice(&e.reference.to_bytes());
+        }
+        for a in &parity_addresses {
+            data.extend_from_slice(&a.0);
+        }
+        let offset = self.size;
+        let (stored, key) = self.seal(data, offset)?;
+        let address = Address(bmt::data_address(&stored));
+        let keep = level != Level::None;
+        let entry = Entry {
+            span: span_sum,
+            reference: Reference { address, key },
+            data: keep.then(|| stored.clone()),
+        };
+        self.emit(Chunk {
+            address,
+            data: stored,
+        });
+        self.push(n + 1, entry)
+    }
+}
+
+/// Splits everything `reader` yields into `sink`.
+pub fn split_reader<'a, R: Read>(
+    mut reader: R,
+    sink: &'a mut dyn ChunkSink,
+    options: SplitOptions,
+    rng: Option<&'a mut dyn RandomSource>,
+) -> Result<SplitSummary, SplitError> {
+    let mut splitter = Splitter::new(sink, options, rng);
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(source) => {
+                return Err(SplitError::Read {
+                    offset: splitter.size,
+                    source,
+                })
+            }
+        };
+        splitter.write(&buf[..n])?;
+    }
+    splitter.finish()
+}
+
+/// Splits a byte slice.
+pub fn split_bytes<'a>(
+    data: &[u8],
+    sink: &'a mut dyn ChunkSink,
+    options: SplitOptions,
+    rng: Option<&'a mut dyn RandomSource>,
+) -> Result<SplitSummary, SplitError> {
+    let mut splitter = Splitter::new(sink, options, rng);
+    splitter.write(data)?;
+    splitter.finish()
+}
