@@ -6,6 +6,7 @@ mod common;
 
 use proptest::prelude::*;
 use swarmec::cac::Chunk;
+use swarmec::encryption::BeeRand;
 use swarmec::file::inspect::inspect;
 use swarmec::file::splitter::StoreSink;
 use swarmec::file::{split_bytes, JoinError, JoinOptions, Joiner, SplitOptions, Strategy};
@@ -27,14 +28,16 @@ fn unique_data(size: usize, seed: u8) -> Vec<u8> {
 }
 
 fn upload(store: &MemStore, data: &[u8], level: Level) -> Reference {
+    upload_with(store, data, level, false)
+}
+
+fn upload_with(store: &MemStore, data: &[u8], level: Level, encrypt: bool) -> Reference {
+    let mut rng = BeeRand::new(data.len() as u64);
     split_bytes(
         data,
         &mut StoreSink(store),
-        SplitOptions {
-            level,
-            encrypt: false,
-        },
-        None,
+        SplitOptions { level, encrypt },
+        encrypt.then_some(&mut rng as &mut dyn swarmec::encryption::RandomSource),
     )
     .unwrap()
     .reference
@@ -122,16 +125,35 @@ fn lcg(seed: u64) -> impl FnMut(usize) -> usize {
 fn maximal_loss_every_level_and_strategy() {
     // Two levels of intermediate chunks at every level (paranoid groups hold 39 chunks).
     let data = unique_data(1_100_000, 1);
+    maximal_loss(
+        &data,
+        false,
+        &[
+            (true, Damage::Remove),
+            (false, Damage::Remove),
+            (true, Damage::Corrupt),
+            (false, Damage::Corrupt),
+        ],
+    );
+}
+
+#[test]
+fn maximal_loss_encrypted_every_level_and_strategy() {
+    // Encrypted groups are smaller (paranoid 20 data children); 600 kB gives two levels everywhere.
+    let data = unique_data(600_000, 5);
+    maximal_loss(
+        &data,
+        true,
+        &[(true, Damage::Remove), (false, Damage::Corrupt)],
+    );
+}
+
+fn maximal_loss(data: &[u8], encrypt: bool, damages: &[(bool, Damage)]) {
     for level in [Level::Medium, Level::Strong, Level::Insane, Level::Paranoid] {
         for strategy in Strategy::ALL {
-            for (worst, how) in [
-                (true, Damage::Remove),
-                (false, Damage::Remove),
-                (true, Damage::Corrupt),
-                (false, Damage::Corrupt),
-            ] {
+            for &(worst, how) in damages {
                 let store = MemStore::new();
-                let r = upload(&store, &data, level);
+                let r = upload_with(&store, data, level, encrypt);
                 let mut pick = lcg(level.as_u8() as u64 * 31 + strategy as u64);
                 let lost = plan_losses(&store, &r, worst, &mut pick);
                 for a in &lost {
@@ -141,7 +163,7 @@ fn maximal_loss_every_level_and_strategy() {
                     strategy,
                     ..JoinOptions::default()
                 };
-                let what = format!("{level} {strategy} worst={worst} {how:?}");
+                let what = format!("{level} {strategy} worst={worst} {how:?} encrypt={encrypt}");
                 let got = read(&store, &r, options).unwrap_or_else(|e| panic!("{what}: {e}"));
                 assert!(got == data, "{what}: bytes differ");
                 // Recovered chunks were written back: a strict read without recovery now works.
