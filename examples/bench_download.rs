@@ -1,0 +1,87 @@
+//! Download throughput with no loss and with the maximal recoverable loss (issue 3).
+//!
+//! `cargo run --release --example bench_download -- [SIZE_MIB] [LEVEL...]` (default 256 MiB, levels 1–4).
+//! For each level: split SIZE MiB of non-repeating data into the embedded redb store in a temporary
+//! directory, read it back whole, then remove, from every intermediate chunk, as many data children
+//! as it has parities (the worst case: every loss needs decoding) plus the root, and read again with
+//! the `race` strategy without write-back. Prints MB/s and the ratio of the two.
+
+use std::time::Instant;
+
+use swarmec::file::inspect::inspect;
+use swarmec::file::splitter::StoreSink;
+use swarmec::file::{split_reader, JoinOptions, Joiner, SplitOptions, Strategy};
+use swarmec::keccak::keccak256;
+use swarmec::store::{ChunkStore, RedbStore};
+use swarmec::{Address, Level};
+
+/// Non-repeating pseudo-random bytes (each 32-byte block is the hash of the previous one).
+struct Data {
+    left: u64,
+    block: [u8; 32],
+    pos: usize,
+}
+
+impl std::io::Read for Data {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = (buf.len() as u64).min(self.left) as usize;
+        for b in &mut buf[..n] {
+            if self.pos == 32 {
+                self.block = keccak256(&self.block);
+                self.pos = 0;
+            }
+            *b = self.block[self.pos];
+            self.pos += 1;
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mib: u64 = args.first().map(|s| s.parse()).transpose()?.unwrap_or(256);
+    let levels: Vec<Level> = if args.len() > 1 {
+        args[1..].iter().map(|s| s.parse()).collect::<Result<_, _>>()?
+    } else {
+        Level::ALL[1..].to_vec()
+    };
+    let size = mib << 20;
+    println!("| level | size MiB | upload MB/s | download MB/s (no loss) | download MB/s (max loss) | ratio | chunks lost |");
+    println!("|---|---|---|---|---|---|---|");
+    for level in levels {
+        let dir = tempfile::tempdir()?;
+        let store = RedbStore::open(dir.path())?;
+        let data = Data { left: size, block: [level.as_u8(); 32], pos: 32 };
+        let t = Instant::now();
+        let summary = split_reader(data, &mut StoreSink(&store), SplitOptions { level, encrypt: false }, None)?;
+        store.sync()?;
+        let upload = size as f64 / t.elapsed().as_secs_f64() / 1e6;
+
+        let read = |options: JoinOptions| -> Result<f64, Box<dyn std::error::Error>> {
+            let t = Instant::now();
+            let j = Joiner::open(&store, &summary.reference, options)?;
+            let n = j.read_all(&mut std::io::sink())?;
+            assert_eq!(n, size);
+            Ok(size as f64 / t.elapsed().as_secs_f64() / 1e6)
+        };
+        let clean = read(JoinOptions::default())?;
+
+        let report = inspect(&store, &summary.reference, JoinOptions::default())?;
+        let mut lost = vec![summary.reference.address];
+        for node in &report.nodes {
+            let k = node.parity.len().min(node.data.len());
+            lost.extend(node.data[..k].iter().map(|h| Address::from_hex(h)).collect::<Result<Vec<_>, _>>()?);
+        }
+        for a in &lost {
+            store.remove(a)?;
+        }
+        let damaged = read(JoinOptions { strategy: Strategy::Race, write_back: false, ..JoinOptions::default() })?;
+        println!(
+            "| {level} | {mib} | {upload:.1} | {clean:.1} | {damaged:.1} | {:.2} | {} |",
+            damaged / clean,
+            lost.len()
+        );
+    }
+    Ok(())
+}
