@@ -42,7 +42,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mib: u64 = args.first().map(|s| s.parse()).transpose()?.unwrap_or(256);
     let levels: Vec<Level> = if args.len() > 1 {
-        args[1..].iter().map(|s| s.parse()).collect::<Result<_, _>>()?
+        args[1..]
+            .iter()
+            .map(|s| s.parse())
+            .collect::<Result<_, _>>()?
     } else {
         Level::ALL[1..].to_vec()
     };
@@ -52,9 +55,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for level in levels {
         let dir = tempfile::tempdir()?;
         let store = RedbStore::open(dir.path())?;
-        let data = Data { left: size, block: [level.as_u8(); 32], pos: 32 };
+        let data = Data {
+            left: size,
+            block: [level.as_u8(); 32],
+            pos: 32,
+        };
         let t = Instant::now();
-        let summary = split_reader(data, &mut StoreSink(&store), SplitOptions { level, encrypt: false }, None)?;
+        let summary = split_reader(
+            data,
+            &mut StoreSink(&store),
+            SplitOptions {
+                level,
+                encrypt: false,
+            },
+            None,
+        )?;
         store.sync()?;
         let upload = size as f64 / t.elapsed().as_secs_f64() / 1e6;
 
@@ -71,12 +86,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut lost = vec![summary.reference.address];
         for node in &report.nodes {
             let k = node.parity.len().min(node.data.len());
-            lost.extend(node.data[..k].iter().map(|h| Address::from_hex(h)).collect::<Result<Vec<_>, _>>()?);
+            lost.extend(
+                node.data[..k]
+                    .iter()
+                    .map(|h| Address::from_hex(h))
+                    .collect::<Result<Vec<_>, _>>()?,
+            );
         }
         for a in &lost {
             store.remove(a)?;
         }
-        let damaged = read(JoinOptions { strategy: Strategy::Race, write_back: false, ..JoinOptions::default() })?;
+        let damaged = read(JoinOptions {
+            strategy: Strategy::Race,
+            write_back: false,
+            ..JoinOptions::default()
+        })?;
         println!(
             "| {level} | {mib} | {upload:.1} | {clean:.1} | {damaged:.1} | {:.2} | {} |",
             damaged / clean,

@@ -24,13 +24,13 @@ use crate::redundancy::table::{max_shards, parities, table};
 use crate::redundancy::Level;
 
 /// Bytes of payload per data chunk.
-pub const CHUNK_SIZE: u64 = 4096;
+pub const CHUNK_SIZE: u64 = crate::bmt::CHUNK_SIZE as u64;
 
 /// Trie levels that can wrap: bee's hash trie has 8 levels and the 8th only holds the root entry.
 pub const MAX_WRAPPING_LEVELS: u32 = 7;
 
 /// Largest real span a redundant upload can encode: byte 7 of every intermediate span holds the level.
-pub const MAX_REDUNDANT_SPAN: u64 = (1 << 56) - 1;
+pub const MAX_REDUNDANT_SPAN: u64 = crate::span::MAX_SPAN;
 
 /// Why a cost could not be computed or a size could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

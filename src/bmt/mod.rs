@@ -5,6 +5,7 @@
 //! with precomputed hashes, and [`addresses`] takes chunks in batches so that a multi-lane Keccak can
 //! later hash several chunks in lockstep.
 
+pub mod lanes;
 pub mod reference;
 
 use std::sync::OnceLock;
@@ -86,11 +87,11 @@ pub fn address(span: &[u8; 8], payload: &[u8]) -> [u8; 32] {
     hash64(span, &root(payload))
 }
 
-/// Addresses of a batch of chunks given as their stored data (`span || payload`, each at least 8
-/// bytes; shorter inputs are treated as zero-padded spans). The batch shape lets a multi-lane kernel
-/// hash chunks in lockstep; this version hashes them one after another.
+/// Addresses of a batch of chunks given as their stored data (`span || payload`; shorter than 8 bytes
+/// is treated as a zero-padded span), hashed in lockstep on the widest Keccak kernel the CPU has
+/// ([`lanes`]).
 pub fn addresses<D: AsRef<[u8]>>(chunks: &[D]) -> Vec<[u8; 32]> {
-    chunks.iter().map(|c| data_address(c.as_ref())).collect()
+    lanes::addresses_batch(chunks)
 }
 
 /// Address of one chunk given as its stored data `span || payload`.

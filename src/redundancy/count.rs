@@ -10,7 +10,7 @@ use crate::redundancy::table::{max_shards, parities};
 use crate::redundancy::Level;
 
 /// Payload bytes of a full data chunk.
-const CHUNK_SIZE: u64 = 4096;
+const CHUNK_SIZE: u64 = crate::bmt::CHUNK_SIZE as u64;
 /// Width of a reference slot (a plain reference, half an encrypted one).
 const WORD: usize = 32;
 
