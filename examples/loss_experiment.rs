@@ -238,7 +238,10 @@ fn replay(tree: &Tree, lost: &[u32]) -> Result<bool, Box<dyn Error>> {
     })?;
     store.put_batch(&all)?;
     for &i in lost {
-        let a = tree.chunks.get(i as usize).ok_or("lost index out of range")?;
+        let a = tree
+            .chunks
+            .get(i as usize)
+            .ok_or("lost index out of range")?;
         store.remove(a)?;
     }
     let options = JoinOptions {
@@ -484,7 +487,9 @@ fn print_table(rows: &[Row], trees: u64) {
         let (lo, hi) = wilson(r.full_failed, r.full_groups);
         let verdict = if lo > DESIGN_THRESHOLD {
             "exceeded"
-        } else if hi < DESIGN_THRESHOLD || (r.full_failed == 0 && 3.0 / (r.full_groups as f64) < DESIGN_THRESHOLD) {
+        } else if hi < DESIGN_THRESHOLD
+            || (r.full_failed == 0 && 3.0 / (r.full_groups as f64) < DESIGN_THRESHOLD)
+        {
             "met"
         } else {
             "not resolved"
