@@ -6,6 +6,7 @@
 //! later hash several chunks in lockstep.
 
 pub mod lanes;
+pub mod proof;
 pub mod reference;
 
 use std::sync::OnceLock;
