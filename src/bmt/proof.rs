@@ -74,13 +74,13 @@ fn subtree_root(bytes: &[u8]) -> [u8; 32] {
 impl Proof {
     /// The chunk address this proof leads to.
     pub fn address(&self) -> [u8; 32] {
-        let mut node = if self.index % 2 == 0 {
+        let mut node = if self.index.is_multiple_of(2) {
             keccak256_concat(&[&self.segment, &self.sisters[0]])
         } else {
             keccak256_concat(&[&self.sisters[0], &self.segment])
         };
         for (k, sister) in self.sisters.iter().enumerate().skip(1) {
-            node = if (self.index >> k) % 2 == 0 {
+            node = if (self.index >> k).is_multiple_of(2) {
                 keccak256_concat(&[&node, sister])
             } else {
                 keccak256_concat(&[sister, &node])
