@@ -110,9 +110,7 @@ mod tests {
         want_segment[..11].copy_from_slice(b"hello world");
         assert_eq!(p.segment, want_segment);
         assert_eq!(p.sisters[0], [0u8; 32]);
-        for k in 1..=6 {
-            assert_eq!(p.sisters[k], z[k], "sister {k}");
-        }
+        assert_eq!(p.sisters[1..=6], z[1..=6]);
         assert_eq!(
             hex::encode(p.sisters[6]),
             "887c22bd8750d34016ac3c66b5ff102dacdd73f6b014e710b51e8022af9a1968"
@@ -121,9 +119,7 @@ mod tests {
         assert!(p.verify(&addr));
         for index in [64, 127] {
             let p = prove(span, b"hello world", index).unwrap();
-            for k in 0..=5 {
-                assert_eq!(p.sisters[k], z[k], "segment {index} sister {k}");
-            }
+            assert_eq!(p.sisters[..6], z[..6], "segment {index}");
             assert_eq!(
                 hex::encode(p.sisters[6]),
                 "745bae095b6ff5416b4a351a167f731db6d6f5924f30cd88d48e74261795d27b"
