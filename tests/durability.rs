@@ -7,6 +7,10 @@
 //! against the real joiner: sampled chunks are removed from a copy of the store and `read_all` (race,
 //! fallback on, no write-back) must succeed, with the exact bytes, iff the rule says so.
 
+mod common;
+
+use common::Rng;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use swarmec::durability::durability;
@@ -17,33 +21,6 @@ use swarmec::file::{split_bytes, JoinOptions, Joiner, SplitOptions, Strategy};
 use swarmec::reference::Reference;
 use swarmec::store::{ChunkStore, MemStore};
 use swarmec::{Address, Level};
-
-/// splitmix64, fixed seeds.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// `true` with probability `q` (53-bit resolution).
-    fn lost(&mut self, q: f64) -> bool {
-        ((self.next() >> 11) as f64) < q * (1u64 << 53) as f64
-    }
-
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        let mut out = Vec::with_capacity(n + 8);
-        while out.len() < n {
-            out.extend_from_slice(&self.next().to_le_bytes());
-        }
-        out.truncate(n);
-        out
-    }
-}
 
 /// One RS group: every stored member, of which at most `parities` may be lost.
 struct Group {
