@@ -1,17 +1,20 @@
 //! Reed-Solomon coding of chunk groups (spec §5.4): bee's systematic Vandermonde code over GF(2^8)
-//! (`klauspost/reedsolomon` default coder), computed with `reed-solomon-erasure`'s `galois_8`, which
-//! builds the identical matrix.
+//! (`klauspost/reedsolomon` default coder). The work is done by [`crate::redundancy::gf`], whose
+//! coding matrix is read off `reed-solomon-erasure`'s `galois_8` (the identical matrix) and whose
+//! SIMD kernels are picked at run time; this module keeps the group-level API and its errors.
 //!
 //! Shards are chunk data (`span ‖ payload`, ciphertext when encrypted) zero-padded to
 //! [`SHARD_SIZE`]. This module refuses shards longer than that, groups without data shards, groups
 //! of more than 256 shards (the field's limit) and reconstruction with fewer shards present than
-//! data shards. One codec per `(data, parity)` pair is built once per process and shared, since
-//! building its matrix costs milliseconds.
+//! data shards.
 
-use std::borrow::Cow;
+#[cfg(test)]
 use std::collections::HashMap;
+#[cfg(test)]
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
+use crate::redundancy::gf::{self, GfError};
+#[cfg(test)]
 use reed_solomon_erasure::galois_8::ReedSolomon;
 
 /// Size of every shard: a chunk's 8-byte span plus its 4096-byte maximum payload.
@@ -58,7 +61,8 @@ pub enum CodecError {
         /// Shards needed (the data-shard count).
         needed: usize,
     },
-    /// The Reed-Solomon library refused the group (not expected once the checks above passed).
+    /// The Reed-Solomon library refused to build the group's matrix (not expected once the checks
+    /// above passed).
     #[error("Reed-Solomon {data}+{parity}: {source}")]
     Library {
         /// Data shards of the group.
@@ -68,11 +72,50 @@ pub enum CodecError {
         /// The library's error.
         source: reed_solomon_erasure::Error,
     },
+    /// The parity rows chosen for recovery were singular (impossible for an MDS matrix).
+    #[error("Reed-Solomon {data}+{parity}: parity rows {rows:?} are singular")]
+    Singular {
+        /// Data shards of the group.
+        data: usize,
+        /// Parity shards of the group.
+        parity: usize,
+        /// Indices of the parity shards used.
+        rows: Vec<usize>,
+    },
 }
 
+impl From<GfError> for CodecError {
+    fn from(e: GfError) -> Self {
+        match e {
+            GfError::ShardTooLong { index, len } => CodecError::ShardTooLong { index, len },
+            GfError::NoDataShards => CodecError::NoDataShards,
+            GfError::TooManyShards { data, parity } => CodecError::TooManyShards { data, parity },
+            GfError::DataCountExceedsShards { data, total } => {
+                CodecError::DataCountExceedsShards { data, total }
+            }
+            GfError::TooFewShards { present, needed } => {
+                CodecError::TooFewShards { present, needed }
+            }
+            GfError::Matrix {
+                data,
+                parity,
+                source,
+            } => CodecError::Library {
+                data,
+                parity,
+                source,
+            },
+            GfError::Singular { data, parity, rows } => CodecError::Singular { data, parity, rows },
+        }
+    }
+}
+
+#[cfg(test)]
 type CodecCache = Mutex<HashMap<(usize, usize), Arc<ReedSolomon>>>;
 
-/// The shared codec for `data` data and `parity` parity shards (both ≥ 1, total ≤ 256).
+/// The library's codec for `data` data and `parity` parity shards (both ≥ 1, total ≤ 256): the
+/// tests' reference.
+#[cfg(test)]
 fn codec(data: usize, parity: usize) -> Result<Arc<ReedSolomon>, CodecError> {
     static CACHE: OnceLock<CodecCache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
@@ -96,127 +139,24 @@ fn codec(data: usize, parity: usize) -> Result<Arc<ReedSolomon>, CodecError> {
     ))
 }
 
-fn check_group(data: usize, parity: usize) -> Result<(), CodecError> {
-    if data == 0 {
-        return Err(CodecError::NoDataShards);
-    }
-    match data.checked_add(parity) {
-        Some(total) if total <= MAX_TOTAL_SHARDS => Ok(()),
-        _ => Err(CodecError::TooManyShards { data, parity }),
-    }
-}
-
 /// The `parities` parity shards ([`SHARD_SIZE`] bytes each) of a group of data shards, each a
 /// chunk's stored data of at most [`SHARD_SIZE`] bytes, read as if zero-padded to [`SHARD_SIZE`].
 /// `parities = 0` gives no shards.
 pub fn encode(data_shards: &[&[u8]], parities: usize) -> Result<Vec<Vec<u8>>, CodecError> {
-    check_group(data_shards.len(), parities)?;
-    let padded = data_shards
-        .iter()
-        .enumerate()
-        .map(|(index, &shard)| match shard.len() {
-            SHARD_SIZE => Ok(Cow::Borrowed(shard)),
-            len if len < SHARD_SIZE => {
-                let mut v = shard.to_vec();
-                v.resize(SHARD_SIZE, 0);
-                Ok(Cow::Owned(v))
-            }
-            len => Err(CodecError::ShardTooLong { index, len }),
-        })
-        .collect::<Result<Vec<Cow<'_, [u8]>>, _>>()?;
-    if parities == 0 {
-        return Ok(Vec::new());
-    }
-    let data = padded.len();
-    let rs = codec(data, parities)?;
-    let library = |source| CodecError::Library {
-        data,
-        parity: parities,
-        source,
-    };
-    let encode_columns = |columns: std::ops::Range<usize>| {
-        let slices: Vec<&[u8]> = padded.iter().map(|s| &s[columns.clone()]).collect();
-        let mut out = vec![vec![0u8; columns.len()]; parities];
-        rs.encode_sep(&slices, &mut out).map(|()| out)
-    };
-    // Reed-Solomon works column by column, so the two halves of the shards are coded independently on
-    // two cores when the group is big enough to pay for a thread.
-    if data * parities < PARALLEL_MIN_WORK
-        || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2
-    {
-        return encode_columns(0..SHARD_SIZE).map_err(library);
-    }
-    let half = SHARD_SIZE / 2;
-    let (left, right) = std::thread::scope(|scope| {
-        let right = scope.spawn(|| encode_columns(half..SHARD_SIZE));
-        let left = encode_columns(0..half);
-        (left, right.join())
-    });
-    let mut out = left.map_err(library)?;
-    // The worker cannot panic on valid shards; should it, the right half is coded here.
-    let right = right
-        .unwrap_or_else(|_| encode_columns(half..SHARD_SIZE))
-        .map_err(library)?;
-    for (o, r) in out.iter_mut().zip(right) {
-        o.extend_from_slice(&r);
-    }
-    Ok(out)
+    Ok(gf::encode(data_shards, parities)?)
 }
-
-/// Groups with fewer data × parity shards than this are coded on one core.
-const PARALLEL_MIN_WORK: usize = 64;
 
 /// Recover the missing data shards of a group: `shards` holds the `data_count` data shards followed
 /// by the parity shards, `None` where a shard is missing.
 ///
 /// Present shards may be shorter than [`SHARD_SIZE`] (a chunk's stored data); they are zero-padded
 /// to [`SHARD_SIZE`] in place. Afterwards every data shard is `Some` and [`SHARD_SIZE`] bytes long;
-/// missing parity shards stay `None`. A refused group (any error but [`CodecError::Library`]) is
-/// left untouched.
+/// missing parity shards stay `None`. A refused group is left untouched.
 pub fn reconstruct_data(
     shards: &mut [Option<Vec<u8>>],
     data_count: usize,
 ) -> Result<(), CodecError> {
-    let total = shards.len();
-    let parity = total
-        .checked_sub(data_count)
-        .ok_or(CodecError::DataCountExceedsShards {
-            data: data_count,
-            total,
-        })?;
-    check_group(data_count, parity)?;
-    let mut present = 0;
-    for (index, shard) in shards.iter().enumerate() {
-        if let Some(s) = shard {
-            if s.len() > SHARD_SIZE {
-                return Err(CodecError::ShardTooLong {
-                    index,
-                    len: s.len(),
-                });
-            }
-            present += 1;
-        }
-    }
-    if present < data_count {
-        return Err(CodecError::TooFewShards {
-            present,
-            needed: data_count,
-        });
-    }
-    for shard in shards.iter_mut().flatten() {
-        shard.resize(SHARD_SIZE, 0);
-    }
-    if shards.iter().take(data_count).all(Option::is_some) {
-        return Ok(());
-    }
-    // Some data shard is missing, yet `present ≥ data_count`, so there is at least one parity.
-    codec(data_count, parity)?
-        .reconstruct_data(shards)
-        .map_err(|source| CodecError::Library {
-            data: data_count,
-            parity,
-            source,
-        })
+    Ok(gf::reconstruct_data(shards, data_count)?)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 pub mod codec;
 pub mod count;
+pub mod gf;
 pub mod level;
 pub mod table;
 
