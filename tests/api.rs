@@ -381,7 +381,10 @@ fn download_headers_strategies_and_recovery() {
                     ("Swarm-Redundancy-Strategy", strategy),
                     ("Swarm-Redundancy-Fallback-Mode", fallback),
                     ("Swarm-Redundancy-Level", "4"),
-                    ("Swarm-Chunk-Retrieval-Timeout", "500ms"),
+                    (
+                        "Swarm-Chunk-Retrieval-Timeout",
+                        if strategy == "3" { "30000" } else { "500ms" },
+                    ),
                     ("Swarm-Cache", "false"),
                 ],
                 b"",
@@ -434,7 +437,7 @@ fn download_errors() {
         ("Swarm-Redundancy-Strategy", "4"),
         ("Swarm-Redundancy-Fallback-Mode", "maybe"),
         ("Swarm-Redundancy-Level", "5"),
-        ("Swarm-Chunk-Retrieval-Timeout", "30"),
+        ("Swarm-Chunk-Retrieval-Timeout", "30x"),
     ] {
         let r = request(
             srv.addr,

@@ -82,10 +82,17 @@ pub fn strategy_header(headers: &HeaderMap, name: &str) -> Result<Option<Strateg
         .ok_or_else(|| refuse(name, "want strategy to be between 0 and 3"))
 }
 
-/// An optional Go duration header (`"30s"`, `"1m30s"`, `"500ms"`, `"1.5h"`).
+/// An optional Go duration header (`"30s"`, `"1m30s"`, `"500ms"`, `"1.5h"`), or a bare number of
+/// milliseconds: bee-js sends its `timeoutMs` option that way (bee itself refuses it).
 pub fn duration_header(headers: &HeaderMap, name: &str) -> Result<Option<Duration>, HeaderError> {
     text(headers, name)?
         .map(|s| {
+            if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+                return s
+                    .parse()
+                    .map(Duration::from_millis)
+                    .map_err(|_| refuse(name, format!("invalid duration {s:?}")));
+            }
             parse_go_duration(s).ok_or_else(|| refuse(name, format!("invalid duration {s:?}")))
         })
         .transpose()

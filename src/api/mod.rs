@@ -1,4 +1,4 @@
-//! bee-compatible HTTP API (spec §9): `/bytes`, `/chunks`, `/health`, `/readiness` over any
+//! bee-compatible HTTP API (spec §9): `/bytes`, `/chunks`, `/health`, `/readiness` (and `/`) over any
 //! [`ChunkStore`], so that bee-js, swarm-cli and applications built on them can talk to swarmec.
 //!
 //! Uploads are streamed into the splitter and downloads out of the joiner; both run on blocking threads
@@ -286,6 +286,11 @@ async fn readiness() -> Json<StatusResponse> {
     })
 }
 
+/// bee's root answer, which clients (bee-js `isConnected`) use as a ping.
+async fn root() -> &'static str {
+    "Ethereum Swarm Bee\n"
+}
+
 async fn fallback(State(_): State<ApiState>) -> ApiError {
     ApiError::not_found()
 }
@@ -293,6 +298,7 @@ async fn fallback(State(_): State<ApiState>) -> ApiError {
 /// The API's routes over `state`.
 pub fn router(state: ApiState) -> Router {
     Router::new()
+        .route("/", get(root))
         .route("/health", get(health))
         .route("/readiness", get(readiness))
         .route("/bytes", post(bytes::upload))
