@@ -540,6 +540,15 @@ fn chunks_endpoints() {
     );
     assert_eq!(request(srv.addr, "HEAD", &missing, &[], b"").status, 404);
     assert_error(
+        &request(srv.addr, "GET", "/chunks/abcd", &[], b""),
+        404,
+        "chunk not found",
+    );
+    assert_eq!(
+        request(srv.addr, "HEAD", "/chunks/abcd", &[], b"").status,
+        404
+    );
+    assert_error(
         &request(srv.addr, "GET", "/chunks/qq", &[], b""),
         400,
         "invalid path params",
@@ -718,4 +727,51 @@ fn large_download_is_paced_by_the_client() {
     );
     r.read_to_end(&mut got).unwrap();
     assert!(got.len() == BIG && got[..] == file[..]);
+}
+
+#[test]
+fn stalled_download_is_dropped_and_frees_its_slot() {
+    let config = ApiConfig {
+        max_concurrent_requests: 1,
+        queue_timeout: Duration::from_millis(100),
+        idle_timeout: Duration::from_millis(300),
+        ..ApiConfig::default()
+    };
+    let (srv, store) = serve_mem(config);
+    let file = data(32 << 20, 8);
+    let options = SplitOptions {
+        level: Level::None,
+        encrypt: false,
+    };
+    let summary = split_bytes(
+        &file,
+        &mut swarmec::file::splitter::StoreSink(&*store),
+        options,
+        None,
+    )
+    .unwrap();
+    let mut s = TcpStream::connect(srv.addr).unwrap();
+    write_head(&mut s, "GET", &format!("/bytes/{}", summary.reference), &[]);
+    let mut r = BufReader::new(s);
+    assert_eq!(read_head(&mut r).0, 200);
+    // While the client reads nothing, its download holds the only slot ...
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        request(
+            srv.addr,
+            "HEAD",
+            &format!("/chunks/{}", "00".repeat(32)),
+            &[],
+            b""
+        )
+        .status,
+        503
+    );
+    // ... until the joiner gives up on it.
+    std::thread::sleep(Duration::from_millis(900));
+    let chunk = format!("/chunks/{}", summary.reference);
+    assert_eq!(request(srv.addr, "HEAD", &chunk, &[], b"").status, 200);
+    let mut rest = Vec::new();
+    let _ = r.read_to_end(&mut rest);
+    assert!(rest.len() < file.len());
 }
