@@ -66,6 +66,10 @@ fn bench_bmt(c: &mut Criterion) {
             b.iter(|| lanes::addresses_batch_with(k, black_box(data)))
         });
     }
+    // What the splitter calls: the batch split over every core, each part on the active kernel.
+    g.bench_function("bmt::addresses (all cores)", |b| {
+        b.iter(|| bmt::addresses(black_box(&data)))
+    });
     // One chunk per call: the lanes run across the pairs of a single tree.
     g.bench_function("lanes/lone-chunk/active", |b| {
         b.iter(|| {

@@ -32,35 +32,12 @@ use swarmec::reference::Reference;
 use swarmec::store::{ChunkStore, MemStore};
 use swarmec::{Address, Chunk, Level};
 
+#[path = "../tests/common/rng.rs"]
+mod rng;
+use rng::Rng;
+
 /// Distinct trees built per level; trials cycle through them.
 const DISTINCT_TREES: usize = 4;
-
-/// splitmix64: small, fast, and reproducible from one seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in (0, 1], 53-bit resolution.
-    fn unit(&mut self) -> f64 {
-        ((self.next() >> 11) + 1) as f64 / (1u64 << 53) as f64
-    }
-
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        let mut out = Vec::with_capacity(n + 8);
-        while out.len() < n {
-            out.extend_from_slice(&self.next().to_le_bytes());
-        }
-        out.truncate(n);
-        out
-    }
-}
 
 /// How independent Bernoulli(P) losses over `n` chunks are drawn; all three give the same distribution.
 #[derive(Clone, Copy)]
@@ -238,7 +215,10 @@ fn replay(tree: &Tree, lost: &[u32]) -> Result<bool, Box<dyn Error>> {
     })?;
     store.put_batch(&all)?;
     for &i in lost {
-        let a = tree.chunks.get(i as usize).ok_or("lost index out of range")?;
+        let a = tree
+            .chunks
+            .get(i as usize)
+            .ok_or("lost index out of range")?;
         store.remove(a)?;
     }
     let options = JoinOptions {
@@ -484,7 +464,9 @@ fn print_table(rows: &[Row], trees: u64) {
         let (lo, hi) = wilson(r.full_failed, r.full_groups);
         let verdict = if lo > DESIGN_THRESHOLD {
             "exceeded"
-        } else if hi < DESIGN_THRESHOLD || (r.full_failed == 0 && 3.0 / (r.full_groups as f64) < DESIGN_THRESHOLD) {
+        } else if hi < DESIGN_THRESHOLD
+            || (r.full_failed == 0 && 3.0 / (r.full_groups as f64) < DESIGN_THRESHOLD)
+        {
             "met"
         } else {
             "not resolved"

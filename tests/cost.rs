@@ -4,6 +4,10 @@
 //! documentation's examples (Tables B and C, the 340-chunk example) reproduce through the binary; malformed
 //! sizes are usage errors (exit 2).
 
+mod common;
+
+use common::Rng;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -18,32 +22,6 @@ use swarmec::replicas::replica_addresses;
 use swarmec::Level;
 
 const CHUNK: u64 = 4096;
-
-/// splitmix64: a fixed-seed generator for sizes and file bytes (no dependency needed).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        let mut out = Vec::with_capacity(n + 8);
-        while out.len() < n {
-            out.extend_from_slice(&self.next().to_le_bytes());
-        }
-        out.truncate(n);
-        out
-    }
-}
 
 /// Splits `size` bytes (a 1 MiB random block, repeated) with the library splitter into `Discard`.
 fn split(size: u64, level: Level, encrypted: bool) -> SplitSummary {

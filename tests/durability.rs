@@ -7,6 +7,10 @@
 //! against the real joiner: sampled chunks are removed from a copy of the store and `read_all` (race,
 //! fallback on, no write-back) must succeed, with the exact bytes, iff the rule says so.
 
+mod common;
+
+use common::Rng;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use swarmec::durability::durability;
@@ -17,33 +21,6 @@ use swarmec::file::{split_bytes, JoinOptions, Joiner, SplitOptions, Strategy};
 use swarmec::reference::Reference;
 use swarmec::store::{ChunkStore, MemStore};
 use swarmec::{Address, Level};
-
-/// splitmix64, fixed seeds.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// `true` with probability `q` (53-bit resolution).
-    fn lost(&mut self, q: f64) -> bool {
-        ((self.next() >> 11) as f64) < q * (1u64 << 53) as f64
-    }
-
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        let mut out = Vec::with_capacity(n + 8);
-        while out.len() < n {
-            out.extend_from_slice(&self.next().to_le_bytes());
-        }
-        out.truncate(n);
-        out
-    }
-}
 
 /// One RS group: every stored member, of which at most `parities` may be lost.
 struct Group {
@@ -158,7 +135,7 @@ const CASES: &[(usize, Level, bool, f64)] = &[
     (100, Level::Medium, false, 0.5),
 ];
 
-const TRIALS: u32 = 200_000;
+const TRIALS: u32 = 100_000;
 
 #[test]
 fn model_matches_monte_carlo_over_real_trees() {
@@ -224,11 +201,14 @@ fn group_rule_matches_the_real_joiner() {
                 assert!(store.remove(a).unwrap());
             }
             let mut out = Vec::new();
-            let joined = Joiner::open(&store, &tree.reference, options)
-                .and_then(|j| j.read_all(&mut out));
+            let joined =
+                Joiner::open(&store, &tree.reference, options).and_then(|j| j.read_all(&mut out));
             match joined {
                 Ok(n) => {
-                    assert!(rule, "case {i} trial {t}: joiner read what the rule calls lost");
+                    assert!(
+                        rule,
+                        "case {i} trial {t}: joiner read what the rule calls lost"
+                    );
                     assert_eq!(n, size as u64);
                     assert!(out == tree.data, "case {i} trial {t}: wrong bytes");
                     readable += 1;
@@ -242,5 +222,8 @@ fn group_rule_matches_the_real_joiner() {
     }
     eprintln!("joiner: {readable} readable, {unreadable} unreadable, all as the group rule says");
     // Both outcomes occur, so the agreement is not vacuous.
-    assert!(readable >= 50 && unreadable >= 20, "{readable} / {unreadable}");
+    assert!(
+        readable >= 50 && unreadable >= 20,
+        "{readable} / {unreadable}"
+    );
 }

@@ -6,6 +6,7 @@
 //! later hash several chunks in lockstep.
 
 pub mod lanes;
+pub mod proof;
 pub mod reference;
 
 use std::sync::OnceLock;
@@ -90,8 +91,40 @@ pub fn address(span: &[u8; 8], payload: &[u8]) -> [u8; 32] {
 /// Addresses of a batch of chunks given as their stored data (`span || payload`; shorter than 8 bytes
 /// is treated as a zero-padded span), hashed in lockstep on the widest Keccak kernel the CPU has
 /// ([`lanes`]).
-pub fn addresses<D: AsRef<[u8]>>(chunks: &[D]) -> Vec<[u8; 32]> {
-    lanes::addresses_batch(chunks)
+///
+/// Batches of at least [`PARALLEL_MIN`] chunks are split over the available cores; the result keeps
+/// the input order.
+pub fn addresses<D: AsRef<[u8]> + Sync>(chunks: &[D]) -> Vec<[u8; 32]> {
+    let cores = parallelism();
+    if cores < 2 || chunks.len() < PARALLEL_MIN {
+        return lanes::addresses_batch(chunks);
+    }
+    // Whole 8-chunk lane groups per thread, so that no thread hashes a ragged tail it need not.
+    let per = chunks.len().div_ceil(cores).div_ceil(8) * 8;
+    let parts: Vec<Option<Vec<[u8; 32]>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .chunks(per)
+            .skip(1)
+            .map(|part| scope.spawn(move || lanes::addresses_batch(part)))
+            .collect();
+        let first = lanes::addresses_batch(&chunks[..per.min(chunks.len())]);
+        std::iter::once(Some(first))
+            .chain(handles.into_iter().map(|h| h.join().ok()))
+            .collect()
+    });
+    match parts.into_iter().collect::<Option<Vec<_>>>() {
+        Some(parts) => parts.concat(),
+        // A worker died (it cannot on any input); hash everything here rather than fail.
+        None => lanes::addresses_batch(chunks),
+    }
+}
+
+/// Smallest batch worth splitting over threads (a thread costs about as much as hashing one chunk).
+pub const PARALLEL_MIN: usize = 32;
+
+fn parallelism() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// Address of one chunk given as its stored data `span || payload`.
@@ -150,6 +183,20 @@ mod tests {
                 reference::root(&data[..len]),
                 "len {len}"
             );
+        }
+    }
+
+    #[test]
+    fn parallel_batches_keep_order() {
+        let chunks: Vec<Vec<u8>> = (0..300u32)
+            .map(|i| {
+                let len = 8 + (i as usize * 37) % 4097;
+                (0..len).map(|j| (j as u32 * 13 + i) as u8).collect()
+            })
+            .collect();
+        for n in [0, 1, 31, 32, 33, 64, 129, 300] {
+            let want: Vec<[u8; 32]> = chunks[..n].iter().map(|c| data_address(c)).collect();
+            assert_eq!(addresses(&chunks[..n]), want, "batch of {n}");
         }
     }
 

@@ -557,6 +557,27 @@ fn fetch_valid(store: &dyn ChunkStore, address: &Address) -> Result<Option<Vec<u
     Ok(store.get(address)?.filter(|d| cac::is_valid(address, d)))
 }
 
+/// Keeps the chunks whose data hashes to their address, hashing them in one batch (lockstep lanes,
+/// both cores); the others become `None`.
+fn check_batch(addresses: &[Address], datas: Vec<Option<Vec<u8>>>) -> Vec<Option<Vec<u8>>> {
+    let sized = |d: &Vec<u8>| (8..=cac::MAX_DATA).contains(&d.len());
+    let present: Vec<&[u8]> = datas
+        .iter()
+        .flatten()
+        .filter(|d| sized(d))
+        .map(|d| d.as_slice())
+        .collect();
+    let mut hashes = crate::bmt::addresses(&present).into_iter();
+    datas
+        .into_iter()
+        .zip(addresses)
+        .map(|(data, address)| {
+            let data = data.filter(sized)?;
+            (hashes.next() == Some(address.0)).then_some(data)
+        })
+        .collect()
+}
+
 /// Fetches data children `wanted` of `node` by the configured strategy, with recovery.
 fn fetch_group(
     store: &dyn ChunkStore,
@@ -589,11 +610,16 @@ fn fetch_group(
     loop {
         match strategy {
             Strategy::None | Strategy::Data => {
-                for i in wanted.clone() {
-                    if have[i].is_none() && !tried[i] {
-                        tried[i] = true;
-                        have[i] = fetch_valid(store, &addresses[i])?;
-                    }
+                // All wanted children at once: a network store fetches them in parallel.
+                let ask: Vec<usize> = wanted
+                    .clone()
+                    .filter(|&i| have[i].is_none() && !tried[i])
+                    .collect();
+                let asked: Vec<Address> = ask.iter().map(|&i| addresses[i]).collect();
+                let got = check_batch(&asked, store.get_many(&asked, asked.len())?);
+                for (&i, data) in ask.iter().zip(got) {
+                    tried[i] = true;
+                    have[i] = data;
                 }
                 if wanted_done(&have) {
                     break;
@@ -621,13 +647,12 @@ fn fetch_group(
                 let need = m.saturating_sub(count(&have));
                 let asked: Vec<Address> = pending.iter().map(|&i| addresses[i]).collect();
                 let got = store.get_many(&asked, need)?;
-                for (&i, data) in pending.iter().zip(got) {
-                    if let Some(d) = data {
-                        tried[i] = true;
-                        if cac::is_valid(&addresses[i], &d) {
-                            have[i] = Some(d);
-                        }
-                    }
+                let fetched: Vec<bool> = got.iter().map(Option::is_some).collect();
+                for ((&i, data), fetched) in
+                    pending.iter().zip(check_batch(&asked, got)).zip(fetched)
+                {
+                    tried[i] |= fetched;
+                    have[i] = data;
                 }
                 // Slots get_many left empty were either absent or not asked yet: ask the rest one by one.
                 for &i in &pending {

@@ -127,17 +127,44 @@ pub fn encode(data_shards: &[&[u8]], parities: usize) -> Result<Vec<Vec<u8>>, Co
     if parities == 0 {
         return Ok(Vec::new());
     }
-    let mut out = vec![vec![0u8; SHARD_SIZE]; parities];
     let data = padded.len();
-    codec(data, parities)?
-        .encode_sep(&padded, &mut out)
-        .map_err(|source| CodecError::Library {
-            data,
-            parity: parities,
-            source,
-        })?;
+    let rs = codec(data, parities)?;
+    let library = |source| CodecError::Library {
+        data,
+        parity: parities,
+        source,
+    };
+    let encode_columns = |columns: std::ops::Range<usize>| {
+        let slices: Vec<&[u8]> = padded.iter().map(|s| &s[columns.clone()]).collect();
+        let mut out = vec![vec![0u8; columns.len()]; parities];
+        rs.encode_sep(&slices, &mut out).map(|()| out)
+    };
+    // Reed-Solomon works column by column, so the two halves of the shards are coded independently on
+    // two cores when the group is big enough to pay for a thread.
+    if data * parities < PARALLEL_MIN_WORK
+        || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2
+    {
+        return encode_columns(0..SHARD_SIZE).map_err(library);
+    }
+    let half = SHARD_SIZE / 2;
+    let (left, right) = std::thread::scope(|scope| {
+        let right = scope.spawn(|| encode_columns(half..SHARD_SIZE));
+        let left = encode_columns(0..half);
+        (left, right.join())
+    });
+    let mut out = left.map_err(library)?;
+    // The worker cannot panic on valid shards; should it, the right half is coded here.
+    let right = right
+        .unwrap_or_else(|_| encode_columns(half..SHARD_SIZE))
+        .map_err(library)?;
+    for (o, r) in out.iter_mut().zip(right) {
+        o.extend_from_slice(&r);
+    }
     Ok(out)
 }
+
+/// Groups with fewer data × parity shards than this are coded on one core.
+const PARALLEL_MIN_WORK: usize = 64;
 
 /// Recover the missing data shards of a group: `shards` holds the `data_count` data shards followed
 /// by the parity shards, `None` where a shard is missing.

@@ -1,6 +1,10 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod rng;
+
+#[allow(unused_imports)]
+pub use rng::Rng;
 use serde::Deserialize;
 
 /// One entry of `fixtures/bee-trees.json`.
