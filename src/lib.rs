@@ -4,6 +4,7 @@
 //! I/O. The splitter and joiner in [`file`] drive it over a [`store::ChunkStore`].
 
 pub mod address;
+pub mod api;
 pub mod bmt;
 pub mod cac;
 pub mod cost;

@@ -151,6 +151,15 @@ enum Command {
         #[command(subcommand)]
         action: StoreAction,
     },
+    /// Serve bee's HTTP API (/bytes, /chunks, /health, /readiness) over the local store, without
+    /// networking; prints "listening on http://ADDR" once bound.
+    Api {
+        /// Address to listen on; port 0 picks a free port.
+        #[arg(long, default_value = "127.0.0.1:1633", value_name = "ADDR")]
+        listen: std::net::SocketAddr,
+        #[command(flatten)]
+        dir: DataDir,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -291,7 +300,36 @@ pub fn run(args: Args) -> Result<(), Failure> {
             StoreAction::Remove { addresses, dir } => store_remove(&addresses, &dir),
             StoreAction::Verify { dir } => store_verify(&dir),
         },
+        Command::Api { listen, dir } => api_cmd(listen, &dir),
     }
+}
+
+fn api_cmd(listen: std::net::SocketAddr, dir: &DataDir) -> Result<(), Failure> {
+    let store: std::sync::Arc<dyn ChunkStore> = std::sync::Arc::new(open_store(dir)?);
+    let state = swarmec::api::ApiState::new(store, swarmec::api::ApiConfig::default());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::runtime(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| Failure::runtime(format!("cannot listen on {listen}: {e}")))?;
+        let bound = listener
+            .local_addr()
+            .map_err(|e| Failure::runtime(format!("cannot listen on {listen}: {e}")))?;
+        println!("listening on http://{bound}");
+        io::stdout()
+            .flush()
+            .map_err(|e| Failure::runtime(format!("writing to stdout: {e}")))?;
+        let shutdown = async {
+            // Without a signal handler the process still ends on the signal, only less gracefully.
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        swarmec::api::serve(listener, state, shutdown)
+            .await
+            .map_err(|e| Failure::runtime(format!("serving on {bound}: {e}")))
+    })
 }
 
 fn open_store(dir: &DataDir) -> Result<RedbStore, Failure> {

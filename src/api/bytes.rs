@@ -1,0 +1,444 @@
+//! `POST /bytes`, `GET /bytes/{reference}`, `HEAD /bytes/{reference}` (spec §9.1, §9.2).
+//!
+//! The splitter and the joiner are synchronous; each transfer runs one of them on a blocking thread,
+//! fed from (or feeding) the connection through a bounded channel. Backpressure is therefore end to
+//! end: a slow uploader slows the splitter, a slow downloader stops the joiner, and neither side
+//! buffers more than [`super::ApiConfig::stream_buffer`] pieces.
+
+use std::future::poll_fn;
+use std::io::{self, Write};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use http_body::{Body as _, Frame, SizeHint};
+use tokio::runtime::Handle;
+use tokio::sync::{mpsc, oneshot};
+
+use super::headers::{self, parse_range, RangeRequest};
+use super::{created, ApiError, ApiState, Uploaded};
+use crate::encryption::{OsRandom, RandomSource};
+use crate::file::splitter::StoreSink;
+use crate::file::{
+    JoinError, JoinOptions, Joiner, SplitError, SplitOptions, SplitSummary, Splitter,
+};
+use crate::reference::Reference;
+
+/// Size of the pieces a download is sent in.
+const PIECE: usize = 64 * 1024;
+
+struct UploadParams {
+    options: SplitOptions,
+}
+
+impl UploadParams {
+    fn parse(h: &HeaderMap, config: &super::ApiConfig) -> Result<UploadParams, ApiError> {
+        require_batch_id(h)?;
+        // Accepted for compatibility, without effect here (see the module docs of `api`).
+        headers::bool_header(h, "Swarm-Pin")?;
+        headers::bool_header(h, "Swarm-Deferred-Upload")?;
+        headers::bool_header(h, "Swarm-Act")?;
+        let encrypt = headers::bool_header(h, "Swarm-Encrypt")?.unwrap_or(false);
+        let level = headers::level_header(h, "Swarm-Redundancy-Level")?
+            .unwrap_or(config.default_upload_level);
+        Ok(UploadParams {
+            options: SplitOptions { level, encrypt },
+        })
+    }
+}
+
+/// bee's answers: absent → "invalid header params" (required), not 32 bytes of hex → "invalid batch
+/// id".
+pub(super) fn require_batch_id(h: &HeaderMap) -> Result<(), ApiError> {
+    const NAME: &str = "Swarm-Postage-Batch-Id";
+    match headers::batch_id_header(h, NAME) {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err(ApiError::invalid_headers(headers::HeaderError {
+            field: NAME.to_ascii_lowercase(),
+            reason: "want required:".into(),
+        })),
+        Err(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid batch id")),
+    }
+}
+
+/// The declared body length, if the client sent a well-formed `Content-Length`.
+pub(super) fn content_length(h: &HeaderMap) -> Option<u64> {
+    h.get(header::CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
+}
+
+/// Reads the next data piece of `body`, waiting at most `idle`; `Ok(None)` at the end of the body.
+pub(super) async fn next_data(body: &mut Body, idle: Duration) -> Result<Option<Bytes>, ApiError> {
+    loop {
+        let frame = tokio::time::timeout(idle, poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx)))
+            .await
+            .map_err(|_| ApiError::new(StatusCode::REQUEST_TIMEOUT, "request body timed out"))?;
+        match frame {
+            None => return Ok(None),
+            Some(Err(_)) => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "cannot read request body",
+                ))
+            }
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    return Ok(Some(data));
+                }
+            }
+        }
+    }
+}
+
+/// Messages to the splitter thread: data, then `None` for a complete body. A channel closed without
+/// `None` means the upload was abandoned and nothing is finished.
+type Feed = Option<Bytes>;
+
+pub(super) async fn upload(
+    State(state): State<ApiState>,
+    h: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let params = UploadParams::parse(&h, &state.config)?;
+    let limit = state.config.max_upload_bytes;
+    if content_length(&h).is_some_and(|n| n > limit) {
+        return Err(ApiError::too_large(limit));
+    }
+    let _slot = state.slot().await?;
+    let (tx, rx) = mpsc::channel::<Feed>(state.config.stream_buffer.max(1));
+    let worker_state = state.clone();
+    let worker = tokio::task::spawn_blocking(move || split_from(rx, &worker_state, params.options));
+    let fed = feed(body, tx, limit, state.config.idle_timeout).await;
+    let outcome = worker.await;
+    fed?;
+    match outcome {
+        Ok(Ok(Some(summary))) => Ok(created(&summary.reference)),
+        Ok(Ok(None)) => Err(ApiError::internal("split write all failed")),
+        Ok(Err(UploadFailure::Split(SplitError::TrieFull { .. }))) => {
+            Err(ApiError::too_large(limit))
+        }
+        Ok(Err(UploadFailure::Split(_))) => Err(ApiError::internal("split write all failed")),
+        Ok(Err(UploadFailure::Hook(e))) => Err(e),
+        Err(_) => Err(ApiError::internal("split write all failed")),
+    }
+}
+
+/// Forwards the body to the splitter thread; stops early when the splitter has stopped (its error is
+/// then the answer).
+async fn feed(
+    mut body: Body,
+    tx: mpsc::Sender<Feed>,
+    limit: u64,
+    idle: Duration,
+) -> Result<(), ApiError> {
+    let mut received: u64 = 0;
+    while let Some(data) = next_data(&mut body, idle).await? {
+        received = received.saturating_add(data.len() as u64);
+        if received > limit {
+            return Err(ApiError::too_large(limit));
+        }
+        if tx.send(Some(data)).await.is_err() {
+            return Ok(());
+        }
+    }
+    // A closed channel here means the splitter failed; the caller reports that.
+    let _ = tx.send(None).await;
+    Ok(())
+}
+
+enum UploadFailure {
+    Split(SplitError),
+    Hook(ApiError),
+}
+
+/// The splitter thread: `Ok(None)` if the body was abandoned.
+fn split_from(
+    mut rx: mpsc::Receiver<Feed>,
+    state: &ApiState,
+    options: SplitOptions,
+) -> Result<Option<SplitSummary>, UploadFailure> {
+    let mut sink = StoreSink(&*state.store);
+    let mut rng = OsRandom;
+    let rng: Option<&mut dyn RandomSource> = options.encrypt.then_some(&mut rng);
+    let mut splitter = Splitter::new(&mut sink, options, rng);
+    loop {
+        match rx.blocking_recv() {
+            Some(Some(data)) => splitter.write(&data).map_err(UploadFailure::Split)?,
+            Some(None) => break,
+            None => return Ok(None),
+        }
+    }
+    let summary = splitter.finish().map_err(UploadFailure::Split)?;
+    state
+        .notify(&Uploaded {
+            reference: summary.reference,
+            size: summary.size,
+        })
+        .map_err(UploadFailure::Hook)?;
+    Ok(Some(summary))
+}
+
+struct DownloadParams {
+    join: JoinOptions,
+    chunk_timeout: Duration,
+}
+
+impl DownloadParams {
+    fn parse(h: &HeaderMap, config: &super::ApiConfig) -> Result<DownloadParams, ApiError> {
+        let defaults = JoinOptions::default();
+        let strategy =
+            headers::strategy_header(h, "Swarm-Redundancy-Strategy")?.unwrap_or(defaults.strategy);
+        let fallback = headers::bool_header(h, "Swarm-Redundancy-Fallback-Mode")?.unwrap_or(true);
+        let replica_level = headers::level_header(h, "Swarm-Redundancy-Level")?
+            .unwrap_or(config.default_download_level);
+        let chunk_timeout = headers::duration_header(h, "Swarm-Chunk-Retrieval-Timeout")?
+            .unwrap_or(config.chunk_retrieval_timeout);
+        headers::bool_header(h, "Swarm-Cache")?;
+        Ok(DownloadParams {
+            join: JoinOptions {
+                strategy,
+                fallback,
+                replica_level,
+                ..defaults
+            },
+            chunk_timeout,
+        })
+    }
+}
+
+/// A path reference: not hex → 400 "invalid path params"; hex of a length that is no reference →
+/// bee's 500 "joiner failed" (bee looks such addresses up and fails in the joiner).
+fn parse_reference(raw: &str) -> Result<Reference, ApiError> {
+    let bytes = hex::decode(raw.strip_prefix("0x").unwrap_or(raw))
+        .map_err(|e| ApiError::invalid_path("address", e.to_string()))?;
+    Reference::from_bytes(&bytes).ok_or_else(|| ApiError::internal("joiner failed"))
+}
+
+fn join_error(e: &JoinError) -> ApiError {
+    match e {
+        JoinError::NotFound { .. }
+        | JoinError::Corrupt { .. }
+        | JoinError::Unrecoverable { .. } => ApiError::not_found(),
+        _ => ApiError::internal("joiner failed"),
+    }
+}
+
+/// What the joiner thread decided before streaming.
+struct Head {
+    size: u64,
+    range: RangeRequest,
+}
+
+fn base_headers(response: &mut Response, reference: &Reference, length: u64) {
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{reference}\"")) {
+        h.insert(header::ETAG, etag);
+    }
+    h.insert(
+        "access-control-expose-headers",
+        HeaderValue::from_static("Content-Disposition"),
+    );
+}
+
+pub(super) async fn head(
+    State(state): State<ApiState>,
+    Path(raw): Path<String>,
+    h: HeaderMap,
+) -> Result<Response, ApiError> {
+    let reference = parse_reference(&raw)?;
+    let params = DownloadParams::parse(&h, &state.config)?;
+    let slot = state.slot().await?;
+    let store = state.download_store(params.chunk_timeout);
+    let size = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        Joiner::open(&*store, &reference, params.join).map(|j| j.size())
+    })
+    .await
+    .map_err(|_| ApiError::internal("joiner failed"))?
+    .map_err(|e| join_error(&e))?;
+    let mut response = StatusCode::OK.into_response();
+    base_headers(&mut response, &reference, size);
+    Ok(response)
+}
+
+pub(super) async fn download(
+    State(state): State<ApiState>,
+    Path(raw): Path<String>,
+    h: HeaderMap,
+) -> Result<Response, ApiError> {
+    let reference = parse_reference(&raw)?;
+    let params = DownloadParams::parse(&h, &state.config)?;
+    let range = h
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let slot = state.slot().await?;
+    let store = state.download_store(params.chunk_timeout);
+    let (head_tx, head_rx) = oneshot::channel::<Result<Head, ApiError>>();
+    let (tx, rx) = mpsc::channel(state.config.stream_buffer.max(1));
+    let idle = state.config.idle_timeout;
+    let handle = Handle::current();
+    tokio::task::spawn_blocking(move || {
+        // The slot is held until the last byte is handed over or the client is gone.
+        let _slot = slot;
+        let joiner = match Joiner::open(&*store, &reference, params.join) {
+            Ok(j) => j,
+            Err(e) => {
+                let _ = head_tx.send(Err(join_error(&e)));
+                return;
+            }
+        };
+        let size = joiner.size();
+        let range = parse_range(range.as_deref(), size);
+        let (start, len) = match range {
+            RangeRequest::Full => (0, size),
+            RangeRequest::Partial { start, len } => (start, len),
+            RangeRequest::Unsatisfiable => (0, 0),
+        };
+        if head_tx.send(Ok(Head { size, range })).is_err() || len == 0 {
+            return;
+        }
+        let mut out = ChannelWriter {
+            tx: tx.clone(),
+            handle: handle.clone(),
+            idle,
+            buf: Vec::with_capacity(PIECE),
+        };
+        let result = joiner.read_range(start, len, &mut out).and_then(|_| {
+            out.flush().map_err(|source| JoinError::Write {
+                offset: start + len,
+                source,
+            })
+        });
+        if let Err(e) = result {
+            // The body is cut short; the client sees fewer bytes than Content-Length.
+            let message = e.to_string();
+            let _ = handle.block_on(tokio::time::timeout(
+                idle,
+                tx.send(Err(io::Error::other(message))),
+            ));
+        }
+    });
+    let head = head_rx
+        .await
+        .map_err(|_| ApiError::internal("joiner failed"))??;
+    let (status, len) = match head.range {
+        RangeRequest::Full => (StatusCode::OK, head.size),
+        RangeRequest::Partial { len, .. } => (StatusCode::PARTIAL_CONTENT, len),
+        RangeRequest::Unsatisfiable => {
+            let mut response =
+                ApiError::new(StatusCode::RANGE_NOT_SATISFIABLE, "range not satisfiable")
+                    .into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{}", head.size)) {
+                response.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            return Ok(response);
+        }
+    };
+    let mut response = Response::new(Body::new(ChannelBody { rx, remaining: len }));
+    *response.status_mut() = status;
+    base_headers(&mut response, &reference, len);
+    if let RangeRequest::Partial { start, len } = head.range {
+        let last = start + len - 1;
+        if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{last}/{}", head.size)) {
+            response.headers_mut().insert(header::CONTENT_RANGE, v);
+        }
+    }
+    Ok(response)
+}
+
+/// The joiner's output: collects [`PIECE`]-byte pieces and hands them to the connection, waiting at
+/// most `idle` for room in the channel.
+struct ChannelWriter {
+    tx: mpsc::Sender<io::Result<Bytes>>,
+    handle: Handle,
+    idle: Duration,
+    buf: Vec<u8>,
+}
+
+impl ChannelWriter {
+    fn send_buf(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let piece = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(PIECE)));
+        match self
+            .handle
+            .block_on(tokio::time::timeout(self.idle, self.tx.send(Ok(piece))))
+        {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "client went away",
+            )),
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "client stopped reading",
+            )),
+        }
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let take = (PIECE - self.buf.len()).min(data.len());
+        self.buf.extend_from_slice(&data[..take]);
+        if self.buf.len() >= PIECE {
+            self.send_buf()?;
+        }
+        Ok(take)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.send_buf()
+    }
+}
+
+/// A response body fed by the joiner thread, of a known length.
+struct ChannelBody {
+    rx: mpsc::Receiver<io::Result<Bytes>>,
+    remaining: u64,
+}
+
+impl http_body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        if self.remaining == 0 {
+            return Poll::Ready(None);
+        }
+        match self.rx.poll_recv(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Some(Ok(piece))) => {
+                self.remaining = self.remaining.saturating_sub(piece.len() as u64);
+                Poll::Ready(Some(Ok(Frame::data(piece))))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
+            Poll::Ready(None) => Poll::Ready(Some(Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "download ended early",
+            )))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.remaining == 0
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining)
+    }
+}

@@ -1,0 +1,330 @@
+//! bee-compatible HTTP API (spec §9): `/bytes`, `/chunks`, `/health`, `/readiness` (and `/`) over any
+//! [`ChunkStore`], so that bee-js, swarm-cli and applications built on them can talk to swarmec.
+//!
+//! Uploads are streamed into the splitter and downloads out of the joiner; both run on blocking threads
+//! and talk to the connection through bounded channels, so a transfer holds at most
+//! [`ApiConfig::stream_buffer`] pieces in memory however large the file and however slow the client.
+//! Bodies are bounded by [`ApiConfig::max_upload_bytes`], work by [`ApiConfig::max_concurrent_requests`],
+//! stalled clients by [`ApiConfig::idle_timeout`].
+//!
+//! There is no postage here: `Swarm-Postage-Batch-Id` must be 64 hex characters, as clients send it,
+//! and is otherwise ignored. Tags, pinning, deferred uploads, ACT and `Swarm-Cache` are accepted and
+//! ignored. Everything that differs from bee is listed in `docs/API.md`.
+//!
+//! Pushing to the network: the API writes every chunk with [`ChunkStore::put_batch`] and nothing else;
+//! a store that pushes on put (a network store) thus pushes API uploads exactly as CLI uploads.
+//! [`ApiState::on_upload`] additionally tells the caller about every finished upload.
+
+mod bytes;
+mod chunks;
+pub mod headers;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::redundancy::Level;
+use crate::reference::Reference;
+use crate::store::ChunkStore;
+
+pub use self::headers::HeaderError;
+
+/// The bee version reported by `/health` and `/readiness` (the bee release whose API this follows).
+pub const BEE_VERSION: &str = "2.6.0-swarmec";
+/// The bee API version reported by `/health` and `/readiness`.
+pub const API_VERSION: &str = "7.3.0";
+
+/// Limits and defaults of the API. [`ApiConfig::default`] gives the documented defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiConfig {
+    /// Largest `POST /bytes` body, in bytes; a larger declared or received body gets 413.
+    /// Default 4 GiB.
+    pub max_upload_bytes: u64,
+    /// Requests served at once (health and readiness excluded); the rest wait up to
+    /// [`ApiConfig::queue_timeout`], then get 503. Default 64.
+    pub max_concurrent_requests: usize,
+    /// How long a request waits for a free slot. Default 10 s.
+    pub queue_timeout: Duration,
+    /// How long an upload may receive nothing, and a download may have its next piece refused by a
+    /// client that does not read, before the transfer is dropped. Default 60 s.
+    pub idle_timeout: Duration,
+    /// Pieces (frames of the request body, 64 KiB pieces of a download) buffered per transfer between
+    /// the connection and the splitter or joiner. Default 16.
+    pub stream_buffer: usize,
+    /// Redundancy level of uploads without `Swarm-Redundancy-Level`: medium, as bee's code.
+    pub default_upload_level: Level,
+    /// Level whose root replicas are tried on download without `Swarm-Redundancy-Level`: paranoid, as
+    /// bee.
+    pub default_download_level: Level,
+    /// Per-chunk retrieval timeout without `Swarm-Chunk-Retrieval-Timeout`: 30 s, as bee. Passed to
+    /// the store through [`ApiState::on_download`] (local stores do not wait).
+    pub chunk_retrieval_timeout: Duration,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            max_upload_bytes: 4 << 30,
+            max_concurrent_requests: 64,
+            queue_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            stream_buffer: 16,
+            default_upload_level: Level::Medium,
+            default_download_level: Level::Paranoid,
+            chunk_retrieval_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What a finished upload wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Uploaded {
+    /// The reference returned to the client.
+    pub reference: Reference,
+    /// Bytes uploaded (for `/chunks`, the chunk data length).
+    pub size: u64,
+}
+
+/// Called on a blocking thread after each successful upload, before the response is sent; an error
+/// becomes a 500 `{"message":"push failed"}`.
+pub type UploadHook = Arc<dyn Fn(&Uploaded) -> Result<(), String> + Send + Sync>;
+
+/// Called before each download with the request's chunk retrieval timeout; returns the store to read
+/// from (e.g. a network store configured with that timeout). Without it, [`ApiState::store`] is used.
+pub type DownloadStoreHook = Arc<dyn Fn(Duration) -> Arc<dyn ChunkStore> + Send + Sync>;
+
+/// Everything the handlers share.
+#[derive(Clone)]
+pub struct ApiState {
+    /// Where chunks are written and read.
+    pub store: Arc<dyn ChunkStore>,
+    /// Limits and defaults.
+    pub config: ApiConfig,
+    /// Optional notification after each upload (see [`UploadHook`]).
+    pub on_upload: Option<UploadHook>,
+    /// Optional per-download store choice (see [`DownloadStoreHook`]).
+    pub on_download: Option<DownloadStoreHook>,
+    slots: Arc<Semaphore>,
+}
+
+impl ApiState {
+    /// State over `store` with `config` and no hooks.
+    pub fn new(store: Arc<dyn ChunkStore>, config: ApiConfig) -> ApiState {
+        let slots = Arc::new(Semaphore::new(config.max_concurrent_requests.max(1)));
+        ApiState {
+            store,
+            config,
+            on_upload: None,
+            on_download: None,
+            slots,
+        }
+    }
+
+    /// Waits for a request slot, at most [`ApiConfig::queue_timeout`].
+    async fn slot(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+        match tokio::time::timeout(
+            self.config.queue_timeout,
+            self.slots.clone().acquire_owned(),
+        )
+        .await
+        {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too many concurrent requests",
+            )),
+        }
+    }
+
+    fn download_store(&self, timeout: Duration) -> Arc<dyn ChunkStore> {
+        match &self.on_download {
+            Some(hook) => hook(timeout),
+            None => self.store.clone(),
+        }
+    }
+
+    fn notify(&self, uploaded: &Uploaded) -> Result<(), ApiError> {
+        match &self.on_upload {
+            Some(hook) => hook(uploaded).map_err(|_| ApiError::internal("push failed")),
+            None => Ok(()),
+        }
+    }
+}
+
+/// One field that failed validation, as bee lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reason {
+    /// Header or path parameter.
+    pub field: String,
+    /// What is wrong.
+    pub error: String,
+}
+
+/// An error response: bee's status code and JSON `{"message", "code"}` (plus `reasons` for invalid
+/// parameters).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiError {
+    /// Human-readable message (bee's where bee has one).
+    pub message: String,
+    /// The HTTP status code.
+    pub code: u16,
+    /// Offending fields, for 400 "invalid header params" / "invalid path params".
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<Reason>,
+}
+
+impl ApiError {
+    /// An error with `status` and `message`.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            message: message.into(),
+            code: status.as_u16(),
+            reasons: Vec::new(),
+        }
+    }
+
+    fn internal(message: &str) -> ApiError {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+    }
+
+    /// bee's 404 for a missing file: the status text as message.
+    fn not_found() -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "Not Found")
+    }
+
+    fn invalid_headers(e: HeaderError) -> ApiError {
+        ApiError {
+            reasons: vec![Reason {
+                field: e.field,
+                error: e.reason,
+            }],
+            ..ApiError::new(StatusCode::BAD_REQUEST, "invalid header params")
+        }
+    }
+
+    fn invalid_path(field: &str, error: String) -> ApiError {
+        ApiError {
+            reasons: vec![Reason {
+                field: field.to_string(),
+                error,
+            }],
+            ..ApiError::new(StatusCode::BAD_REQUEST, "invalid path params")
+        }
+    }
+
+    fn too_large(limit: u64) -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request body over the {limit}-byte limit"),
+        )
+    }
+}
+
+impl From<HeaderError> for ApiError {
+    fn from(e: HeaderError) -> Self {
+        ApiError::invalid_headers(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(self)).into_response()
+    }
+}
+
+/// A reference as `{"reference": "<hex>"}`.
+#[derive(Debug, Serialize)]
+struct ReferenceResponse {
+    reference: String,
+}
+
+fn created(reference: &Reference) -> Response {
+    let mut response = (
+        StatusCode::CREATED,
+        Json(ReferenceResponse {
+            reference: reference.to_hex(),
+        }),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        "access-control-expose-headers",
+        HeaderValue::from_static("Swarm-Tag"),
+    );
+    response
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusResponse {
+    status: &'static str,
+    version: &'static str,
+    api_version: &'static str,
+}
+
+async fn health() -> Json<StatusResponse> {
+    Json(StatusResponse {
+        status: "ok",
+        version: BEE_VERSION,
+        api_version: API_VERSION,
+    })
+}
+
+async fn readiness() -> Json<StatusResponse> {
+    Json(StatusResponse {
+        status: "ready",
+        version: BEE_VERSION,
+        api_version: API_VERSION,
+    })
+}
+
+/// bee's root answer, which clients (bee-js `isConnected`) use as a ping.
+async fn root() -> &'static str {
+    "Ethereum Swarm Bee\n"
+}
+
+async fn fallback(State(_): State<ApiState>) -> ApiError {
+    ApiError::not_found()
+}
+
+/// The API's routes over `state`.
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/", get(root))
+        .route("/health", get(health))
+        .route("/readiness", get(readiness))
+        .route("/bytes", post(bytes::upload))
+        .route("/bytes/{reference}", get(bytes::download).head(bytes::head))
+        .route("/chunks", post(chunks::upload))
+        .route(
+            "/chunks/{address}",
+            get(chunks::download).head(chunks::head),
+        )
+        .fallback(fallback)
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
+        })
+        // Bodies are read as streams and counted by the handlers; axum's buffered-body limit does not
+        // apply to them and is turned off so that it cannot disagree.
+        .layer(DefaultBodyLimit::disable())
+        .with_state(state)
+}
+
+/// Serves the API on `listener` until `shutdown` completes, then lets requests in flight finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: ApiState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,777 @@
+//! The HTTP API over raw HTTP/1.1 on 127.0.0.1: every endpoint, status code and header, bee's error
+//! shapes, ranges, limits, and streaming of large bodies with bounded buffering.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+use swarmec::address::Address;
+use swarmec::api::{self, ApiConfig, ApiState, Uploaded};
+use swarmec::cac::Chunk;
+use swarmec::file::splitter::Discard;
+use swarmec::file::{split_bytes, SplitOptions};
+use swarmec::redundancy::Level;
+use swarmec::soc;
+use swarmec::store::{ChunkStore, MemStore, StoreError};
+
+const BATCH: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+/// A store that counts reads and writes, to observe streaming from outside.
+#[derive(Default)]
+struct Counting {
+    inner: MemStore,
+    gets: AtomicUsize,
+    puts: AtomicUsize,
+}
+
+impl ChunkStore for Counting {
+    fn get(&self, address: &Address) -> Result<Option<Vec<u8>>, StoreError> {
+        self.gets.fetch_add(1, Ordering::SeqCst);
+        self.inner.get(address)
+    }
+    fn put_batch(&self, chunks: &[Chunk]) -> Result<(), StoreError> {
+        self.puts.fetch_add(chunks.len(), Ordering::SeqCst);
+        self.inner.put_batch(chunks)
+    }
+    fn has(&self, address: &Address) -> Result<bool, StoreError> {
+        self.inner.has(address)
+    }
+    fn remove(&self, address: &Address) -> Result<bool, StoreError> {
+        self.inner.remove(address)
+    }
+    fn iterate(&self, visit: &mut dyn FnMut(&Address, &[u8]) -> bool) -> Result<(), StoreError> {
+        self.inner.iterate(visit)
+    }
+}
+
+/// A server on an ephemeral port, stopped when dropped.
+struct Server {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn start(state: ApiState) -> Server {
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            addr_tx.send(listener.local_addr().unwrap()).unwrap();
+            api::serve(listener, state, async {
+                let _ = stop_rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        // Blocking tasks of abandoned transfers must not keep the test waiting.
+        rt.shutdown_timeout(Duration::from_secs(1));
+    });
+    Server {
+        addr: addr_rx.recv().unwrap(),
+        stop: Some(stop_tx),
+        thread: Some(thread),
+    }
+}
+
+fn serve_mem(config: ApiConfig) -> (Server, Arc<Counting>) {
+    let store = Arc::new(Counting::default());
+    (start(ApiState::new(store.clone(), config)), store)
+}
+
+#[derive(Debug)]
+struct Resp {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Resp {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+    fn reference(&self) -> String {
+        assert_eq!(self.status, 201, "{}", String::from_utf8_lossy(&self.body));
+        self.json()["reference"].as_str().unwrap().to_string()
+    }
+}
+
+fn write_head(s: &mut TcpStream, method: &str, path: &str, headers: &[(&str, &str)]) {
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).unwrap();
+}
+
+/// Reads status line and headers.
+fn read_head(r: &mut BufReader<TcpStream>) -> (u16, Vec<(String, String)>) {
+    let mut line = String::new();
+    r.read_line(&mut line).unwrap();
+    let status = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let mut headers = Vec::new();
+    loop {
+        line.clear();
+        r.read_line(&mut line).unwrap();
+        let l = line.trim_end();
+        if l.is_empty() {
+            break;
+        }
+        let (k, v) = l.split_once(':').unwrap();
+        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+    }
+    (status, headers)
+}
+
+fn read_body(r: &mut BufReader<TcpStream>, headers: &[(String, String)]) -> Vec<u8> {
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
+    let mut body = Vec::new();
+    if !chunked {
+        // Connection: close; a server error mid-body shows as a short read.
+        let _ = r.read_to_end(&mut body);
+        return body;
+    }
+    loop {
+        let mut line = String::new();
+        r.read_line(&mut line).unwrap();
+        let n = usize::from_str_radix(line.trim(), 16).unwrap();
+        let mut piece = vec![0; n + 2];
+        r.read_exact(&mut piece).unwrap();
+        if n == 0 {
+            return body;
+        }
+        body.extend_from_slice(&piece[..n]);
+    }
+}
+
+fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Resp {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let len = body.len().to_string();
+    let mut all: Vec<(&str, &str)> = headers.to_vec();
+    if method == "POST" {
+        all.push(("Content-Length", &len));
+    }
+    write_head(&mut s, method, path, &all);
+    s.write_all(body).unwrap();
+    let mut r = BufReader::new(s);
+    let (status, headers) = read_head(&mut r);
+    let body = if method == "HEAD" {
+        Vec::new()
+    } else {
+        read_body(&mut r, &headers)
+    };
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn upload(addr: SocketAddr, data: &[u8], extra: &[(&str, &str)]) -> Resp {
+    let mut h = vec![("Swarm-Postage-Batch-Id", BATCH)];
+    h.extend_from_slice(extra);
+    request(addr, "POST", "/bytes", &h, data)
+}
+
+fn expected(data: &[u8], level: Level) -> String {
+    let options = SplitOptions {
+        level,
+        encrypt: false,
+    };
+    split_bytes(data, &mut Discard, options, None)
+        .unwrap()
+        .reference
+        .to_hex()
+}
+
+/// Deterministic, non-repeating test data.
+fn data(len: usize, seed: u8) -> Vec<u8> {
+    let mut x: u32 = 0x9e37_79b9 ^ u32::from(seed);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
+}
+
+fn assert_error(r: &Resp, status: u16, message: &str) {
+    assert_eq!(r.status, status, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let v = r.json();
+    assert_eq!(v["code"], status);
+    assert_eq!(v["message"], message);
+}
+
+#[test]
+fn health_and_readiness() {
+    let (srv, _) = serve_mem(ApiConfig::default());
+    for (path, status) in [("/health", "ok"), ("/readiness", "ready")] {
+        let r = request(srv.addr, "GET", path, &[], b"");
+        assert_eq!(r.status, 200);
+        let v = r.json();
+        assert_eq!(v["status"], status);
+        assert_eq!(v["version"], api::BEE_VERSION);
+        assert_eq!(v["apiVersion"], api::API_VERSION);
+    }
+    assert_error(
+        &request(srv.addr, "GET", "/nope", &[], b""),
+        404,
+        "Not Found",
+    );
+    assert_error(
+        &request(srv.addr, "DELETE", "/bytes", &[], b""),
+        405,
+        "Method Not Allowed",
+    );
+}
+
+#[test]
+fn bytes_round_trip_at_every_level_with_bee_references() {
+    let (srv, _) = serve_mem(ApiConfig::default());
+    let file = data(300_000, 1);
+    for level in Level::ALL {
+        let n = level.as_u8().to_string();
+        let r = upload(srv.addr, &file, &[("Swarm-Redundancy-Level", &n)]);
+        assert_eq!(r.header("access-control-expose-headers"), Some("Swarm-Tag"));
+        let reference = r.reference();
+        assert_eq!(reference, expected(&file, level), "level {level}");
+        let got = request(srv.addr, "GET", &format!("/bytes/{reference}"), &[], b"");
+        assert_eq!(got.status, 200);
+        assert_eq!(got.body, file, "level {level}");
+    }
+    // No header: medium, as bee's code; other accepted headers change nothing.
+    let r = upload(
+        srv.addr,
+        &file,
+        &[
+            ("Swarm-Pin", "true"),
+            ("Swarm-Deferred-Upload", "false"),
+            ("Swarm-Tag", "7"),
+        ],
+    );
+    assert_eq!(r.reference(), expected(&file, Level::Medium));
+    // An empty body is a file too.
+    let empty = upload(srv.addr, b"", &[("Swarm-Redundancy-Level", "0")]).reference();
+    assert_eq!(empty, expected(b"", Level::None));
+    let got = request(srv.addr, "GET", &format!("/bytes/{empty}"), &[], b"");
+    assert_eq!((got.status, got.body.len()), (200, 0));
+    assert_eq!(got.header("content-length"), Some("0"));
+}
+
+#[test]
+fn encrypted_upload_round_trips() {
+    let (srv, _) = serve_mem(ApiConfig::default());
+    let file = data(70_000, 2);
+    for level in ["0", "2"] {
+        let reference = upload(
+            srv.addr,
+            &file,
+            &[("Swarm-Encrypt", "true"), ("Swarm-Redundancy-Level", level)],
+        )
+        .reference();
+        assert_eq!(reference.len(), 128);
+        let got = request(srv.addr, "GET", &format!("/bytes/{reference}"), &[], b"");
+        assert_eq!(got.body, file);
+        assert_eq!(
+            got.header("etag"),
+            Some(format!("\"{reference}\"").as_str())
+        );
+    }
+}
+
+#[test]
+fn get_and_head_headers_and_ranges() {
+    let (srv, _) = serve_mem(ApiConfig::default());
+    let file = data(10_000, 3);
+    let reference = upload(srv.addr, &file, &[]).reference();
+    let path = format!("/bytes/{reference}");
+    let etag = format!("\"{reference}\"");
+
+    let get = request(srv.addr, "GET", &path, &[], b"");
+    assert_eq!(get.status, 200);
+    assert_eq!(get.header("content-type"), Some("application/octet-stream"));
+    assert_eq!(get.header("content-length"), Some("10000"));
+    assert_eq!(get.header("etag"), Some(etag.as_str()));
+    assert_eq!(get.header("accept-ranges"), Some("bytes"));
+
+    let head = request(srv.addr, "HEAD", &path, &[], b"");
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("content-length"), Some("10000"));
+    assert_eq!(head.header("etag"), Some(etag.as_str()));
+
+    for (range, start, end) in [
+        ("bytes=0-0", 0, 1),
+        ("bytes=4090-4200", 4090, 4201),
+        ("bytes=9000-", 9000, 10_000),
+        ("bytes=-17", 9983, 10_000),
+        ("bytes=5000-999999", 5000, 10_000),
+    ] {
+        let r = request(srv.addr, "GET", &path, &[("Range", range)], b"");
+        assert_eq!(r.status, 206, "{range}");
+        assert_eq!(r.body, &file[start..end], "{range}");
+        assert_eq!(
+            r.header("content-range"),
+            Some(format!("bytes {start}-{}/10000", end - 1).as_str())
+        );
+        assert_eq!(
+            r.header("content-length"),
+            Some((end - start).to_string().as_str())
+        );
+    }
+    for range in ["bytes=10000-", "bytes=7-3", "lines=1-2"] {
+        let r = request(srv.addr, "GET", &path, &[("Range", range)], b"");
+        assert_error(&r, 416, "range not satisfiable");
+        assert_eq!(r.header("content-range"), Some("bytes */10000"));
+    }
+    // Several ranges are not served as multipart: the whole file.
+    let r = request(srv.addr, "GET", &path, &[("Range", "bytes=0-1,5-6")], b"");
+    assert_eq!((r.status, r.body.len()), (200, 10_000));
+}
+
+#[test]
+fn download_headers_strategies_and_recovery() {
+    let (srv, store) = serve_mem(ApiConfig::default());
+    let file = data(200_000, 4);
+    let reference = upload(srv.addr, &file, &[("Swarm-Redundancy-Level", "2")]).reference();
+    let path = format!("/bytes/{reference}");
+    for strategy in ["0", "1", "2", "3"] {
+        for fallback in ["true", "false"] {
+            let r = request(
+                srv.addr,
+                "GET",
+                &path,
+                &[
+                    ("Swarm-Redundancy-Strategy", strategy),
+                    ("Swarm-Redundancy-Fallback-Mode", fallback),
+                    ("Swarm-Redundancy-Level", "4"),
+                    (
+                        "Swarm-Chunk-Retrieval-Timeout",
+                        if strategy == "3" { "30000" } else { "500ms" },
+                    ),
+                    ("Swarm-Cache", "false"),
+                ],
+                b"",
+            );
+            assert_eq!((r.status, r.body == file), (200, true), "{strategy}");
+        }
+    }
+    // Lose the first data chunk: strategy none without fallback cannot finish the body after the
+    // headers went out (the body is cut short); the default recovers it and writes it back.
+    let first = Chunk::new(&file[..4096]).unwrap().address;
+    assert!(store.remove(&first).unwrap());
+    let strict = request(
+        srv.addr,
+        "GET",
+        &path,
+        &[
+            ("Swarm-Redundancy-Strategy", "0"),
+            ("Swarm-Redundancy-Fallback-Mode", "false"),
+        ],
+        b"",
+    );
+    assert_eq!(strict.status, 200);
+    assert!(strict.body.len() < file.len());
+    let r = request(srv.addr, "GET", &path, &[], b"");
+    assert_eq!(r.body, file);
+    assert!(store.has(&first).unwrap());
+}
+
+#[test]
+fn download_errors() {
+    let (srv, _) = serve_mem(ApiConfig::default());
+    let missing = "00".repeat(32);
+    assert_error(
+        &request(srv.addr, "GET", &format!("/bytes/{missing}"), &[], b""),
+        404,
+        "Not Found",
+    );
+    let head = request(srv.addr, "HEAD", &format!("/bytes/{missing}"), &[], b"");
+    assert_eq!(head.status, 404);
+    // Hex of no reference length: bee's joiner error.
+    assert_error(
+        &request(srv.addr, "GET", "/bytes/abcd", &[], b""),
+        500,
+        "joiner failed",
+    );
+    let r = request(srv.addr, "GET", "/bytes/xyz", &[], b"");
+    assert_error(&r, 400, "invalid path params");
+    assert_eq!(r.json()["reasons"][0]["field"], "address");
+    for (name, value) in [
+        ("Swarm-Redundancy-Strategy", "4"),
+        ("Swarm-Redundancy-Fallback-Mode", "maybe"),
+        ("Swarm-Redundancy-Level", "5"),
+        ("Swarm-Chunk-Retrieval-Timeout", "30x"),
+    ] {
+        let r = request(
+            srv.addr,
+            "GET",
+            &format!("/bytes/{missing}"),
+            &[(name, value)],
+            b"",
+        );
+        assert_error(&r, 400, "invalid header params");
+        assert_eq!(r.json()["reasons"][0]["field"], name.to_ascii_lowercase());
+    }
+}
+
+#[test]
+fn upload_errors() {
+    let config = ApiConfig {
+        max_upload_bytes: 10_000,
+        ..ApiConfig::default()
+    };
+    let (srv, _) = serve_mem(config);
+    let r = upload(srv.addr, b"x", &[("Swarm-Redundancy-Level", "5")]);
+    assert_error(&r, 400, "invalid header params");
+    assert_eq!(
+        r.json()["reasons"][0],
+        serde_json::json!({"field": "swarm-redundancy-level",
+            "error": "want redundancy level to be between 0 and 4"})
+    );
+    let r = upload(srv.addr, b"x", &[("Swarm-Redundancy-Level", "-1")]);
+    assert_eq!(r.json()["reasons"][0]["error"], "invalid syntax");
+    let r = upload(srv.addr, b"x", &[("Swarm-Encrypt", "yes")]);
+    assert_error(&r, 400, "invalid header params");
+
+    let r = request(srv.addr, "POST", "/bytes", &[], b"x");
+    assert_error(&r, 400, "invalid header params");
+    assert_eq!(r.json()["reasons"][0]["field"], "swarm-postage-batch-id");
+    for bad in ["abcd", &"g".repeat(64)] {
+        let r = request(
+            srv.addr,
+            "POST",
+            "/bytes",
+            &[("Swarm-Postage-Batch-Id", bad)],
+            b"x",
+        );
+        assert_error(&r, 400, "invalid batch id");
+    }
+    // Declared too large: refused before reading.
+    assert_error(
+        &upload(srv.addr, &[0; 10_001], &[]),
+        413,
+        "request body over the 10000-byte limit",
+    );
+    assert_eq!(upload(srv.addr, &[0; 10_000], &[]).status, 201);
+    // Chunked body that turns out too large.
+    let mut s = TcpStream::connect(srv.addr).unwrap();
+    write_head(
+        &mut s,
+        "POST",
+        "/bytes",
+        &[
+            ("Swarm-Postage-Batch-Id", BATCH),
+            ("Transfer-Encoding", "chunked"),
+        ],
+    );
+    for _ in 0..3 {
+        s.write_all(b"1000\r\n").unwrap();
+        s.write_all(&[1; 4096]).unwrap();
+        s.write_all(b"\r\n").unwrap();
+    }
+    s.write_all(b"0\r\n\r\n").unwrap();
+    let mut r = BufReader::new(s);
+    let (status, _) = read_head(&mut r);
+    assert_eq!(status, 413);
+}
+
+#[test]
+fn chunks_endpoints() {
+    let (srv, store) = serve_mem(ApiConfig::default());
+    let chunk = Chunk::new(b"hello chunk").unwrap();
+    let batch = [("Swarm-Postage-Batch-Id", BATCH)];
+    let r = request(srv.addr, "POST", "/chunks", &batch, &chunk.data);
+    assert_eq!(r.reference(), chunk.address.to_hex());
+    assert!(store.has(&chunk.address).unwrap());
+
+    let path = format!("/chunks/{}", chunk.address);
+    let got = request(srv.addr, "GET", &path, &[], b"");
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body, chunk.data);
+    assert_eq!(got.header("content-type"), Some("binary/octet-stream"));
+    assert_eq!(
+        got.header("content-length"),
+        Some(chunk.data.len().to_string().as_str())
+    );
+    assert_eq!(request(srv.addr, "HEAD", &path, &[], b"").status, 200);
+
+    let missing = format!("/chunks/{}", "11".repeat(32));
+    assert_error(
+        &request(srv.addr, "GET", &missing, &[], b""),
+        404,
+        "chunk not found",
+    );
+    assert_eq!(request(srv.addr, "HEAD", &missing, &[], b"").status, 404);
+    assert_error(
+        &request(srv.addr, "GET", "/chunks/abcd", &[], b""),
+        404,
+        "chunk not found",
+    );
+    assert_eq!(
+        request(srv.addr, "HEAD", "/chunks/abcd", &[], b"").status,
+        404
+    );
+    assert_error(
+        &request(srv.addr, "GET", "/chunks/qq", &[], b""),
+        400,
+        "invalid path params",
+    );
+
+    // A signed single-owner chunk too large to be a content-addressed one.
+    let signer = soc::Signer::from_bytes(&[7; 32]).unwrap();
+    let wrapped = Chunk::new(&[5; 4096]).unwrap();
+    let soc_chunk = soc::new_soc(&signer, &[9; 32], &wrapped).unwrap();
+    assert_eq!(soc_chunk.data.len(), 4201);
+    let r = request(srv.addr, "POST", "/chunks", &batch, &soc_chunk.data);
+    assert_eq!(r.reference(), soc_chunk.address.to_hex());
+    let mut forged = soc_chunk.data.clone();
+    forged[40] ^= 1;
+    forged[32 + 64] = 99; // no valid recovery id
+    assert_error(
+        &request(srv.addr, "POST", "/chunks", &batch, &forged),
+        500,
+        "create chunk error",
+    );
+
+    assert_error(
+        &request(srv.addr, "POST", "/chunks", &batch, &[1; 7]),
+        400,
+        "insufficient data length",
+    );
+    assert_error(
+        &request(srv.addr, "POST", "/chunks", &batch, &[1; 4202]),
+        413,
+        "request body over the 4201-byte limit",
+    );
+    assert_error(
+        &request(srv.addr, "POST", "/chunks", &[], &chunk.data),
+        400,
+        "Either 'Swarm-Postage-Stamp' or 'Swarm-Postage-Batch-Id' header must be set in the request",
+    );
+    let stamp = "ab".repeat(113);
+    let r = request(
+        srv.addr,
+        "POST",
+        "/chunks",
+        &[("Swarm-Postage-Stamp", &stamp)],
+        &chunk.data,
+    );
+    assert_eq!(r.status, 201);
+}
+
+#[test]
+fn upload_hook_sees_every_upload() {
+    let seen: Arc<Mutex<Vec<Uploaded>>> = Arc::default();
+    let mut state = ApiState::new(Arc::new(MemStore::new()), ApiConfig::default());
+    let log = seen.clone();
+    state.on_upload = Some(Arc::new(move |u: &Uploaded| {
+        log.lock().unwrap().push(u.clone());
+        Ok(())
+    }));
+    let srv = start(state);
+    let file = data(5000, 5);
+    let reference = upload(srv.addr, &file, &[]).reference();
+    let chunk = Chunk::new(b"c").unwrap();
+    request(
+        srv.addr,
+        "POST",
+        "/chunks",
+        &[("Swarm-Postage-Batch-Id", BATCH)],
+        &chunk.data,
+    );
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(
+        (seen[0].reference.to_hex(), seen[0].size),
+        (reference, 5000)
+    );
+    assert_eq!(seen[1].reference.address, chunk.address);
+
+    let mut failing = ApiState::new(Arc::new(MemStore::new()), ApiConfig::default());
+    failing.on_upload = Some(Arc::new(|_: &Uploaded| Err("no peers".to_string())));
+    let srv = start(failing);
+    assert_error(&upload(srv.addr, b"x", &[]), 500, "push failed");
+}
+
+#[test]
+fn busy_server_and_stalled_uploads() {
+    let config = ApiConfig {
+        max_concurrent_requests: 1,
+        queue_timeout: Duration::from_millis(200),
+        idle_timeout: Duration::from_millis(400),
+        ..ApiConfig::default()
+    };
+    let (srv, _) = serve_mem(config);
+    // A client that announces 100 bytes, sends 10 and stalls holds the only slot ...
+    let mut stalled = TcpStream::connect(srv.addr).unwrap();
+    write_head(
+        &mut stalled,
+        "POST",
+        "/bytes",
+        &[("Swarm-Postage-Batch-Id", BATCH), ("Content-Length", "100")],
+    );
+    stalled.write_all(&[0; 10]).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    // ... so another request is refused after the queue timeout,
+    let r = upload(srv.addr, b"x", &[]);
+    assert_error(&r, 503, "too many concurrent requests");
+    // health is never queued,
+    assert_eq!(request(srv.addr, "GET", "/health", &[], b"").status, 200);
+    // and the stalled upload is dropped after the idle timeout, freeing the slot.
+    let mut r = BufReader::new(stalled);
+    let (status, _) = read_head(&mut r);
+    assert_eq!(status, 408);
+    assert_eq!(upload(srv.addr, b"x", &[]).status, 201);
+}
+
+const BIG: usize = 64 << 20;
+
+#[test]
+fn large_upload_is_streamed_into_the_splitter() {
+    let (srv, store) = serve_mem(ApiConfig::default());
+    let file = data(BIG, 6);
+    let mut s = TcpStream::connect(srv.addr).unwrap();
+    let len = BIG.to_string();
+    write_head(
+        &mut s,
+        "POST",
+        "/bytes",
+        &[
+            ("Swarm-Postage-Batch-Id", BATCH),
+            ("Swarm-Redundancy-Level", "0"),
+            ("Content-Length", &len),
+        ],
+    );
+    let half = BIG / 2;
+    s.write_all(&file[..half]).unwrap();
+    // Chunks are stored while the body is still arriving: it is not buffered whole.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while store.puts.load(Ordering::SeqCst) < half / 4096 / 2 {
+        assert!(std::time::Instant::now() < deadline, "nothing stored yet");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    s.write_all(&file[half..]).unwrap();
+    let mut r = BufReader::new(s);
+    let (status, headers) = read_head(&mut r);
+    let body = read_body(&mut r, &headers);
+    assert_eq!(status, 201);
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["reference"], expected(&file, Level::None));
+}
+
+#[test]
+fn large_download_is_paced_by_the_client() {
+    let (srv, store) = serve_mem(ApiConfig::default());
+    let file = data(BIG, 7);
+    let reference = upload(srv.addr, &file, &[("Swarm-Redundancy-Level", "0")]).reference();
+    let before = store.gets.load(Ordering::SeqCst);
+    let mut s = TcpStream::connect(srv.addr).unwrap();
+    write_head(&mut s, "GET", &format!("/bytes/{reference}"), &[]);
+    let mut r = BufReader::new(s);
+    let (status, headers) = read_head(&mut r);
+    assert_eq!(status, 200);
+    assert_eq!(
+        headers
+            .iter()
+            .find(|(k, _)| k == "content-length")
+            .unwrap()
+            .1,
+        BIG.to_string()
+    );
+    let mut got = vec![0; 1 << 20];
+    r.read_exact(&mut got).unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    // The joiner waits for the client: what it read is bounded by the channel and the socket
+    // buffers, far below the 16,384 data chunks of the file.
+    let read = store.gets.load(Ordering::SeqCst) - before;
+    assert!(
+        read < 4096,
+        "joiner read {read} chunks ahead of a stalled client"
+    );
+    r.read_to_end(&mut got).unwrap();
+    assert!(got.len() == BIG && got[..] == file[..]);
+}
+
+#[test]
+fn stalled_download_is_dropped_and_frees_its_slot() {
+    let config = ApiConfig {
+        max_concurrent_requests: 1,
+        queue_timeout: Duration::from_millis(100),
+        idle_timeout: Duration::from_millis(300),
+        ..ApiConfig::default()
+    };
+    let (srv, store) = serve_mem(config);
+    let file = data(32 << 20, 8);
+    let options = SplitOptions {
+        level: Level::None,
+        encrypt: false,
+    };
+    let summary = split_bytes(
+        &file,
+        &mut swarmec::file::splitter::StoreSink(&*store),
+        options,
+        None,
+    )
+    .unwrap();
+    let mut s = TcpStream::connect(srv.addr).unwrap();
+    write_head(&mut s, "GET", &format!("/bytes/{}", summary.reference), &[]);
+    let mut r = BufReader::new(s);
+    assert_eq!(read_head(&mut r).0, 200);
+    // While the client reads nothing, its download holds the only slot ...
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        request(
+            srv.addr,
+            "HEAD",
+            &format!("/chunks/{}", "00".repeat(32)),
+            &[],
+            b""
+        )
+        .status,
+        503
+    );
+    // ... until the joiner gives up on it.
+    std::thread::sleep(Duration::from_millis(900));
+    let chunk = format!("/chunks/{}", summary.reference);
+    assert_eq!(request(srv.addr, "HEAD", &chunk, &[], b"").status, 200);
+    let mut rest = Vec::new();
+    let _ = r.read_to_end(&mut rest);
+    assert!(rest.len() < file.len());
+}
