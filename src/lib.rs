@@ -11,6 +11,7 @@ pub mod durability;
 pub mod encryption;
 pub mod file;
 pub mod keccak;
+pub mod net;
 pub mod redundancy;
 pub mod reference;
 pub mod replicas;
