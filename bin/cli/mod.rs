@@ -313,10 +313,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
             match peer.peer {
                 Some(address) => {
                     let session = connect(&address)?;
-                    let options = JoinOptions {
-                        origin: session.overlay(),
-                        ..options
-                    };
+                    // `prox` orders children by distance to the node that fetches them.
+                    let origin = net::identity::overlay_of_peer(&session.peer())
+                        .unwrap_or_else(|| session.overlay());
+                    let options = JoinOptions { origin, ..options };
                     let result = download(
                         &reference,
                         output.as_deref(),
