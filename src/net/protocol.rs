@@ -408,7 +408,7 @@ mod tests {
 
     #[test]
     fn frames_over_the_limit_are_refused_before_reading() {
-        let mut input: &[u8] = &[0, 0, 0x10, 0x00];
+        let mut input: &[u8] = &[0, 0, 0x20, 0x00];
         let r = futures::executor::block_on(read_frame::<RetrievalResponse, _>(&mut input));
         assert_eq!(r.unwrap_err().kind(), io::ErrorKind::InvalidData);
         let mut buf = Vec::new();
