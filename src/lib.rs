@@ -13,6 +13,7 @@ pub mod encryption;
 pub mod file;
 pub mod keccak;
 pub mod keccak_lanes;
+pub mod net;
 pub mod redundancy;
 pub mod reference;
 pub mod replicas;

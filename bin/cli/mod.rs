@@ -14,6 +14,7 @@ use swarmec::encryption::OsRandom;
 use swarmec::file::inspect::inspect;
 use swarmec::file::splitter::{split_reader, ChunkSink, Discard, StoreSink};
 use swarmec::file::{JoinError, JoinOptions, Joiner, SplitError, SplitOptions, Strategy};
+use swarmec::net::{self, Multiaddr, NetError, NodeConfig, Session};
 use swarmec::redundancy::Level;
 use swarmec::reference::Reference;
 use swarmec::store::{self, ChunkStore, RedbStore, StoreError};
@@ -44,6 +45,13 @@ struct Split {
     encrypt: bool,
 }
 
+#[derive(clap::Args, Debug, Clone)]
+struct Peer {
+    /// Push to or retrieve from the network through the node at MULTIADDR instead of the local store.
+    #[arg(long, value_name = "MULTIADDR")]
+    peer: Option<Multiaddr>,
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Print the reference of a file (or - for stdin) without storing anything.
@@ -56,7 +64,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Store a file (or - for stdin) in the local store and print its reference.
+    /// Store a file (or - for stdin) in the local store, or push it through a node, and print its
+    /// reference.
     Upload {
         /// File to upload, or - for standard input.
         file: PathBuf,
@@ -64,6 +73,8 @@ enum Command {
         split: Split,
         #[command(flatten)]
         dir: DataDir,
+        #[command(flatten)]
+        peer: Peer,
     },
     /// Write the file behind a reference to stdout or a file.
     Download {
@@ -89,6 +100,8 @@ enum Command {
         no_write_back: bool,
         #[command(flatten)]
         dir: DataDir,
+        #[command(flatten)]
+        peer: Peer,
     },
     /// Show the chunk tree behind a reference: levels, children, parities, margins, missing chunks.
     Inspect {
@@ -145,6 +158,26 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Run a network node until SIGINT or SIGTERM; prints `peer_id`, `overlay`, `listen` lines and
+    /// `ready` on stdout.
+    Node {
+        #[command(flatten)]
+        dir: DataDir,
+        /// Address to listen on (repeatable; default /ip4/127.0.0.1/tcp/0).
+        #[arg(long, value_name = "MULTIADDR")]
+        listen: Vec<Multiaddr>,
+        /// Peer to join the network through (repeatable), e.g. /ip4/127.0.0.1/tcp/1634/p2p/12D3...
+        #[arg(long, value_name = "MULTIADDR")]
+        bootstrap: Vec<Multiaddr>,
+        /// How many of the closest nodes store each chunk.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=16))]
+        replication: u8,
+    },
+    /// Print this node's peer id (creating the node key if needed).
+    Id {
+        #[command(flatten)]
+        dir: DataDir,
     },
     /// Manage the local chunk store.
     Store {
@@ -229,6 +262,12 @@ impl From<SplitError> for Failure {
     }
 }
 
+impl From<NetError> for Failure {
+    fn from(e: NetError) -> Self {
+        Failure::runtime(e.to_string())
+    }
+}
+
 impl From<JoinError> for Failure {
     fn from(e: JoinError) -> Self {
         let broken_pipe = matches!(&e, JoinError::Write { source, .. } if source.kind() == io::ErrorKind::BrokenPipe);
@@ -252,7 +291,15 @@ fn io_failure(what: &str, path: &Path, e: io::Error) -> Failure {
 pub fn run(args: Args) -> Result<(), Failure> {
     match args.command {
         Command::Hash { file, split, json } => hash(&file, &split, json),
-        Command::Upload { file, split, dir } => upload(&file, &split, &dir),
+        Command::Upload {
+            file,
+            split,
+            dir,
+            peer,
+        } => match peer.peer {
+            Some(address) => upload_peer(&file, &split, &address),
+            None => upload(&file, &split, &dir),
+        },
         Command::Download {
             reference,
             output,
@@ -262,14 +309,38 @@ pub fn run(args: Args) -> Result<(), Failure> {
             no_fallback,
             no_write_back,
             dir,
+            peer,
         } => {
+            let reference = parse_reference(&reference)?;
             let options = JoinOptions {
                 strategy,
                 fallback: !no_fallback,
                 write_back: !no_write_back,
                 ..JoinOptions::default()
             };
-            download(&reference, output.as_deref(), offset, length, options, &dir)
+            let range = (offset, length);
+            match peer.peer {
+                Some(address) => {
+                    let session = connect(&address)?;
+                    // `prox` orders children by distance to the node that fetches them.
+                    let origin = net::identity::overlay_of_peer(&session.peer())
+                        .unwrap_or_else(|| session.overlay());
+                    let options = JoinOptions { origin, ..options };
+                    let result = download(
+                        &reference,
+                        output.as_deref(),
+                        range,
+                        options,
+                        session.store(),
+                    );
+                    session.close()?;
+                    result
+                }
+                None => {
+                    let store = open_store(&dir)?;
+                    download(&reference, output.as_deref(), range, options, &store)
+                }
+            }
         }
         Command::Inspect {
             reference,
@@ -295,6 +366,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
             derive,
             json,
         } => durability_cmd(&size, level, &loss, encrypt, derive, json),
+        Command::Node {
+            dir,
+            listen,
+            bootstrap,
+            replication,
+        } => node(&dir, listen, bootstrap, replication),
+        Command::Id { dir } => {
+            let key = net::identity::load_or_create_key(&store::data_dir(dir.data_dir.as_deref()))
+                .map_err(NetError::from)?;
+            print_line(&key.public().to_peer_id().to_string())
+        }
         Command::Store { action } => match action {
             StoreAction::List { dir } => store_list(&dir),
             StoreAction::Remove { addresses, dir } => store_remove(&addresses, &dir),
@@ -400,6 +482,52 @@ fn upload(file: &Path, split: &Split, dir: &DataDir) -> Result<(), Failure> {
     print_line(&summary.reference.to_hex())
 }
 
+fn connect(address: &Multiaddr) -> Result<Session, Failure> {
+    Session::connect(address, NodeConfig::default())
+        .map_err(|e| Failure::runtime(format!("cannot connect to {address}: {e}")))
+}
+
+fn upload_peer(file: &Path, split: &Split, address: &Multiaddr) -> Result<(), Failure> {
+    let session = connect(address)?;
+    // Each batch returns once every chunk in it has a verified receipt.
+    let result = split_file(file, split, &mut StoreSink(session.store()));
+    session.close()?;
+    print_line(&result?.reference.to_hex())
+}
+
+fn node(
+    dir: &DataDir,
+    listen: Vec<Multiaddr>,
+    bootstrap: Vec<Multiaddr>,
+    replication: u8,
+) -> Result<(), Failure> {
+    let data_dir = store::data_dir(dir.data_dir.as_deref());
+    let store = std::sync::Arc::new(RedbStore::open(&data_dir)?);
+    let listen = if listen.is_empty() {
+        vec!["/ip4/127.0.0.1/tcp/0"
+            .parse()
+            .map_err(|e| Failure::runtime(format!("default listen address: {e}")))?]
+    } else {
+        listen
+    };
+    let config = NodeConfig {
+        listen,
+        bootstrap,
+        replication: usize::from(replication),
+        ..NodeConfig::default()
+    };
+    let mut printed = Ok(());
+    net::run_node(&data_dir, store, config, |node| {
+        let mut text = format!("peer_id {}\noverlay {}\n", node.peer_id(), node.overlay());
+        for a in node.listen_addrs() {
+            text.push_str(&format!("listen {a}\n"));
+        }
+        text.push_str("ready");
+        printed = print_line(&text);
+    })?;
+    printed
+}
+
 fn print_line(line: &str) -> Result<(), Failure> {
     let mut out = io::stdout().lock();
     writeln!(out, "{line}")
@@ -408,16 +536,13 @@ fn print_line(line: &str) -> Result<(), Failure> {
 }
 
 fn download(
-    reference: &str,
+    reference: &Reference,
     output: Option<&Path>,
-    offset: u64,
-    length: Option<u64>,
+    (offset, length): (u64, Option<u64>),
     options: JoinOptions,
-    dir: &DataDir,
+    store: &dyn ChunkStore,
 ) -> Result<(), Failure> {
-    let reference = parse_reference(reference)?;
-    let store = open_store(dir)?;
-    let joiner = Joiner::open(&store, &reference, options)?;
+    let joiner = Joiner::open(store, reference, options)?;
     let size = joiner.size();
     let length = length.unwrap_or(u64::MAX);
     let total = size.saturating_sub(offset).min(length);

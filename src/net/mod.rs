@@ -1,0 +1,191 @@
+//! The network: libp2p nodes that push chunks to the nodes closest to them and retrieve chunks from
+//! wherever they are, modelled on bee (spec §8) under our own protocol ids.
+//!
+//! # Transport and discovery
+//! TCP with Noise and Yamux, on tokio. Identify announces listen addresses; Kademlia
+//! (`/swarmec/kad/1.0.0`, server mode on storer nodes) discovers peers from the bootstrap addresses
+//! and every [`NodeConfig::bootstrap_interval`]. Every peer Kademlia routes to is a chunk peer.
+//!
+//! # Identity and overlay
+//! The node key is an Ed25519 keypair kept in `node.key` in the data directory ([`identity`]). The
+//! overlay address is `keccak256(protobuf-encoded public key)`, so a peer's overlay follows from its
+//! peer id; proximity and distance are bee's (§8.4).
+//!
+//! # Protocols
+//! * `/swarmec/retrieval/1.0.0` ([`retrieval`]): request `addr(32)`, response a chunk, not found, or
+//!   an error.
+//! * `/swarmec/pushsync/1.0.0` ([`pushsync`]): request `kind addr data`, response receipts (signed by
+//!   each storer) or an error.
+//!
+//! One request and one response per stream, each a 4-byte big-endian length and a body; bodies over
+//! 4.3 KB (chunks) or 8.6 KB (receipts) are refused before allocation ([`protocol`]). Every wait is
+//! bounded: per request ([`NodeConfig::request_timeout`]), per forward
+//! ([`NodeConfig::forward_timeout`]), per chunk at the origin ([`NodeConfig::retrieve_deadline`]),
+//! per connection or listener ([`NodeConfig::connect_timeout`]).
+//!
+//! # What it refuses
+//! Chunks that are neither valid content-addressed nor single-owner chunks are never stored, relayed
+//! or returned; malformed or oversized messages fail the request. Peer ids that do not embed their
+//! key have no overlay and are not routed to.
+//!
+//! # Not built
+//! Postage stamps, bandwidth accounting (SWAP), storage radius and reserve management, pull sync,
+//! NAT traversal and QUIC.
+
+pub mod identity;
+mod node;
+pub mod peers;
+pub mod protocol;
+pub mod pushsync;
+pub mod retrieval;
+mod store;
+
+use std::path::Path;
+use std::sync::Arc;
+
+pub use libp2p::{Multiaddr, PeerId};
+
+pub use self::node::{Client, Node, NodeConfig, PeerSummary};
+pub use self::store::NetworkStore;
+use crate::address::Address;
+use crate::store::{ChunkStore, MemStore, StoreError};
+
+/// A network failure.
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    /// The node key could not be loaded or created.
+    #[error(transparent)]
+    Identity(#[from] identity::IdentityError),
+    /// The local store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The transport could not be set up, or a connection failed.
+    #[error("network transport: {0}")]
+    Transport(String),
+    /// A listen address could not be used.
+    #[error("cannot listen on {0}: {1}")]
+    Listen(Multiaddr, String),
+    /// A peer could not be dialled.
+    #[error("cannot dial {0}: {1}")]
+    Dial(Multiaddr, String),
+    /// A request to a peer failed.
+    #[error("request failed: {0}")]
+    Request(String),
+    /// No peer accepted a chunk.
+    #[error("pushing chunk {address} failed: {message}")]
+    Push {
+        /// The chunk.
+        address: Address,
+        /// Why.
+        message: String,
+    },
+    /// A bounded wait ran out.
+    #[error("timed out {0}")]
+    Timeout(&'static str),
+    /// The node has stopped.
+    #[error("the network node has stopped")]
+    Stopped,
+    /// The async runtime could not be started.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// A multi-threaded tokio runtime for a node or a client.
+pub fn runtime() -> Result<tokio::runtime::Runtime, NetError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(NetError::Runtime)
+}
+
+/// Runs a storer node on `store` with the key in `data_dir` until SIGINT or SIGTERM, then shuts down
+/// cleanly. `ready` is called once the node listens.
+pub fn run_node(
+    data_dir: &Path,
+    store: Arc<dyn ChunkStore>,
+    config: NodeConfig,
+    ready: impl FnOnce(&Node),
+) -> Result<(), NetError> {
+    let key = identity::load_or_create_key(data_dir)?;
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let node = Node::start(key, store, config).await?;
+        ready(&node);
+        wait_for_signal().await?;
+        node.shutdown().await
+    })
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() -> Result<(), NetError> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).map_err(NetError::Runtime)?;
+    let mut int = signal(SignalKind::interrupt()).map_err(NetError::Runtime)?;
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() -> Result<(), NetError> {
+    tokio::signal::ctrl_c().await.map_err(NetError::Runtime)
+}
+
+/// A short-lived client connected to one node: it pushes and retrieves through that node only, with
+/// an ephemeral key and an in-memory store that keeps nothing it pushes or fetches.
+pub struct Session {
+    runtime: tokio::runtime::Runtime,
+    node: Node,
+    store: NetworkStore,
+    peer: PeerId,
+}
+
+impl Session {
+    /// Connects to the node at `address` (within [`NodeConfig::connect_timeout`]).
+    pub fn connect(address: &Multiaddr, config: NodeConfig) -> Result<Session, NetError> {
+        let runtime = runtime()?;
+        let config = NodeConfig {
+            storer: false,
+            listen: Vec::new(),
+            bootstrap: Vec::new(),
+            ..config
+        };
+        let key = libp2p::identity::Keypair::generate_ed25519();
+        let local: Arc<dyn ChunkStore> = Arc::new(MemStore::new());
+        let (node, peer) = runtime.block_on(async {
+            let node = Node::start(key, local.clone(), config).await?;
+            let peer = node.client().dial(address.clone()).await?;
+            Ok::<_, NetError>((node, peer))
+        })?;
+        let store = NetworkStore::new(local, node.client(), runtime.handle().clone(), false);
+        Ok(Session {
+            runtime,
+            node,
+            store,
+            peer,
+        })
+    }
+
+    /// The store over the connected node.
+    pub fn store(&self) -> &NetworkStore {
+        &self.store
+    }
+
+    /// This client's overlay address.
+    pub fn overlay(&self) -> Address {
+        self.node.overlay()
+    }
+
+    /// The node connected to.
+    pub fn peer(&self) -> PeerId {
+        self.peer
+    }
+
+    /// Disconnects.
+    pub fn close(self) -> Result<(), NetError> {
+        let Session { runtime, node, .. } = self;
+        runtime.block_on(node.shutdown())
+    }
+}

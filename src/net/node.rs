@@ -1,0 +1,637 @@
+//! The node: a libp2p swarm owned by one event loop task, and a cloneable [`Client`] handle.
+//!
+//! The [`EventLoop`] owns the `Swarm` and is the only code that touches it: it turns swarm events into
+//! peer-table updates and spawned protocol handlers, and turns [`Command`]s (each with a oneshot reply)
+//! into requests, responses and dials, keeping pending requests in maps keyed by request id. The chunk
+//! logic ([`super::retrieval`], [`super::pushsync`]) runs in ordinary tasks and talks to the event loop
+//! through the [`Client`] only, so the swarm is never blocked by a slow peer or a store write.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use futures::StreamExt;
+use libp2p::identity::Keypair;
+use libp2p::multiaddr::Protocol;
+use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport, ResponseChannel};
+use libp2p::swarm::dial_opts::DialOpts;
+use libp2p::swarm::{ConnectionId, NetworkBehaviour, SwarmEvent};
+use libp2p::{identify, kad, noise, tcp, yamux, Multiaddr, PeerId, Swarm};
+use tokio::sync::{mpsc, oneshot};
+
+use super::identity::{overlay_of_key, overlay_of_peer};
+use super::peers::{PeerInfo, PeerTable};
+use super::protocol::{
+    FrameCodec, PushRequest, PushResponse, RetrievalRequest, RetrievalResponse, IDENTIFY_PROTOCOL,
+    KAD_PROTOCOL, PUSHSYNC_PROTOCOL, RETRIEVAL_PROTOCOL,
+};
+use super::{pushsync, retrieval, NetError};
+use crate::address::Address;
+use crate::store::ChunkStore;
+
+/// How a node behaves; [`NodeConfig::default`] gives the documented defaults.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// Addresses to listen on (none for a client).
+    pub listen: Vec<Multiaddr>,
+    /// Peers to join the network through.
+    pub bootstrap: Vec<Multiaddr>,
+    /// How many of the closest nodes store each chunk (default 2).
+    pub replication: usize,
+    /// Whether this node stores chunks pushed to it (a node) or only routes its own (a client).
+    pub storer: bool,
+    /// Longest wait for one peer's answer to one request (default 10 s).
+    pub request_timeout: Duration,
+    /// Longest a node spends serving one request it forwards (default 5 s; below `request_timeout`
+    /// so the requester hears back before giving up on it).
+    pub forward_timeout: Duration,
+    /// Longest an origin spends fetching one chunk over all peers (default 30 s).
+    pub retrieve_deadline: Duration,
+    /// Peers an origin asks for one chunk before giving up (default 6).
+    pub origin_attempts: usize,
+    /// Closer peers a forwarder asks before answering not found (default 3).
+    pub forward_attempts: usize,
+    /// How long a peer that failed a request is not asked (default 60 s).
+    pub skip_duration: Duration,
+    /// How often Kademlia looks for more peers (default 30 s).
+    pub bootstrap_interval: Duration,
+    /// Longest wait for a connection or a listener (default 10 s).
+    pub connect_timeout: Duration,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        NodeConfig {
+            listen: Vec::new(),
+            bootstrap: Vec::new(),
+            replication: 2,
+            storer: true,
+            request_timeout: Duration::from_secs(10),
+            forward_timeout: Duration::from_secs(5),
+            retrieve_deadline: Duration::from_secs(30),
+            origin_attempts: 6,
+            forward_attempts: 3,
+            skip_duration: Duration::from_secs(60),
+            bootstrap_interval: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A known peer as the node sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerSummary {
+    /// Its peer id.
+    pub peer_id: PeerId,
+    /// Its overlay address.
+    pub overlay: Address,
+    /// Its score (negative after bad deliveries).
+    pub score: i32,
+}
+
+#[derive(NetworkBehaviour)]
+struct Behaviour {
+    kademlia: kad::Behaviour<kad::store::MemoryStore>,
+    identify: identify::Behaviour,
+    retrieval: request_response::Behaviour<FrameCodec<RetrievalRequest, RetrievalResponse>>,
+    pushsync: request_response::Behaviour<FrameCodec<PushRequest, PushResponse>>,
+}
+
+/// State shared by the event loop and the protocol handlers.
+pub(crate) struct Shared {
+    pub(crate) peer_id: PeerId,
+    pub(crate) overlay: Address,
+    pub(crate) keypair: Keypair,
+    pub(crate) store: Arc<dyn ChunkStore>,
+    pub(crate) config: NodeConfig,
+    peers: Mutex<PeerTable>,
+    /// Chunks were stored since the last durable sync.
+    dirty: AtomicBool,
+}
+
+impl Shared {
+    /// The peer table (a poisoned lock is recovered: the table holds no invariants a panic can break).
+    pub(crate) fn peers(&self) -> MutexGuard<'_, PeerTable> {
+        self.peers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn mark_dirty(&self) {
+        self.dirty.store(true, Ordering::Release);
+    }
+}
+
+type Reply<T> = oneshot::Sender<Result<T, NetError>>;
+
+enum Command {
+    Retrieve {
+        peer: PeerId,
+        request: RetrievalRequest,
+        reply: Reply<RetrievalResponse>,
+    },
+    Push {
+        peer: PeerId,
+        request: PushRequest,
+        reply: Reply<PushResponse>,
+    },
+    RespondRetrieval {
+        channel: ResponseChannel<RetrievalResponse>,
+        response: RetrievalResponse,
+    },
+    RespondPush {
+        channel: ResponseChannel<PushResponse>,
+        response: PushResponse,
+    },
+    Dial {
+        address: Multiaddr,
+        reply: Reply<PeerId>,
+    },
+    Shutdown,
+}
+
+/// A cloneable handle to a running node.
+#[derive(Clone)]
+pub struct Client {
+    commands: mpsc::Sender<Command>,
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Client {
+    /// This node's peer id.
+    pub fn peer_id(&self) -> PeerId {
+        self.shared.peer_id
+    }
+
+    /// This node's overlay address.
+    pub fn overlay(&self) -> Address {
+        self.shared.overlay
+    }
+
+    /// The peers this node routes to.
+    pub fn peers(&self) -> Vec<PeerSummary> {
+        let mut out: Vec<PeerSummary> = self
+            .shared
+            .peers()
+            .all()
+            .into_iter()
+            .map(|(peer_id, PeerInfo { overlay, score, .. })| PeerSummary {
+                peer_id,
+                overlay,
+                score,
+            })
+            .collect();
+        out.sort_by_key(|p| p.overlay);
+        out
+    }
+
+    /// Fetches a chunk from the network (not from the local store), validated against `address`.
+    pub async fn retrieve(&self, address: Address) -> Result<Option<Vec<u8>>, NetError> {
+        Ok(retrieval::fetch(self, address).await)
+    }
+
+    /// Pushes a chunk to its closest nodes and returns the verified receipts.
+    pub async fn push(
+        &self,
+        address: Address,
+        data: Vec<u8>,
+    ) -> Result<Vec<super::protocol::Receipt>, NetError> {
+        pushsync::push_origin(self, address, data).await
+    }
+
+    /// Connects to `address` and returns the peer id found there.
+    pub async fn dial(&self, address: Multiaddr) -> Result<PeerId, NetError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Dial { address, reply }).await?;
+        tokio::time::timeout(self.shared.config.connect_timeout, rx)
+            .await
+            .map_err(|_| NetError::Timeout("connecting"))?
+            .map_err(|_| NetError::Stopped)?
+    }
+
+    pub(crate) async fn request_retrieval(
+        &self,
+        peer: PeerId,
+        request: RetrievalRequest,
+    ) -> Result<RetrievalResponse, NetError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Retrieve {
+            peer,
+            request,
+            reply,
+        })
+        .await?;
+        rx.await.map_err(|_| NetError::Stopped)?
+    }
+
+    pub(crate) async fn request_push(
+        &self,
+        peer: PeerId,
+        request: PushRequest,
+    ) -> Result<PushResponse, NetError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Push {
+            peer,
+            request,
+            reply,
+        })
+        .await?;
+        rx.await.map_err(|_| NetError::Stopped)?
+    }
+
+    async fn send(&self, command: Command) -> Result<(), NetError> {
+        self.commands
+            .send(command)
+            .await
+            .map_err(|_| NetError::Stopped)
+    }
+}
+
+/// A running node: its event loop task and a client handle.
+pub struct Node {
+    client: Client,
+    listen_addrs: Vec<Multiaddr>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Node {
+    /// Starts a node on the current tokio runtime with key `keypair` and local store `store`: listens,
+    /// waits until every listener is bound, and dials the bootstrap peers.
+    pub async fn start(
+        keypair: Keypair,
+        store: Arc<dyn ChunkStore>,
+        config: NodeConfig,
+    ) -> Result<Node, NetError> {
+        let peer_id = keypair.public().to_peer_id();
+        let overlay = overlay_of_key(&keypair.public());
+        let storer = config.storer;
+        let mut swarm = libp2p::SwarmBuilder::with_existing_identity(keypair.clone())
+            .with_tokio()
+            .with_tcp(
+                tcp::Config::default().nodelay(true),
+                noise::Config::new,
+                yamux::Config::default,
+            )
+            .map_err(|e| NetError::Transport(e.to_string()))?
+            .with_behaviour(|key| {
+                let mut kad_config = kad::Config::new(KAD_PROTOCOL);
+                kad_config.set_query_timeout(Duration::from_secs(30));
+                let kademlia = kad::Behaviour::with_config(
+                    peer_id,
+                    kad::store::MemoryStore::new(peer_id),
+                    kad_config,
+                );
+                let rr = request_response::Config::default()
+                    .with_request_timeout(config.request_timeout)
+                    .with_max_concurrent_streams(1024);
+                Behaviour {
+                    kademlia,
+                    identify: identify::Behaviour::new(identify::Config::new(
+                        IDENTIFY_PROTOCOL.to_string(),
+                        key.public(),
+                    )),
+                    retrieval: request_response::Behaviour::with_codec(
+                        FrameCodec::default(),
+                        [(RETRIEVAL_PROTOCOL, ProtocolSupport::Full)],
+                        rr.clone(),
+                    ),
+                    pushsync: request_response::Behaviour::with_codec(
+                        FrameCodec::default(),
+                        [(PUSHSYNC_PROTOCOL, ProtocolSupport::Full)],
+                        rr,
+                    ),
+                }
+            })
+            .map_err(|e| NetError::Transport(e.to_string()))?
+            .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
+            .build();
+        // Loopback and private networks have no confirmed external address, so Kademlia would stay
+        // a client; storers must answer queries for discovery to work.
+        swarm.behaviour_mut().kademlia.set_mode(Some(if storer {
+            kad::Mode::Server
+        } else {
+            kad::Mode::Client
+        }));
+
+        let listen_addrs = listen(&mut swarm, &config).await?;
+        for address in &config.bootstrap {
+            if let Some((peer, addr)) = split_peer(address) {
+                swarm.behaviour_mut().kademlia.add_address(&peer, addr);
+            }
+            swarm
+                .dial(address.clone())
+                .map_err(|e| NetError::Dial(address.clone(), e.to_string()))?;
+        }
+
+        let shared = Arc::new(Shared {
+            peer_id,
+            overlay,
+            keypair,
+            store,
+            config,
+            peers: Mutex::new(PeerTable::default()),
+            dirty: AtomicBool::new(false),
+        });
+        let (tx, rx) = mpsc::channel(256);
+        let client = Client {
+            commands: tx,
+            shared: shared.clone(),
+        };
+        let event_loop = EventLoop {
+            swarm,
+            commands: rx,
+            client: client.clone(),
+            pending_retrieval: HashMap::new(),
+            pending_push: HashMap::new(),
+            pending_dial: HashMap::new(),
+        };
+        let task = tokio::spawn(event_loop.run());
+        Ok(Node {
+            client,
+            listen_addrs,
+            task,
+        })
+    }
+
+    /// A handle for requests.
+    pub fn client(&self) -> Client {
+        self.client.clone()
+    }
+
+    /// Peer id.
+    pub fn peer_id(&self) -> PeerId {
+        self.client.peer_id()
+    }
+
+    /// Overlay address.
+    pub fn overlay(&self) -> Address {
+        self.client.overlay()
+    }
+
+    /// The bound listen addresses, each ending in `/p2p/<peer id>`.
+    pub fn listen_addrs(&self) -> &[Multiaddr] {
+        &self.listen_addrs
+    }
+
+    /// Stops the event loop (closing every connection) and makes the store durable.
+    pub async fn shutdown(self) -> Result<(), NetError> {
+        // The loop may already be gone; either way we wait for it below.
+        let _ = self.client.commands.send(Command::Shutdown).await;
+        self.task
+            .await
+            .map_err(|e| NetError::Transport(format!("event loop failed: {e}")))?;
+        self.client.shared.store.sync()?;
+        Ok(())
+    }
+}
+
+/// Binds every listen address and returns them with the peer id appended.
+async fn listen(
+    swarm: &mut Swarm<Behaviour>,
+    config: &NodeConfig,
+) -> Result<Vec<Multiaddr>, NetError> {
+    let mut ids = Vec::new();
+    for address in &config.listen {
+        let id = swarm
+            .listen_on(address.clone())
+            .map_err(|e| NetError::Listen(address.clone(), e.to_string()))?;
+        ids.push(id);
+    }
+    let mut bound = Vec::new();
+    let peer_id = *swarm.local_peer_id();
+    let wait = async {
+        while bound.len() < ids.len() {
+            match swarm.select_next_some().await {
+                SwarmEvent::NewListenAddr { address, .. } => {
+                    bound.push(address.with(Protocol::P2p(peer_id)))
+                }
+                SwarmEvent::ListenerError { error, .. } => {
+                    return Err(NetError::Transport(error.to_string()))
+                }
+                SwarmEvent::ListenerClosed {
+                    reason: Err(error), ..
+                } => return Err(NetError::Transport(error.to_string())),
+                _ => {}
+            }
+        }
+        Ok(())
+    };
+    tokio::time::timeout(config.connect_timeout, wait)
+        .await
+        .map_err(|_| NetError::Timeout("binding listen addresses"))??;
+    Ok(bound)
+}
+
+/// Splits `/.../p2p/<id>` into the peer id and the address before it.
+fn split_peer(address: &Multiaddr) -> Option<(PeerId, Multiaddr)> {
+    let mut addr = address.clone();
+    match addr.pop() {
+        Some(Protocol::P2p(peer)) => Some((peer, addr)),
+        _ => None,
+    }
+}
+
+struct EventLoop {
+    swarm: Swarm<Behaviour>,
+    commands: mpsc::Receiver<Command>,
+    client: Client,
+    pending_retrieval: HashMap<OutboundRequestId, Reply<RetrievalResponse>>,
+    pending_push: HashMap<OutboundRequestId, Reply<PushResponse>>,
+    pending_dial: HashMap<ConnectionId, Reply<PeerId>>,
+}
+
+impl EventLoop {
+    async fn run(mut self) {
+        let shared = self.client.shared.clone();
+        let mut bootstrap = tokio::time::interval(shared.config.bootstrap_interval);
+        // Pushed chunks are committed without fsync; this makes them durable within a second.
+        let mut sync = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                event = self.swarm.select_next_some() => self.on_event(event),
+                command = self.commands.recv() => match command {
+                    None | Some(Command::Shutdown) => break,
+                    Some(command) => self.on_command(command),
+                },
+                _ = bootstrap.tick() => {
+                    if shared.config.storer {
+                        // Fails only when no peer is known yet; the next tick tries again.
+                        let _ = self.swarm.behaviour_mut().kademlia.bootstrap();
+                    }
+                }
+                _ = sync.tick() => {
+                    if shared.dirty.swap(false, Ordering::AcqRel) {
+                        let store = shared.store.clone();
+                        // A failed sync is retried at the next tick.
+                        let retry = shared.clone();
+                        tokio::task::spawn_blocking(move || {
+                            if store.sync().is_err() {
+                                retry.mark_dirty();
+                            }
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_command(&mut self, command: Command) {
+        let behaviour = self.swarm.behaviour_mut();
+        match command {
+            Command::Retrieve {
+                peer,
+                request,
+                reply,
+            } => {
+                let id = behaviour.retrieval.send_request(&peer, request);
+                self.pending_retrieval.insert(id, reply);
+            }
+            Command::Push {
+                peer,
+                request,
+                reply,
+            } => {
+                let id = behaviour.pushsync.send_request(&peer, request);
+                self.pending_push.insert(id, reply);
+            }
+            Command::RespondRetrieval { channel, response } => {
+                // The requester may have given up; nothing to do then.
+                let _ = behaviour.retrieval.send_response(channel, response);
+            }
+            Command::RespondPush { channel, response } => {
+                let _ = behaviour.pushsync.send_response(channel, response);
+            }
+            Command::Dial { address, reply } => {
+                let opts = DialOpts::unknown_peer_id().address(address.clone()).build();
+                let id = opts.connection_id();
+                match self.swarm.dial(opts) {
+                    Ok(()) => {
+                        self.pending_dial.insert(id, reply);
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(NetError::Dial(address, e.to_string())));
+                    }
+                }
+            }
+            Command::Shutdown => {}
+        }
+    }
+
+    fn add_peer(&self, peer: PeerId) {
+        if peer == self.client.shared.peer_id {
+            return;
+        }
+        if let Some(overlay) = overlay_of_peer(&peer) {
+            self.client.shared.peers().add(peer, overlay);
+        }
+    }
+
+    fn on_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                connection_id,
+                ..
+            } => {
+                if let Some(reply) = self.pending_dial.remove(&connection_id) {
+                    // A client routes through the node it dialled.
+                    if !self.client.shared.config.storer {
+                        self.add_peer(peer_id);
+                    }
+                    let _ = reply.send(Ok(peer_id));
+                }
+            }
+            SwarmEvent::OutgoingConnectionError {
+                connection_id,
+                error,
+                ..
+            } => {
+                if let Some(reply) = self.pending_dial.remove(&connection_id) {
+                    let _ = reply.send(Err(NetError::Transport(error.to_string())));
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Kademlia(kad::Event::RoutingUpdated {
+                peer,
+                ..
+            })) => self.add_peer(peer),
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
+                peer_id,
+                info,
+                ..
+            })) if self.client.shared.config.storer && info.protocols.contains(&KAD_PROTOCOL) => {
+                // Only storers speak Kademlia as servers; clients are answered but never routed to.
+                for address in info.listen_addrs {
+                    self.swarm
+                        .behaviour_mut()
+                        .kademlia
+                        .add_address(&peer_id, address);
+                }
+                self.add_peer(peer_id);
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Retrieval(event)) => match event {
+                request_response::Event::Message { peer, message, .. } => match message {
+                    request_response::Message::Request {
+                        request, channel, ..
+                    } => {
+                        let client = self.client.clone();
+                        tokio::spawn(async move {
+                            let response = retrieval::serve(&client, peer, request).await;
+                            let _ = client
+                                .send(Command::RespondRetrieval { channel, response })
+                                .await;
+                        });
+                    }
+                    request_response::Message::Response {
+                        request_id,
+                        response,
+                    } => {
+                        if let Some(reply) = self.pending_retrieval.remove(&request_id) {
+                            let _ = reply.send(Ok(response));
+                        }
+                    }
+                },
+                request_response::Event::OutboundFailure {
+                    request_id, error, ..
+                } => {
+                    if let Some(reply) = self.pending_retrieval.remove(&request_id) {
+                        let _ = reply.send(Err(NetError::Request(error.to_string())));
+                    }
+                }
+                _ => {}
+            },
+            SwarmEvent::Behaviour(BehaviourEvent::Pushsync(event)) => match event {
+                request_response::Event::Message { peer, message, .. } => match message {
+                    request_response::Message::Request {
+                        request, channel, ..
+                    } => {
+                        let client = self.client.clone();
+                        tokio::spawn(async move {
+                            let response = pushsync::serve(&client, peer, request).await;
+                            let _ = client
+                                .send(Command::RespondPush { channel, response })
+                                .await;
+                        });
+                    }
+                    request_response::Message::Response {
+                        request_id,
+                        response,
+                    } => {
+                        if let Some(reply) = self.pending_push.remove(&request_id) {
+                            let _ = reply.send(Ok(response));
+                        }
+                    }
+                },
+                request_response::Event::OutboundFailure {
+                    request_id, error, ..
+                } => {
+                    if let Some(reply) = self.pending_push.remove(&request_id) {
+                        let _ = reply.send(Err(NetError::Request(error.to_string())));
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! A [`ChunkStore`] over the network, so that the splitter and the joiner (and all its strategies) work
+//! unchanged on a swarm of nodes.
+//!
+//! Reads look in the local store first, then ask the network (retrieval); fetched chunks are cached in
+//! the local store when caching is on. [`ChunkStore::get_many`] asks for every missing address at
+//! once and drops (cancels) the outstanding requests as soon as `need` chunks arrived — this is what
+//! makes the joiner's `race` strategy a race. Writes push every chunk to its closest nodes (pushsync)
+//! and return once each has at least one valid receipt; they are not stored locally (a storer node
+//! stores them itself when it is among the closest). `has`, `remove` and `iterate` see the local store
+//! only.
+//!
+//! The store methods block the calling thread on the node's tokio runtime: call them from ordinary
+//! threads (or `spawn_blocking`), never from inside an async task.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use futures::stream::{FuturesUnordered, StreamExt};
+
+use super::node::Client;
+use crate::address::Address;
+use crate::cac::Chunk;
+use crate::store::{ChunkStore, StoreError};
+
+/// Most pushes in flight at once during a batch write.
+const PUSH_CONCURRENCY: usize = 32;
+
+/// A chunk store backed by a local store and the network.
+pub struct NetworkStore {
+    local: Arc<dyn ChunkStore>,
+    client: Client,
+    runtime: tokio::runtime::Handle,
+    cache: bool,
+}
+
+impl NetworkStore {
+    /// A store over `client`'s node whose async work runs on `runtime`; `cache` keeps fetched chunks
+    /// in `local`.
+    pub fn new(
+        local: Arc<dyn ChunkStore>,
+        client: Client,
+        runtime: tokio::runtime::Handle,
+        cache: bool,
+    ) -> NetworkStore {
+        NetworkStore {
+            local,
+            client,
+            runtime,
+            cache,
+        }
+    }
+
+    /// The node handle.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    fn block<F>(&self, op: &'static str, future: F) -> Result<F::Output, StoreError>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let handle = self.runtime.spawn(future);
+        futures::executor::block_on(handle).map_err(|e| StoreError::Backend {
+            op,
+            address: None,
+            message: format!("network task failed: {e}"),
+        })
+    }
+
+    fn cache_put(&self, address: Address, data: &[u8]) -> Result<(), StoreError> {
+        if self.cache {
+            self.local.put(&Chunk {
+                address,
+                data: data.to_vec(),
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl ChunkStore for NetworkStore {
+    fn get(&self, address: &Address) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some(data) = self.local.get(address)? {
+            return Ok(Some(data));
+        }
+        let client = self.client.clone();
+        let address = *address;
+        let fetched = self
+            .block("get", async move { client.retrieve(address).await })?
+            .map_err(|e| StoreError::Backend {
+                op: "get",
+                address: Some(address),
+                message: e.to_string(),
+            })?;
+        if let Some(data) = &fetched {
+            self.cache_put(address, data)?;
+        }
+        Ok(fetched)
+    }
+
+    fn put_batch(&self, chunks: &[Chunk]) -> Result<(), StoreError> {
+        let client = self.client.clone();
+        let chunks = chunks.to_vec();
+        let results = self.block("put", async move {
+            futures::stream::iter(chunks)
+                .map(|c| {
+                    let client = client.clone();
+                    async move { (c.address, client.push(c.address, c.data).await) }
+                })
+                .buffer_unordered(PUSH_CONCURRENCY)
+                .collect::<Vec<_>>()
+                .await
+        })?;
+        for (address, result) in results {
+            result.map_err(|e| StoreError::Backend {
+                op: "push",
+                address: Some(address),
+                message: e.to_string(),
+            })?;
+        }
+        Ok(())
+    }
+
+    fn has(&self, address: &Address) -> Result<bool, StoreError> {
+        self.local.has(address)
+    }
+
+    fn remove(&self, address: &Address) -> Result<bool, StoreError> {
+        self.local.remove(address)
+    }
+
+    fn iterate(&self, visit: &mut dyn FnMut(&Address, &[u8]) -> bool) -> Result<(), StoreError> {
+        self.local.iterate(visit)
+    }
+
+    fn sync(&self) -> Result<(), StoreError> {
+        self.local.sync()
+    }
+
+    fn get_many(
+        &self,
+        addresses: &[Address],
+        need: usize,
+    ) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let mut out = vec![None; addresses.len()];
+        let mut found = 0;
+        let mut missing = Vec::new();
+        for (i, address) in addresses.iter().enumerate() {
+            match self.local.get(address)? {
+                Some(data) if found < need => {
+                    out[i] = Some(data);
+                    found += 1;
+                }
+                Some(_) => {}
+                None => missing.push((i, *address)),
+            }
+        }
+        if found >= need || missing.is_empty() {
+            return Ok(out);
+        }
+        let still = need - found;
+        let client = self.client.clone();
+        let fetched = self.block("get_many", async move {
+            let mut pending: FuturesUnordered<_> = missing
+                .into_iter()
+                .map(|(i, address)| {
+                    let client = client.clone();
+                    async move { (i, address, client.retrieve(address).await) }
+                })
+                .collect();
+            let mut got = Vec::new();
+            while let Some((i, address, result)) = pending.next().await {
+                if let Ok(Some(data)) = result {
+                    got.push((i, address, data));
+                    if got.len() >= still {
+                        // Dropping `pending` cancels the requests still in flight.
+                        break;
+                    }
+                }
+            }
+            got
+        })?;
+        for (i, address, data) in fetched {
+            self.cache_put(address, &data)?;
+            if let Some(slot) = out.get_mut(i) {
+                *slot = Some(data);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,579 @@
+//! The network on loopback: clusters of nodes in this process (each with its own data directory and
+//! redb store), and the `node`, `id`, `upload --peer`, `download --peer` commands as real processes.
+//!
+//! Cluster tests run one at a time (they share two cores with everything else) and every wait is
+//! bounded.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use swarmec::address::Address;
+use swarmec::cac::Chunk;
+use swarmec::file::splitter::{split_bytes, StoreSink};
+use swarmec::file::{JoinError, JoinOptions, Joiner, SplitOptions, Strategy};
+use swarmec::net::{identity, Multiaddr, NetworkStore, Node, NodeConfig, Session};
+use swarmec::redundancy::Level;
+use swarmec::reference::Reference;
+use swarmec::store::{ChunkStore, MemStore, RedbStore};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+fn test_config() -> NodeConfig {
+    NodeConfig {
+        listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
+        bootstrap_interval: Duration::from_millis(500),
+        request_timeout: Duration::from_secs(4),
+        forward_timeout: Duration::from_secs(2),
+        retrieve_deadline: Duration::from_secs(10),
+        ..NodeConfig::default()
+    }
+}
+
+struct Member {
+    node: Node,
+    store: Arc<RedbStore>,
+    dir: tempfile::TempDir,
+}
+
+struct Cluster {
+    rt: tokio::runtime::Runtime,
+    members: Vec<Option<Member>>,
+    /// Overlay of every node ever started, by index (kept after a node is stopped).
+    overlays: Vec<Address>,
+}
+
+impl Cluster {
+    fn start(n: usize, replication: usize) -> Cluster {
+        let rt = swarmec::net::runtime().unwrap();
+        let mut c = Cluster {
+            rt,
+            members: Vec::new(),
+            overlays: Vec::new(),
+        };
+        for _ in 0..n {
+            let dir = tempfile::tempdir().unwrap();
+            c.launch(dir, replication);
+        }
+        c.wait_mesh();
+        c
+    }
+
+    fn launch(&mut self, dir: tempfile::TempDir, replication: usize) -> usize {
+        let bootstrap = self
+            .members
+            .iter()
+            .flatten()
+            .next()
+            .map(|m| vec![m.node.listen_addrs()[0].clone()])
+            .unwrap_or_default();
+        let store = open_store_retrying(dir.path());
+        let key = identity::load_or_create_key(dir.path()).unwrap();
+        let config = NodeConfig {
+            bootstrap,
+            replication,
+            ..test_config()
+        };
+        let node = self
+            .rt
+            .block_on(Node::start(key, store.clone(), config))
+            .unwrap();
+        self.overlays.push(node.overlay());
+        self.members.push(Some(Member { node, store, dir }));
+        self.members.len() - 1
+    }
+
+    fn alive(&self) -> Vec<usize> {
+        (0..self.members.len())
+            .filter(|&i| self.members[i].is_some())
+            .collect()
+    }
+
+    fn member(&self, i: usize) -> &Member {
+        self.members[i].as_ref().unwrap()
+    }
+
+    /// Waits until every live node routes to every other live node.
+    fn wait_mesh(&self) {
+        let alive = self.alive();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let done = alive
+                .iter()
+                .all(|&i| self.member(i).node.client().peers().len() >= alive.len() - 1);
+            if done {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "nodes did not discover each other in 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Stops node `i` (closing its connections) and returns its data directory.
+    fn stop(&mut self, i: usize) -> tempfile::TempDir {
+        let m = self.members[i].take().unwrap();
+        self.rt.block_on(m.node.shutdown()).unwrap();
+        m.dir
+    }
+
+    fn network_store(&self, i: usize, cache: bool) -> NetworkStore {
+        let m = self.member(i);
+        NetworkStore::new(
+            m.store.clone(),
+            m.node.client(),
+            self.rt.handle().clone(),
+            cache,
+        )
+    }
+
+    /// Indices of the `r` nodes (of all ever started) whose overlays are closest to `address`.
+    fn closest(&self, address: &Address, r: usize) -> BTreeSet<usize> {
+        let mut idx: Vec<usize> = (0..self.overlays.len()).collect();
+        idx.sort_by_key(|&i| address.distance(&self.overlays[i]));
+        idx.into_iter().take(r).collect()
+    }
+
+    /// Which live nodes store each address.
+    fn holders(&self, addresses: &[Address]) -> BTreeMap<Address, BTreeSet<usize>> {
+        addresses
+            .iter()
+            .map(|a| {
+                let h = self
+                    .alive()
+                    .into_iter()
+                    .filter(|&i| self.member(i).store.has(a).unwrap())
+                    .collect();
+                (*a, h)
+            })
+            .collect()
+    }
+}
+
+fn open_store_retrying(dir: &std::path::Path) -> Arc<RedbStore> {
+    // A stopped node's handler tasks may hold the database for a few more milliseconds.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match RedbStore::open(dir) {
+            Ok(s) => return Arc::new(s),
+            Err(e) if Instant::now() > deadline => panic!("{e}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+}
+
+/// Every chunk address of `data` split with `options` (replicas included), without storing it anywhere.
+fn chunk_addresses(data: &[u8], options: SplitOptions) -> (Reference, Vec<Address>) {
+    let mem = MemStore::new();
+    let summary = split_bytes(data, &mut StoreSink(&mem), options, None).unwrap();
+    let mut all = Vec::new();
+    mem.iterate(&mut |a, _| {
+        all.push(*a);
+        true
+    })
+    .unwrap();
+    (summary.reference, all)
+}
+
+fn upload(c: &Cluster, via: usize, data: &[u8], level: Level) -> (Reference, Vec<Address>) {
+    let options = SplitOptions {
+        level,
+        encrypt: false,
+    };
+    let (reference, addresses) = chunk_addresses(data, options);
+    let store = c.network_store(via, false);
+    let summary = split_bytes(data, &mut StoreSink(&store), options, None).unwrap();
+    assert_eq!(summary.reference, reference);
+    (reference, addresses)
+}
+
+fn download(
+    store: &dyn ChunkStore,
+    reference: &Reference,
+    strategy: Strategy,
+    write_back: bool,
+) -> Result<Vec<u8>, JoinError> {
+    let options = JoinOptions {
+        strategy,
+        write_back,
+        ..JoinOptions::default()
+    };
+    let joiner = Joiner::open(store, reference, options)?;
+    let mut out = Vec::new();
+    joiner.read_all(&mut out)?;
+    Ok(out)
+}
+
+#[test]
+fn upload_via_one_node_places_chunks_on_the_closest_and_downloads_via_another() {
+    let _g = serial();
+    let c = Cluster::start(8, 2);
+    let data = random_bytes(600_000, 1);
+    let (reference, addresses) = upload(&c, 0, &data, Level::Medium);
+    assert!(addresses.len() > 150, "{} chunks", addresses.len());
+    for (address, holders) in c.holders(&addresses) {
+        assert_eq!(
+            holders,
+            c.closest(&address, 2),
+            "chunk {address} is not on exactly its 2 closest nodes"
+        );
+    }
+    // Download through a node without caching, then with: the cache fills the downloader's store.
+    let store = c.network_store(5, false);
+    assert_eq!(
+        download(&store, &reference, Strategy::Data, false).unwrap(),
+        data
+    );
+    let cached = c.network_store(6, true);
+    assert_eq!(
+        download(&cached, &reference, Strategy::Race, false).unwrap(),
+        data
+    );
+    assert!(c.member(6).store.has(&reference.address).unwrap());
+    // A client connected to one node gets the same bytes.
+    let addr: Multiaddr = c.member(3).node.listen_addrs()[0].clone();
+    let session = Session::connect(&addr, test_config()).unwrap();
+    assert_eq!(
+        download(session.store(), &reference, Strategy::Data, false).unwrap(),
+        data
+    );
+    session.close().unwrap();
+}
+
+#[test]
+fn insane_upload_survives_killing_nodes_that_hold_several_percent_of_its_chunks() {
+    let _g = serial();
+    let mut c = Cluster::start(10, 2);
+    let data = random_bytes(1_200_000, 2);
+    let (reference, addresses) = upload(&c, 0, &data, Level::Insane);
+    let holders = c.holders(&addresses);
+    let mem = MemStore::new();
+    split_bytes(
+        &data,
+        &mut StoreSink(&mem),
+        SplitOptions {
+            level: Level::Insane,
+            encrypt: false,
+        },
+        None,
+    )
+    .unwrap();
+
+    // Among sets of three nodes (never the uploader or the downloader), kill the one that loses the
+    // most chunks while the survivors still hold enough to rebuild the file (checked offline).
+    let candidates: Vec<usize> = (1..9).collect();
+    let mut best: Option<(Vec<usize>, Vec<Address>)> = None;
+    for a in 0..candidates.len() {
+        for b in a + 1..candidates.len() {
+            for d in b + 1..candidates.len() {
+                let set = [candidates[a], candidates[b], candidates[d]];
+                let lost: Vec<Address> = holders
+                    .iter()
+                    .filter(|(_, h)| h.iter().all(|i| set.contains(i)))
+                    .map(|(a, _)| *a)
+                    .collect();
+                if best.as_ref().is_some_and(|(_, l)| l.len() >= lost.len()) {
+                    continue;
+                }
+                let survivors = MemStore::new();
+                mem.iterate(&mut |addr, bytes| {
+                    if !lost.contains(addr) {
+                        survivors
+                            .put(&Chunk {
+                                address: *addr,
+                                data: bytes.to_vec(),
+                            })
+                            .unwrap();
+                    }
+                    true
+                })
+                .unwrap();
+                if download(&survivors, &reference, Strategy::Race, false)
+                    .is_ok_and(|got| got == data)
+                {
+                    best = Some((set.to_vec(), lost));
+                }
+            }
+        }
+    }
+    let (kill, lost) = best.expect("some set of three nodes is recoverable");
+    let percent = 100.0 * lost.len() as f64 / addresses.len() as f64;
+    assert!(
+        percent >= 2.0,
+        "killing {kill:?} loses only {} of {} chunks",
+        lost.len(),
+        addresses.len()
+    );
+    for &i in &kill {
+        drop(c.stop(i));
+    }
+    let start = Instant::now();
+    let store = c.network_store(9, false);
+    assert_eq!(
+        download(&store, &reference, Strategy::Data, false).unwrap(),
+        data
+    );
+    assert_eq!(
+        download(&store, &reference, Strategy::Race, false).unwrap(),
+        data
+    );
+    assert!(start.elapsed() < Duration::from_secs(60));
+    // The lost chunks are really gone from the network.
+    let client = c.member(9).node.client();
+    for a in lost.iter().take(3) {
+        assert_eq!(c.rt.block_on(client.retrieve(*a)).unwrap(), None);
+    }
+}
+
+#[test]
+fn a_node_serving_corrupt_chunks_is_detected_and_routed_around() {
+    let _g = serial();
+    let c = Cluster::start(8, 2);
+    let data = random_bytes(300_000, 3);
+    let (reference, addresses) = upload(&c, 0, &data, Level::None);
+    let downloader = 7;
+    // Corrupt every chunk of the node that holds the most (other than the downloader).
+    let holders = c.holders(&addresses);
+    let liar = (0..7)
+        .max_by_key(|i| holders.values().filter(|h| h.contains(i)).count())
+        .unwrap();
+    let store = &c.member(liar).store;
+    let mut corrupted = 0;
+    for a in &addresses {
+        if let Some(mut bytes) = store.get(a).unwrap() {
+            let last = bytes.len() - 1;
+            bytes[last] ^= 0xff;
+            store
+                .put(&Chunk {
+                    address: *a,
+                    data: bytes,
+                })
+                .unwrap();
+            corrupted += 1;
+        }
+    }
+    assert!(corrupted > 10, "liar holds {corrupted} chunks");
+    let net = c.network_store(downloader, false);
+    assert_eq!(
+        download(&net, &reference, Strategy::None, false).unwrap(),
+        data
+    );
+    let liar_id = c.member(liar).node.peer_id();
+    let scores: Vec<i32> = c
+        .alive()
+        .iter()
+        .map(|&i| {
+            c.member(i)
+                .node
+                .client()
+                .peers()
+                .iter()
+                .find(|p| p.peer_id == liar_id)
+                .map_or(0, |p| p.score)
+        })
+        .collect();
+    assert!(
+        scores.iter().any(|&s| s < 0),
+        "nobody scored the liar down: {scores:?}"
+    );
+}
+
+#[test]
+fn an_unknown_reference_fails_within_bounded_time_naming_the_chunk() {
+    let _g = serial();
+    let c = Cluster::start(8, 2);
+    let store = c.network_store(2, false);
+    let reference = "ab".repeat(32).parse::<Reference>().unwrap();
+    let start = Instant::now();
+    let err = download(&store, &reference, Strategy::Race, false).unwrap_err();
+    let took = start.elapsed();
+    assert!(
+        matches!(err, JoinError::NotFound { address } if address == reference.address),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("chunk {} not found", "ab".repeat(32))
+    );
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+}
+
+#[test]
+fn a_restarted_node_keeps_its_peer_id_and_chunks() {
+    let _g = serial();
+    let mut c = Cluster::start(3, 3);
+    let chunk = Chunk::new(b"kept across restarts").unwrap();
+    c.network_store(0, false).put(&chunk).unwrap();
+    let before = c.member(2).node.peer_id();
+    let overlay = c.overlays[2];
+    let dir = c.stop(2);
+    let i = c.launch(dir, 3);
+    assert_eq!(c.member(i).node.peer_id(), before);
+    assert_eq!(c.overlays[i], overlay);
+    assert!(c.member(i).store.has(&chunk.address).unwrap());
+    // The other copies go; the restarted node still serves its own.
+    c.member(0).store.remove(&chunk.address).unwrap();
+    c.member(1).store.remove(&chunk.address).unwrap();
+    let addr = c.member(i).node.listen_addrs()[0].clone();
+    let session = Session::connect(&addr, test_config()).unwrap();
+    assert_eq!(
+        session.store().get(&chunk.address).unwrap(),
+        Some(chunk.data)
+    );
+    session.close().unwrap();
+}
+
+struct Process {
+    child: Child,
+    peer_id: String,
+    listen: String,
+}
+
+fn swarmec() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_swarmec"))
+}
+
+fn spawn_node(dir: &std::path::Path, bootstrap: Option<&str>) -> Process {
+    let mut cmd = swarmec();
+    cmd.args(["node", "--data-dir"])
+        .arg(dir)
+        .args(["--listen", "/ip4/127.0.0.1/tcp/0"]);
+    if let Some(b) = bootstrap {
+        cmd.args(["--bootstrap", b]);
+    }
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut peer_id = String::new();
+    let mut listen = String::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(v) = line.strip_prefix("peer_id ") {
+            peer_id = v.to_string();
+        } else if let Some(v) = line.strip_prefix("listen ") {
+            listen = v.to_string();
+        } else if line == "ready" {
+            break;
+        }
+    }
+    assert!(!listen.is_empty(), "node printed no listen address");
+    Process {
+        child,
+        peer_id,
+        listen,
+    }
+}
+
+fn terminate(mut p: Process) {
+    let status = Command::new("kill")
+        .args(["-TERM", &p.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = p.child.try_wait().unwrap() {
+            assert!(status.success(), "node exited with {status}");
+            return;
+        }
+        if Instant::now() > deadline {
+            let _ = p.child.kill();
+            panic!("node did not stop within 15 s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn cli_nodes_upload_and_download_through_peers() {
+    let _g = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let dirs: Vec<_> = (0..3).map(|i| tmp.path().join(format!("n{i}"))).collect();
+    let first = spawn_node(&dirs[0], None);
+    let others: Vec<Process> = dirs[1..]
+        .iter()
+        .map(|d| spawn_node(d, Some(&first.listen)))
+        .collect();
+    // `id` reads the same key the node created.
+    let out = swarmec()
+        .args(["id", "--data-dir"])
+        .arg(&dirs[0])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), first.peer_id);
+    std::thread::sleep(Duration::from_secs(2));
+
+    let file = tmp.path().join("in.bin");
+    let data = random_bytes(200_000, 4);
+    std::fs::write(&file, &data).unwrap();
+    let out = swarmec()
+        .args(["upload", "--level", "strong", "--peer", &others[0].listen])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reference = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert_eq!(reference.len(), 64);
+    let target = tmp.path().join("out.bin");
+    let out = swarmec()
+        .args([
+            "download",
+            &reference,
+            "--strategy",
+            "race",
+            "--peer",
+            &others[1].listen,
+            "-o",
+        ])
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), data);
+
+    // An unknown reference is a runtime failure naming the chunk.
+    let missing = "cd".repeat(32);
+    let out = swarmec()
+        .args(["download", &missing, "--peer", &first.listen])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("chunk {missing} not found")));
+
+    terminate(first);
+    for p in others {
+        terminate(p);
+    }
+}
