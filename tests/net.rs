@@ -447,6 +447,8 @@ struct Process {
     child: Child,
     peer_id: String,
     listen: String,
+    /// `http://ADDR` of the node's HTTP API, when started with `--api`.
+    api: Option<String>,
 }
 
 fn swarmec() -> Command {
@@ -454,10 +456,15 @@ fn swarmec() -> Command {
 }
 
 fn spawn_node(dir: &std::path::Path, bootstrap: Option<&str>) -> Process {
+    spawn_node_with(dir, bootstrap, &[])
+}
+
+fn spawn_node_with(dir: &std::path::Path, bootstrap: Option<&str>, extra: &[&str]) -> Process {
     let mut cmd = swarmec();
     cmd.args(["node", "--data-dir"])
         .arg(dir)
-        .args(["--listen", "/ip4/127.0.0.1/tcp/0"]);
+        .args(["--listen", "/ip4/127.0.0.1/tcp/0"])
+        .args(extra);
     if let Some(b) = bootstrap {
         cmd.args(["--bootstrap", b]);
     }
@@ -469,9 +476,12 @@ fn spawn_node(dir: &std::path::Path, bootstrap: Option<&str>) -> Process {
     let stdout = child.stdout.take().unwrap();
     let mut peer_id = String::new();
     let mut listen = String::new();
+    let mut api = None;
     for line in BufReader::new(stdout).lines() {
         let line = line.unwrap();
-        if let Some(v) = line.strip_prefix("peer_id ") {
+        if let Some(v) = line.strip_prefix("api http://") {
+            api = Some(v.to_string());
+        } else if let Some(v) = line.strip_prefix("peer_id ") {
             peer_id = v.to_string();
         } else if let Some(v) = line.strip_prefix("listen ") {
             listen = v.to_string();
@@ -484,6 +494,7 @@ fn spawn_node(dir: &std::path::Path, bootstrap: Option<&str>) -> Process {
         child,
         peer_id,
         listen,
+        api,
     }
 }
 
@@ -572,6 +583,115 @@ fn cli_nodes_upload_and_download_through_peers() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("chunk {missing} not found")));
 
+    terminate(first);
+    for p in others {
+        terminate(p);
+    }
+}
+
+/// One HTTP/1.1 request over a fresh connection; returns the status and the body.
+fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let mut body = raw[split + 4..].to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        // De-chunk: size line, data, CRLF, until a zero-size chunk.
+        let mut out = Vec::new();
+        let mut rest = &body[..];
+        loop {
+            let line_end = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+            let size =
+                usize::from_str_radix(std::str::from_utf8(&rest[..line_end]).unwrap().trim(), 16)
+                    .unwrap();
+            if size == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[line_end + 2..line_end + 2 + size]);
+            rest = &rest[line_end + 2 + size + 2..];
+        }
+        body = out;
+    }
+    (status, body)
+}
+
+#[test]
+fn node_api_uploads_to_the_network_and_reads_through_another_node() {
+    let _g = serial();
+    let tmp = tempfile::tempdir().unwrap();
+    let dirs: Vec<_> = (0..4).map(|i| tmp.path().join(format!("n{i}"))).collect();
+    let api = ["--api", "127.0.0.1:0"];
+    let first = spawn_node_with(&dirs[0], None, &api);
+    let others: Vec<Process> = dirs[1..]
+        .iter()
+        .map(|d| spawn_node_with(d, Some(&first.listen), &api))
+        .collect();
+    std::thread::sleep(Duration::from_secs(2));
+    let data = random_bytes(300_000, 9);
+    let batch = "ab".repeat(32);
+    let (status, body) = http(
+        first.api.as_deref().unwrap(),
+        "POST",
+        "/bytes",
+        &[
+            ("Swarm-Postage-Batch-Id", &batch),
+            ("Swarm-Redundancy-Level", "2"),
+        ],
+        &data,
+    );
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let reference = v["reference"].as_str().unwrap().to_string();
+    let (want, _) = chunk_addresses(
+        &data,
+        SplitOptions {
+            level: Level::Strong,
+            encrypt: false,
+        },
+    );
+    assert_eq!(reference, want.to_hex());
+    // Read back through a node that did not take the upload.
+    let (status, got) = http(
+        others[2].api.as_deref().unwrap(),
+        "GET",
+        &format!("/bytes/{reference}"),
+        &[("Swarm-Redundancy-Strategy", "3")],
+        &[],
+    );
+    assert_eq!(status, 200);
+    assert!(got == data);
+    let (status, _) = http(
+        others[1].api.as_deref().unwrap(),
+        "GET",
+        &format!("/bytes/{}", "cd".repeat(32)),
+        &[],
+        &[],
+    );
+    assert_eq!(status, 404);
     terminate(first);
     for p in others {
         terminate(p);

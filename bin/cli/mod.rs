@@ -173,6 +173,10 @@ enum Command {
         /// How many of the closest nodes store each chunk.
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=16))]
         replication: u8,
+        /// Also serve bee's HTTP API on this address (bee uses 127.0.0.1:1633); uploads are pushed
+        /// to the network, downloads read through it.
+        #[arg(long, value_name = "ADDR")]
+        api: Option<std::net::SocketAddr>,
     },
     /// Print this node's peer id (creating the node key if needed).
     Id {
@@ -371,7 +375,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
             listen,
             bootstrap,
             replication,
-        } => node(&dir, listen, bootstrap, replication),
+            api,
+        } => node(&dir, listen, bootstrap, replication, api),
         Command::Id { dir } => {
             let key = net::identity::load_or_create_key(&store::data_dir(dir.data_dir.as_deref()))
                 .map_err(NetError::from)?;
@@ -500,9 +505,10 @@ fn node(
     listen: Vec<Multiaddr>,
     bootstrap: Vec<Multiaddr>,
     replication: u8,
+    api: Option<std::net::SocketAddr>,
 ) -> Result<(), Failure> {
     let data_dir = store::data_dir(dir.data_dir.as_deref());
-    let store = std::sync::Arc::new(RedbStore::open(&data_dir)?);
+    let store: std::sync::Arc<dyn ChunkStore> = std::sync::Arc::new(RedbStore::open(&data_dir)?);
     let listen = if listen.is_empty() {
         vec!["/ip4/127.0.0.1/tcp/0"
             .parse()
@@ -516,16 +522,58 @@ fn node(
         replication: usize::from(replication),
         ..NodeConfig::default()
     };
+    // Bind the API before the node starts, so that a taken port fails the command at once.
+    let api_listener = api
+        .map(|addr| {
+            let l = std::net::TcpListener::bind(addr)
+                .map_err(|e| Failure::runtime(format!("cannot listen on {addr}: {e}")))?;
+            l.set_nonblocking(true)
+                .map_err(|e| Failure::runtime(format!("cannot listen on {addr}: {e}")))?;
+            Ok::<_, Failure>(l)
+        })
+        .transpose()?;
     let mut printed = Ok(());
-    net::run_node(&data_dir, store, config, |node| {
+    net::run_node(&data_dir, store.clone(), config, |node| {
         let mut text = format!("peer_id {}\noverlay {}\n", node.peer_id(), node.overlay());
         for a in node.listen_addrs() {
             text.push_str(&format!("listen {a}\n"));
         }
+        if let Some(l) = api_listener {
+            match serve_api_on_node(l, store, node) {
+                Ok(bound) => text.push_str(&format!("api http://{bound}\n")),
+                Err(e) => printed = Err(e),
+            }
+        }
         text.push_str("ready");
-        printed = print_line(&text);
+        if printed.is_ok() {
+            printed = print_line(&text);
+        }
     })?;
     printed
+}
+
+/// Serves the HTTP API over the node's network store, on the node's runtime (called from inside it).
+fn serve_api_on_node(
+    listener: std::net::TcpListener,
+    local: std::sync::Arc<dyn ChunkStore>,
+    node: &net::Node,
+) -> Result<std::net::SocketAddr, Failure> {
+    let fail = |e: io::Error| Failure::runtime(format!("cannot serve the API: {e}"));
+    let bound = listener.local_addr().map_err(fail)?;
+    let listener = tokio::net::TcpListener::from_std(listener).map_err(fail)?;
+    let network = net::NetworkStore::new(
+        local,
+        node.client(),
+        tokio::runtime::Handle::current(),
+        true,
+    );
+    let state = swarmec::api::ApiState::new(
+        std::sync::Arc::new(network),
+        swarmec::api::ApiConfig::default(),
+    );
+    // The server ends with the node's runtime when the node shuts down.
+    tokio::spawn(swarmec::api::serve(listener, state, std::future::pending()));
+    Ok(bound)
 }
 
 fn print_line(line: &str) -> Result<(), Failure> {
