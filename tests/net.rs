@@ -351,11 +351,24 @@ fn a_node_serving_corrupt_chunks_is_detected_and_routed_around() {
     let c = Cluster::start(8, 2);
     let data = random_bytes(300_000, 3);
     let (reference, addresses) = upload(&c, 0, &data, Level::None);
-    let downloader = 7;
-    // Corrupt every chunk of the node that holds the most (other than the downloader).
+    // The downloader asks the closest peer first, and reads its own chunks locally: pick the pair
+    // where the liar is the closest holder of the most chunks the downloader lacks, so that the
+    // liar is certainly asked (overlays are random, so a fixed pair would make this test flaky).
     let holders = c.holders(&addresses);
-    let liar = (0..7)
-        .max_by_key(|i| holders.values().filter(|h| h.contains(i)).count())
+    let first_holder = |a: &Address| {
+        holders[a]
+            .iter()
+            .copied()
+            .min_by_key(|&i| a.distance(&c.overlays[i]))
+    };
+    let (liar, downloader) = (0..8)
+        .flat_map(|l| (0..8).filter(move |&d| d != l).map(move |d| (l, d)))
+        .max_by_key(|&(l, d)| {
+            addresses
+                .iter()
+                .filter(|a| !holders[*a].contains(&d) && first_holder(a) == Some(l))
+                .count()
+        })
         .unwrap();
     let store = &c.member(liar).store;
     let mut corrupted = 0;
