@@ -54,10 +54,10 @@ fn bench_bmt(c: &mut Criterion) {
                 .collect::<Vec<_>>()
         })
     });
-    g.bench_function("tiny-keccak (bmt::data_address)", |b| {
+    g.bench_function("tiny-keccak (bmt::data_address_scalar)", |b| {
         b.iter(|| {
             data.iter()
-                .map(|d| bmt::data_address(d))
+                .map(|d| bmt::data_address_scalar(d))
                 .collect::<Vec<_>>()
         })
     });

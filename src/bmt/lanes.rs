@@ -209,7 +209,7 @@ fn spread(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{address, data_address, reference, root};
+    use super::super::{address, data_address_scalar, reference, root};
     use super::*;
     use crate::keccak_lanes::available_kernels;
     use proptest::prelude::*;
@@ -268,7 +268,7 @@ mod tests {
     #[test]
     fn short_stored_data_reads_as_zero_padded_span() {
         let inputs: Vec<&[u8]> = vec![&[], &[1], &[1, 2, 3, 4, 5, 6, 7], &[1, 2, 3, 4, 5, 6, 7, 8]];
-        let want: Vec<[u8; 32]> = inputs.iter().map(|d| data_address(d)).collect();
+        let want: Vec<[u8; 32]> = inputs.iter().map(|d| data_address_scalar(d)).collect();
         for k in available_kernels() {
             assert_eq!(addresses_batch_with(k, &inputs).unwrap(), want, "{k:?}");
         }

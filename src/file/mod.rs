@@ -2,6 +2,7 @@
 
 pub mod inspect;
 pub mod joiner;
+pub mod pipeline;
 pub mod splitter;
 
 pub use joiner::{JoinError, JoinOptions, Joiner, Strategy};

@@ -16,6 +16,7 @@ use crate::address::Address;
 use crate::bmt;
 use crate::cac::{Chunk, MAX_PAYLOAD};
 use crate::encryption::{self, EncryptionError, RandomSource};
+use crate::file::pipeline::{self, Pool, WorkerLost};
 use crate::redundancy::codec::{self, CodecError};
 use crate::redundancy::{table, Level};
 use crate::reference::Reference;
@@ -85,6 +86,14 @@ pub enum SplitError {
     /// An encrypted split was started without a random source.
     #[error("an encrypted upload needs a random source")]
     NoRandomSource,
+    /// A worker thread of the splitter stopped.
+    #[error("splitting at byte offset {offset}: {source}")]
+    Worker {
+        /// Bytes accepted when it was noticed.
+        offset: u64,
+        /// The error.
+        source: WorkerLost,
+    },
     /// The tree cannot hold more data.
     #[error("file too large: the chunk tree is full after {size} bytes")]
     TrieFull {
@@ -131,7 +140,7 @@ pub struct Splitter<'a> {
     options: SplitOptions,
     /// Entries per intermediate chunk (data shards when redundant).
     branches: usize,
-    /// The data chunk being filled.
+    /// The data chunk being filled: 8 bytes reserved for its span, then the payload so far.
     current: Vec<u8>,
     /// Plain data chunks (span || payload) waiting to be hashed.
     batch: Vec<Vec<u8>>,
@@ -142,6 +151,16 @@ pub struct Splitter<'a> {
     max_size: u64,
     data_chunks: u64,
     written: u64,
+    /// Workers for whole level-1 groups of plain uploads, started with the first whole group.
+    pool: PoolState,
+}
+
+enum PoolState {
+    /// Not needed yet.
+    Unstarted,
+    /// Groups are hashed inline (one core, encryption, or no thread could start).
+    Inline,
+    Running(Pool),
 }
 
 impl<'a> Splitter<'a> {
@@ -158,7 +177,7 @@ impl<'a> Splitter<'a> {
             rng,
             options,
             branches,
-            current: Vec::with_capacity(MAX_PAYLOAD),
+            current: new_chunk_buffer(),
             batch: Vec::new(),
             levels: (0..LEVELS).map(|_| Vec::new()).collect(),
             out: Vec::new(),
@@ -166,6 +185,7 @@ impl<'a> Splitter<'a> {
             max_size: crate::cost::max_size(options.level, options.encrypt),
             data_chunks: 0,
             written: 0,
+            pool: PoolState::Unstarted,
         }
     }
 
@@ -175,11 +195,11 @@ impl<'a> Splitter<'a> {
             return Err(SplitError::TrieFull { size: self.size });
         }
         while !data.is_empty() {
-            let take = (MAX_PAYLOAD - self.current.len()).min(data.len());
+            let take = (8 + MAX_PAYLOAD - self.current.len()).min(data.len());
             self.current.extend_from_slice(&data[..take]);
             data = &data[take..];
             self.size += take as u64;
-            if self.current.len() == MAX_PAYLOAD {
+            if self.current.len() == 8 + MAX_PAYLOAD {
                 self.cut()?;
             }
         }
@@ -188,9 +208,10 @@ impl<'a> Splitter<'a> {
 
     /// Ends the file: wraps what is left, writes the root and its replicas, and returns the summary.
     pub fn finish(mut self) -> Result<SplitSummary, SplitError> {
-        if !self.current.is_empty() || self.data_chunks == 0 {
+        if self.current.len() > 8 || self.data_chunks == 0 {
             self.cut()?;
         }
+        self.drain()?;
         self.flush_batch()?;
         for n in 0..LEVELS - 1 {
             match self.levels[n].len() {
@@ -230,17 +251,99 @@ impl<'a> Splitter<'a> {
 
     /// Moves the current data chunk into the hashing batch.
     fn cut(&mut self) -> Result<(), SplitError> {
-        let mut data = Vec::with_capacity(8 + self.current.len());
-        data.extend_from_slice(&(self.current.len() as u64).to_le_bytes());
-        data.extend_from_slice(&self.current);
-        self.current.clear();
+        let mut data = std::mem::replace(&mut self.current, new_chunk_buffer());
+        let payload_len = (data.len() - 8) as u64;
+        data[..8].copy_from_slice(&payload_len.to_le_bytes());
         self.batch.push(data);
         self.data_chunks += 1;
         // A batch ends where the level-1 group ends, so that wraps happen in bee's order.
         if self.batch.len() + self.levels[0].len() >= self.branches {
-            self.flush_batch()?;
+            if self.levels[0].is_empty() && self.batch.len() == self.branches && self.start_pool() {
+                self.submit_group()?;
+            } else {
+                self.drain()?;
+                self.flush_batch()?;
+            }
         }
         Ok(())
+    }
+
+    /// Whether whole groups go to the worker pool, starting it on first use.
+    fn start_pool(&mut self) -> bool {
+        if let PoolState::Unstarted = self.pool {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            // Encrypted uploads draw randomness in bee's order, interleaved with wraps: inline.
+            self.pool = match (self.options.encrypt, cores) {
+                (false, 2..) => {
+                    Pool::new(cores.min(MAX_WORKERS)).map_or(PoolState::Inline, PoolState::Running)
+                }
+                _ => PoolState::Inline,
+            };
+        }
+        matches!(self.pool, PoolState::Running(_))
+    }
+
+    /// Sends the batch, a whole level-1 group, to the pool, first collecting the oldest group when
+    /// the pool is full.
+    fn submit_group(&mut self) -> Result<(), SplitError> {
+        let chunks = std::mem::take(&mut self.batch);
+        let parities = match self.options.level {
+            Level::None => 0,
+            level => table::parities(level, false, chunks.len()),
+        };
+        let offset = self.size;
+        let PoolState::Running(pool) = &mut self.pool else {
+            return Err(SplitError::Worker {
+                offset,
+                source: WorkerLost,
+            });
+        };
+        let done = if pool.outstanding() >= pool.capacity() {
+            pool.next_done()
+        } else {
+            None
+        };
+        pool.submit(pipeline::Job { chunks, parities })
+            .map_err(|source| SplitError::Worker { offset, source })?;
+        match done {
+            Some(done) => self.take_group(done),
+            None => Ok(()),
+        }
+    }
+
+    /// Collects every outstanding group, in order.
+    fn drain(&mut self) -> Result<(), SplitError> {
+        loop {
+            let PoolState::Running(pool) = &mut self.pool else {
+                return Ok(());
+            };
+            match pool.next_done() {
+                Some(done) => self.take_group(done)?,
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// Writes a finished group's data and parity chunks and wraps it, as [`Splitter::flush_batch`]
+    /// and [`Splitter::build`] would have.
+    fn take_group(&mut self, done: Result<pipeline::Done, WorkerLost>) -> Result<(), SplitError> {
+        let offset = self.size;
+        let done = done.map_err(|source| SplitError::Worker { offset, source })?;
+        let parity = done
+            .parity
+            .map_err(|source| SplitError::Parity { level: 1, source })?;
+        for (data, address) in done.chunks.into_iter().zip(done.addresses) {
+            let address = Address(address);
+            self.levels[0].push(Entry {
+                span: (data.len() - 8) as u64,
+                reference: Reference { address, key: None },
+                // The parities are already encoded: no shard data is needed.
+                data: None,
+            });
+            self.emit(Chunk { address, data });
+        }
+        self.build_with(0, Some(parity))?;
+        self.flush_out()
     }
 
     fn seal(
@@ -315,11 +418,28 @@ impl<'a> Splitter<'a> {
 
     /// Wraps level `n` into one intermediate chunk with its parity chunks.
     fn build(&mut self, n: usize) -> Result<(), SplitError> {
+        self.build_with(n, None)
+    }
+
+    /// [`Splitter::build`], with the parity chunks and their addresses when already made.
+    fn build_with(
+        &mut self,
+        n: usize,
+        made: Option<pipeline::Addressed>,
+    ) -> Result<(), SplitError> {
         let entries = std::mem::take(&mut self.levels[n]);
         let level = self.options.level;
         let parities = table::parities(level, self.options.encrypt, entries.len());
         let mut parity_addresses = Vec::with_capacity(parities);
-        if parities > 0 {
+        if let Some(made) = made {
+            for (data, address) in made {
+                parity_addresses.push(Address(address));
+                self.emit(Chunk {
+                    address: Address(address),
+                    data,
+                });
+            }
+        } else if parities > 0 {
             let shards: Vec<&[u8]> = entries
                 .iter()
                 .map(|e| e.data.as_deref().unwrap_or(&[]))
@@ -363,6 +483,16 @@ impl<'a> Splitter<'a> {
         });
         self.push(n + 1, entry)
     }
+}
+
+/// Most worker threads a splitter starts.
+const MAX_WORKERS: usize = 8;
+
+/// An empty data chunk: 8 bytes for the span, room for a full payload.
+fn new_chunk_buffer() -> Vec<u8> {
+    let mut v = Vec::with_capacity(8 + MAX_PAYLOAD);
+    v.extend_from_slice(&[0u8; 8]);
+    v
 }
 
 /// Splits everything `reader` yields into `sink`.
