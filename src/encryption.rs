@@ -258,6 +258,64 @@ pub fn encrypt_chunk(
     data: &[u8],
     rng: &mut dyn RandomSource,
 ) -> Result<(Key, Vec<u8>), EncryptionError> {
+    let secrets = draw_secrets(data, rng)?;
+    let out = encrypt_with(data, &secrets)?;
+    Ok((secrets.key, out))
+}
+
+/// The random bytes that encrypting one chunk takes: its key and its padding.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ChunkSecrets {
+    /// The chunk key.
+    pub key: Key,
+    /// Random padding up to 4096 payload bytes.
+    padding: Vec<u8>,
+}
+
+impl std::fmt::Debug for ChunkSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print key material.
+        f.debug_struct("ChunkSecrets")
+            .field("padding_len", &self.padding.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Checks `data` (`span || payload`) and draws what [`encrypt_chunk`] would draw for it, in the same
+/// order, so that the transform can run later, elsewhere ([`encrypt_with`]).
+pub fn draw_secrets(
+    data: &[u8],
+    rng: &mut dyn RandomSource,
+) -> Result<ChunkSecrets, EncryptionError> {
+    let payload_len = check_plain(data)?.1.len();
+    let mut key: Key = [0; KEY_LEN];
+    rng.fill(&mut key)?;
+    let mut padding = vec![0u8; PADDED_PAYLOAD_LEN - payload_len];
+    if !padding.is_empty() {
+        rng.fill(&mut padding)?;
+    }
+    Ok(ChunkSecrets { key, padding })
+}
+
+/// Encrypts `data` (`span || payload`) with secrets drawn for it by [`draw_secrets`].
+pub fn encrypt_with(data: &[u8], secrets: &ChunkSecrets) -> Result<Vec<u8>, EncryptionError> {
+    let (span, payload) = check_plain(data)?;
+    if payload.len() + secrets.padding.len() != PADDED_PAYLOAD_LEN {
+        return Err(EncryptionError::PayloadTooLong {
+            payload_len: payload.len() + secrets.padding.len(),
+        });
+    }
+    let mut out = Vec::with_capacity(ENCRYPTED_CHUNK_LEN);
+    out.extend_from_slice(span);
+    out.extend_from_slice(payload);
+    let (out_span, out_data) = out.split_at_mut(SPAN_LEN);
+    transform(&secrets.key, SPAN_INITIAL_CTR, out_span);
+    transform(&secrets.key, 0, out_data);
+    out.extend_from_slice(&secrets.padding);
+    Ok(out)
+}
+
+fn check_plain(data: &[u8]) -> Result<(&[u8; SPAN_LEN], &[u8]), EncryptionError> {
     let (span, payload) = data
         .split_first_chunk::<SPAN_LEN>()
         .ok_or(EncryptionError::MissingSpan { len: data.len() })?;
@@ -266,22 +324,7 @@ pub fn encrypt_chunk(
             payload_len: payload.len(),
         });
     }
-
-    let mut key: Key = [0; KEY_LEN];
-    rng.fill(&mut key)?;
-
-    let mut out = vec![0u8; ENCRYPTED_CHUNK_LEN];
-    let (out_span, out_payload) = out.split_at_mut(SPAN_LEN);
-    out_span.copy_from_slice(span);
-    transform(&key, SPAN_INITIAL_CTR, out_span);
-
-    let (out_data, out_padding) = out_payload.split_at_mut(payload.len());
-    out_data.copy_from_slice(payload);
-    transform(&key, 0, out_data);
-    if !out_padding.is_empty() {
-        rng.fill(out_padding)?;
-    }
-    Ok((key, out))
+    Ok((span, payload))
 }
 
 /// Decrypts an encrypted chunk `enc_span(8) || enc_payload`, returning the plaintext span and the whole

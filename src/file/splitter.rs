@@ -366,17 +366,37 @@ impl<'a> Splitter<'a> {
         }
         let plain = std::mem::take(&mut self.batch);
         let first_index = self.data_chunks - plain.len() as u64;
-        let mut stored = Vec::with_capacity(plain.len());
-        let mut spans = Vec::with_capacity(plain.len());
-        for (i, p) in plain.into_iter().enumerate() {
-            spans.push((p.len() - 8) as u64);
-            let offset = (first_index + i as u64) * MAX_PAYLOAD as u64;
-            stored.push(self.seal(p, offset)?);
+        let offset_of = |i: usize| (first_index + i as u64) * MAX_PAYLOAD as u64;
+        let spans: Vec<u64> = plain.iter().map(|p| (p.len() - 8) as u64).collect();
+        // Random bytes are drawn here, in order; the transforms and hashes may then run anywhere.
+        let mut secrets = Vec::with_capacity(plain.len());
+        for (i, p) in plain.iter().enumerate() {
+            secrets.push(match self.options.encrypt {
+                false => None,
+                true => {
+                    let rng = self.rng.as_deref_mut().ok_or(SplitError::NoRandomSource)?;
+                    let drawn = encryption::draw_secrets(p, rng).map_err(|source| {
+                        SplitError::Encrypt {
+                            offset: offset_of(i),
+                            source,
+                        }
+                    })?;
+                    Some(drawn)
+                }
+            });
         }
-        let addresses =
-            bmt::addresses(&stored.iter().map(|(d, _)| d.as_slice()).collect::<Vec<_>>());
+        let stored = seal_batch(plain.into_iter().zip(secrets).collect()).map_err(|e| match e {
+            SealError::Encrypt(i, source) => SplitError::Encrypt {
+                offset: offset_of(i),
+                source,
+            },
+            SealError::Lost => SplitError::Worker {
+                offset: offset_of(0),
+                source: WorkerLost,
+            },
+        })?;
         let keep = self.options.level != Level::None;
-        for (((data, key), address), span) in stored.into_iter().zip(addresses).zip(spans) {
+        for ((data, address, key), span) in stored.into_iter().zip(spans) {
             let address = Address(address);
             let entry = Entry {
                 span,
@@ -483,6 +503,66 @@ impl<'a> Splitter<'a> {
         });
         self.push(n + 1, entry)
     }
+}
+
+/// A data chunk's stored data, its address and, when encrypted, its key.
+type Sealed = (Vec<u8>, [u8; 32], Option<encryption::Key>);
+
+enum SealError {
+    /// Encrypting the chunk at this index of the batch failed.
+    Encrypt(usize, EncryptionError),
+    /// A thread stopped.
+    Lost,
+}
+
+/// Encrypts (where secrets are given) and hashes a batch of plain data chunks, split over two
+/// threads when it is large enough to pay for one; order is kept.
+fn seal_batch(
+    batch: Vec<(Vec<u8>, Option<encryption::ChunkSecrets>)>,
+) -> Result<Vec<Sealed>, SealError> {
+    fn seal_part(
+        part: Vec<(Vec<u8>, Option<encryption::ChunkSecrets>)>,
+        base: usize,
+    ) -> Result<Vec<Sealed>, SealError> {
+        let mut stored = Vec::with_capacity(part.len());
+        let mut keys = Vec::with_capacity(part.len());
+        for (i, (plain, secrets)) in part.into_iter().enumerate() {
+            match secrets {
+                None => {
+                    stored.push(plain);
+                    keys.push(None);
+                }
+                Some(s) => {
+                    let enc = encryption::encrypt_with(&plain, &s)
+                        .map_err(|e| SealError::Encrypt(base + i, e))?;
+                    stored.push(enc);
+                    keys.push(Some(s.key));
+                }
+            }
+        }
+        let addresses = bmt::lanes::addresses_batch(&stored);
+        Ok(stored
+            .into_iter()
+            .zip(addresses)
+            .zip(keys)
+            .map(|((d, a), k)| (d, a, k))
+            .collect())
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut batch = batch;
+    if cores < 2 || batch.len() < bmt::PARALLEL_MIN {
+        return seal_part(batch, 0);
+    }
+    // Whole 8-chunk lane groups on the first thread.
+    let half = batch.len().div_ceil(2).div_ceil(8) * 8;
+    let second = batch.split_off(half.min(batch.len()));
+    std::thread::scope(|scope| {
+        let other = scope.spawn(move || seal_part(second, half));
+        let mut first = seal_part(batch, 0)?;
+        let rest = other.join().map_err(|_| SealError::Lost)??;
+        first.extend(rest);
+        Ok(first)
+    })
 }
 
 /// Most worker threads a splitter starts.
