@@ -6,7 +6,7 @@ use std::io::{self, Read, Write};
 use std::process::{Command, Stdio};
 
 use proptest::prelude::*;
-use swarmec::file::splitter::{Discard, StoreSink};
+use swarmec::file::splitter::{with_background_writer, Discard, StoreSink};
 use swarmec::file::{split_bytes, split_reader, JoinOptions, Joiner, SplitError, SplitOptions};
 use swarmec::store::{ChunkStore, MemStore, RedbStore};
 use swarmec::{cac, soc, Level};
@@ -48,7 +48,9 @@ fn all_valid(store: &dyn ChunkStore) -> usize {
 #[test]
 fn failed_upload_leaves_the_store_consistent_and_rerun_is_harmless() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::mod255(2_000_000);
+    // Big enough that the splitter has written whole groups before the read fails (its workers
+    // hold a few groups in flight).
+    let data = common::mod255(4_000_000);
     let options = SplitOptions {
         level: Level::Strong,
         encrypt: false,
@@ -58,7 +60,7 @@ fn failed_upload_leaves_the_store_consistent_and_rerun_is_harmless() {
         Failing {
             data: &data,
             pos: 0,
-            limit: 1_234_567,
+            limit: 3_234_567,
         },
         &mut StoreSink(&store),
         options,
@@ -66,7 +68,7 @@ fn failed_upload_leaves_the_store_consistent_and_rerun_is_harmless() {
     )
     .unwrap_err();
     match err {
-        SplitError::Read { offset, .. } => assert_eq!(offset, 1_234_567),
+        SplitError::Read { offset, .. } => assert_eq!(offset, 3_234_567),
         other => panic!("want Read, got {other}"),
     }
     let partial = all_valid(&store);
@@ -180,5 +182,79 @@ proptest! {
         for a in &uploaded.replicas {
             prop_assert!(store.has(a).unwrap());
         }
+    }
+}
+
+/// A store that refuses every write after the first `allow` batches.
+struct Refusing {
+    inner: MemStore,
+    allow: std::sync::atomic::AtomicUsize,
+}
+
+impl ChunkStore for Refusing {
+    fn get(&self, a: &swarmec::Address) -> Result<Option<Vec<u8>>, swarmec::store::StoreError> {
+        self.inner.get(a)
+    }
+    fn put_batch(&self, chunks: &[cac::Chunk]) -> Result<(), swarmec::store::StoreError> {
+        use std::sync::atomic::Ordering;
+        if self.allow.fetch_sub(1, Ordering::SeqCst) == 0 {
+            self.allow.store(0, Ordering::SeqCst);
+            return Err(swarmec::store::StoreError::Backend {
+                op: "put",
+                address: chunks.first().map(|c| c.address),
+                message: "disk full".into(),
+            });
+        }
+        self.inner.put_batch(chunks)
+    }
+    fn has(&self, a: &swarmec::Address) -> Result<bool, swarmec::store::StoreError> {
+        self.inner.has(a)
+    }
+    fn remove(&self, a: &swarmec::Address) -> Result<bool, swarmec::store::StoreError> {
+        self.inner.remove(a)
+    }
+    fn iterate(
+        &self,
+        f: &mut dyn FnMut(&swarmec::Address, &[u8]) -> bool,
+    ) -> Result<(), swarmec::store::StoreError> {
+        self.inner.iterate(f)
+    }
+}
+
+#[test]
+fn background_writer_writes_what_the_splitter_makes_and_reports_store_failures() {
+    let data = common::rng::Rng(7).bytes(9_000_000);
+    for level in [Level::None, Level::Insane] {
+        let options = SplitOptions {
+            level,
+            encrypt: false,
+        };
+        let direct = MemStore::new();
+        let want = split_bytes(&data, &mut StoreSink(&direct), options, None).unwrap();
+        let background = MemStore::new();
+        let got =
+            with_background_writer(&background, |sink| split_bytes(&data, sink, options, None))
+                .unwrap();
+        assert_eq!(got, want);
+        assert_eq!(all_valid(&background), all_valid(&direct));
+        assert!(all_valid(&direct) > 2000);
+
+        // The store's own error comes back, naming the failing chunk, and what was written is whole.
+        let refusing = Refusing {
+            inner: MemStore::new(),
+            allow: 1.into(),
+        };
+        let err = with_background_writer(&refusing, |sink| split_bytes(&data, sink, options, None))
+            .unwrap_err();
+        match err {
+            SplitError::Store(swarmec::store::StoreError::Backend {
+                op: "put",
+                address: Some(_),
+                message,
+            }) => assert_eq!(message, "disk full"),
+            other => panic!("want the store's error, got {other}"),
+        }
+        let written = all_valid(&refusing.inner);
+        assert!(written > 0 && written < all_valid(&direct), "{written}");
     }
 }

@@ -12,7 +12,7 @@ use serde_json::json;
 use swarmec::address::Address;
 use swarmec::encryption::OsRandom;
 use swarmec::file::inspect::inspect;
-use swarmec::file::splitter::{split_reader, ChunkSink, Discard, StoreSink};
+use swarmec::file::splitter::{split_reader, with_background_writer, ChunkSink, Discard};
 use swarmec::file::{JoinError, JoinOptions, Joiner, SplitError, SplitOptions, Strategy};
 use swarmec::net::{self, Multiaddr, NetError, NodeConfig, Session};
 use swarmec::redundancy::Level;
@@ -481,7 +481,7 @@ fn hash(file: &Path, split: &Split, json: bool) -> Result<(), Failure> {
 
 fn upload(file: &Path, split: &Split, dir: &DataDir) -> Result<(), Failure> {
     let store = open_store(dir)?;
-    let summary = split_file(file, split, &mut StoreSink(&store))?;
+    let summary = with_background_writer(&store, |sink| split_file(file, split, sink))?;
     // The reference is printed only once every chunk is durable.
     store.sync()?;
     print_line(&summary.reference.to_hex())
@@ -495,7 +495,7 @@ fn connect(address: &Multiaddr) -> Result<Session, Failure> {
 fn upload_peer(file: &Path, split: &Split, address: &Multiaddr) -> Result<(), Failure> {
     let session = connect(address)?;
     // Each batch returns once every chunk in it has a verified receipt.
-    let result = split_file(file, split, &mut StoreSink(session.store()));
+    let result = with_background_writer(session.store(), |sink| split_file(file, split, sink));
     session.close()?;
     print_line(&result?.reference.to_hex())
 }

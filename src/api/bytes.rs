@@ -22,11 +22,12 @@ use tokio::sync::{mpsc, oneshot};
 use super::headers::{self, parse_range, RangeRequest};
 use super::{created, ApiError, ApiState, Uploaded};
 use crate::encryption::{OsRandom, RandomSource};
-use crate::file::splitter::StoreSink;
+use crate::file::splitter::with_background_writer;
 use crate::file::{
     JoinError, JoinOptions, Joiner, SplitError, SplitOptions, SplitSummary, Splitter,
 };
 use crate::reference::Reference;
+use crate::store::StoreError;
 
 /// Size of the pieces a download is sent in.
 const PIECE: usize = 64 * 1024;
@@ -160,25 +161,38 @@ fn split_from(
     state: &ApiState,
     options: SplitOptions,
 ) -> Result<Option<SplitSummary>, UploadFailure> {
-    let mut sink = StoreSink(&*state.store);
-    let mut rng = OsRandom;
-    let rng: Option<&mut dyn RandomSource> = options.encrypt.then_some(&mut rng);
-    let mut splitter = Splitter::new(&mut sink, options, rng);
-    loop {
-        match rx.blocking_recv() {
-            Some(Some(data)) => splitter.write(&data).map_err(UploadFailure::Split)?,
-            Some(None) => break,
-            None => return Ok(None),
+    with_background_writer(&*state.store, |sink| {
+        let mut rng = OsRandom;
+        let rng: Option<&mut dyn RandomSource> = options.encrypt.then_some(&mut rng);
+        let mut splitter = Splitter::new(sink, options, rng);
+        loop {
+            match rx.blocking_recv() {
+                Some(Some(data)) => splitter.write(&data).map_err(UploadFailure::Split)?,
+                Some(None) => break,
+                None => return Ok(None),
+            }
         }
+        let summary = splitter.finish().map_err(UploadFailure::Split)?;
+        Ok(Some(summary))
+    })
+    .and_then(|summary| match summary {
+        Some(summary) => {
+            state
+                .notify(&Uploaded {
+                    reference: summary.reference,
+                    size: summary.size,
+                })
+                .map_err(UploadFailure::Hook)?;
+            Ok(Some(summary))
+        }
+        None => Ok(None),
+    })
+}
+
+impl From<StoreError> for UploadFailure {
+    fn from(e: StoreError) -> Self {
+        UploadFailure::Split(SplitError::Store(e))
     }
-    let summary = splitter.finish().map_err(UploadFailure::Split)?;
-    state
-        .notify(&Uploaded {
-            reference: summary.reference,
-            size: summary.size,
-        })
-        .map_err(UploadFailure::Hook)?;
-    Ok(Some(summary))
 }
 
 struct DownloadParams {

@@ -117,6 +117,83 @@ impl<S: ChunkStore + ?Sized> ChunkSink for StoreSink<'_, S> {
     }
 }
 
+/// Bytes of chunk data the background writer gathers into one store batch (one commit).
+pub const WRITE_BATCH_BYTES: usize = 4 << 20;
+
+/// Batches handed to the background writer and not yet taken: with [`WRITE_BATCH_BYTES`] this
+/// bounds its memory at about 8 MiB whatever the file size.
+const WRITE_QUEUE: usize = 4;
+
+/// Runs `f` with a sink whose chunks are written to `store` on a thread of their own, in batches of
+/// about [`WRITE_BATCH_BYTES`], so that the store's commits overlap with hashing and parity work.
+///
+/// Every chunk `f` gave to the sink is written when this returns `Ok`. A store failure is returned
+/// as the error (it is the cause of any error `f` then saw from the sink); chunks already written
+/// stay, which is consistent and harmless since they are content-addressed.
+pub fn with_background_writer<S, T, E>(
+    store: &S,
+    f: impl FnOnce(&mut dyn ChunkSink) -> Result<T, E>,
+) -> Result<T, E>
+where
+    S: ChunkStore + ?Sized,
+    E: From<StoreError>,
+{
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Chunk>>(WRITE_QUEUE);
+        let writer = scope.spawn(move || -> Result<(), StoreError> {
+            let mut pending: Vec<Chunk> = Vec::new();
+            let mut bytes = 0;
+            for batch in rx {
+                bytes += batch.iter().map(|c| c.data.len()).sum::<usize>();
+                if pending.is_empty() {
+                    pending = batch;
+                } else {
+                    pending.extend(batch);
+                }
+                if bytes >= WRITE_BATCH_BYTES {
+                    store.put_batch(&pending)?;
+                    pending.clear();
+                    bytes = 0;
+                }
+            }
+            store.put_batch(&pending)
+        });
+        let mut sink = ChannelSink { tx };
+        let result = f(&mut sink);
+        drop(sink);
+        let written = writer.join().unwrap_or_else(|_| {
+            Err(StoreError::Backend {
+                op: "put",
+                address: None,
+                message: "the writer thread stopped".into(),
+            })
+        });
+        match written {
+            Err(e) => Err(E::from(e)),
+            Ok(()) => result,
+        }
+    })
+}
+
+struct ChannelSink {
+    tx: std::sync::mpsc::SyncSender<Vec<Chunk>>,
+}
+
+impl ChunkSink for ChannelSink {
+    fn accept(&mut self, chunks: &[Chunk]) -> Result<(), StoreError> {
+        for c in chunks {
+            crate::store::check_size(c)?;
+        }
+        self.tx
+            .send(chunks.to_vec())
+            .map_err(|_| StoreError::Backend {
+                op: "put",
+                address: chunks.first().map(|c| c.address),
+                message: "the writer thread stopped".into(),
+            })
+    }
+}
+
 /// A sink that keeps nothing (for `hash`).
 pub struct Discard;
 
@@ -375,12 +452,11 @@ impl<'a> Splitter<'a> {
                 false => None,
                 true => {
                     let rng = self.rng.as_deref_mut().ok_or(SplitError::NoRandomSource)?;
-                    let drawn = encryption::draw_secrets(p, rng).map_err(|source| {
-                        SplitError::Encrypt {
+                    let drawn =
+                        encryption::draw_secrets(p, rng).map_err(|source| SplitError::Encrypt {
                             offset: offset_of(i),
                             source,
-                        }
-                    })?;
+                        })?;
                     Some(drawn)
                 }
             });

@@ -147,7 +147,7 @@ pub fn data_dir(explicit: Option<&Path>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".swarmec"))
 }
 
-fn check_size(chunk: &Chunk) -> Result<(), StoreError> {
+pub(crate) fn check_size(chunk: &Chunk) -> Result<(), StoreError> {
     if chunk.data.len() > MAX_CHUNK_DATA {
         return Err(StoreError::TooLarge {
             address: chunk.address,
