@@ -185,6 +185,10 @@ mod tests {
             .get_many(&[b.address, Address::ZERO, a.address], 1)
             .unwrap();
         assert_eq!(got, vec![Some(b.data.clone()), None, None]);
+        let got = store
+            .get_many(&[Address::ZERO, a.address, b.address], 2)
+            .unwrap();
+        assert_eq!(got, vec![None, Some(a.data.clone()), Some(b.data.clone())]);
         assert!(store.remove(&a.address).unwrap());
         assert!(!store.remove(&a.address).unwrap());
         assert_eq!(store.get(&a.address).unwrap(), None);

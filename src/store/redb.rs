@@ -77,6 +77,32 @@ impl ChunkStore for RedbStore {
         Ok(value.map(|v| v.value().to_vec()))
     }
 
+    /// One read transaction for the whole batch.
+    fn get_many(
+        &self,
+        addresses: &[Address],
+        need: usize,
+    ) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let err = |e: String| backend("get", addresses.first().copied())(e);
+        let txn = self.db.begin_read().map_err(|e| err(e.to_string()))?;
+        let table = txn.open_table(CHUNKS).map_err(|e| err(e.to_string()))?;
+        let mut out = vec![None; addresses.len()];
+        let mut found = 0;
+        for (slot, address) in out.iter_mut().zip(addresses) {
+            if found >= need {
+                break;
+            }
+            let value = table
+                .get(&address.0)
+                .map_err(|e| backend("get", Some(*address))(e.to_string()))?;
+            if let Some(v) = value {
+                *slot = Some(v.value().to_vec());
+                found += 1;
+            }
+        }
+        Ok(out)
+    }
+
     fn put_batch(&self, chunks: &[Chunk]) -> Result<(), StoreError> {
         for c in chunks {
             check_size(c)?;
