@@ -460,6 +460,12 @@ impl<'s> Joiner<'s> {
         let first = ((from - base) / shape.child_span) as usize;
         let last = ((to - 1 - base) / shape.child_span) as usize;
         let children = self.fetch_children(node, first..last + 1)?;
+        let leaf_parents = children
+            .iter()
+            .all(|c| c.shape.is_some_and(|s| s.child_span <= MAX_PAYLOAD as u64));
+        if children.len() > 1 && leaf_parents && self.options.strategy <= Strategy::Data {
+            return self.read_leaf_parents(node, &children, first, base, from, to, out);
+        }
         for (i, child) in (first..=last).zip(children) {
             let child_base = base + i as u64 * shape.child_span;
             let child_end = child_base + node.child_span(i);
@@ -474,6 +480,76 @@ impl<'s> Joiner<'s> {
         Ok(())
     }
 
+    /// [`Joiner::read_node`] for the children of `parent` that are themselves parents of data
+    /// chunks, with their data chunks fetched ahead: a second thread asks the store for the next
+    /// children's chunks while this one checks, decodes and writes the current ones. Checking,
+    /// fallback and recovery are those of [`Joiner::fetch_children`]; only the first request of each
+    /// group is made ahead, and at most [`PREFETCH_GROUPS`] groups wait.
+    #[allow(clippy::too_many_arguments)]
+    fn read_leaf_parents(
+        &self,
+        parent: &Node,
+        children: &[Node],
+        first: usize,
+        base: u64,
+        from: u64,
+        to: u64,
+        out: &mut dyn Write,
+    ) -> Result<(), JoinError> {
+        let Some(shape) = parent.shape else {
+            return Ok(());
+        };
+        // Per child: its base offset, the byte range wanted under it and its wanted data chunks.
+        let plan: Vec<(u64, u64, u64, std::ops::Range<usize>)> = children
+            .iter()
+            .enumerate()
+            .map(|(k, child)| {
+                let i = first + k;
+                let child_base = base + i as u64 * shape.child_span;
+                let child_end = child_base + parent.child_span(i);
+                let (f, t) = (from.max(child_base), to.min(child_end));
+                let span = child.shape.map_or(MAX_PAYLOAD as u64, |s| s.child_span);
+                let range =
+                    ((f - child_base) / span) as usize..((t - 1 - child_base) / span) as usize + 1;
+                (child_base, f, t, range)
+            })
+            .collect();
+        let store = self.store;
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel(PREFETCH_GROUPS);
+            let asks: Vec<Vec<Address>> = children
+                .iter()
+                .zip(&plan)
+                .map(|(child, (_, _, _, range))| {
+                    let refs = child.data_refs();
+                    refs.get(range.clone())
+                        .unwrap_or(&[])
+                        .iter()
+                        .map(|r| r.address)
+                        .collect()
+                })
+                .collect();
+            scope.spawn(move || {
+                for asked in asks {
+                    let got = store.get_many(&asked, asked.len());
+                    if tx.send(got).is_err() {
+                        return;
+                    }
+                }
+            });
+            for (child, (child_base, f, t, range)) in children.iter().zip(plan) {
+                let prefetched = rx.recv().ok().transpose()?;
+                let leaves = self.fetch_children_with(child, range.clone(), prefetched)?;
+                for (j, leaf) in range.zip(leaves) {
+                    let leaf_base = child_base + j as u64 * MAX_PAYLOAD as u64;
+                    let leaf_end = leaf_base + child.child_span(j);
+                    self.read_node(&leaf, leaf_base, f.max(leaf_base), t.min(leaf_end), out)?;
+                }
+            }
+            Ok(())
+        })
+    }
+
     /// Fetches, checks and decodes the data children `wanted` of `node`, recovering them from the
     /// group when some are lost.
     pub fn fetch_children(
@@ -481,8 +557,26 @@ impl<'s> Joiner<'s> {
         node: &Node,
         wanted: std::ops::Range<usize>,
     ) -> Result<Vec<Node>, JoinError> {
+        self.fetch_children_with(node, wanted, None)
+    }
+
+    /// [`Joiner::fetch_children`], with the store's answer to the first request for the wanted
+    /// children when it was made ahead.
+    fn fetch_children_with(
+        &self,
+        node: &Node,
+        wanted: std::ops::Range<usize>,
+        prefetched: Option<Vec<Option<Vec<u8>>>>,
+    ) -> Result<Vec<Node>, JoinError> {
         let refs = node.data_refs();
-        let datas = fetch_group(self.store, node, &refs, wanted.clone(), &self.options)?;
+        let datas = fetch_group(
+            self.store,
+            node,
+            &refs,
+            wanted.clone(),
+            &self.options,
+            prefetched,
+        )?;
         wanted
             .zip(datas)
             .map(|(i, data)| {
@@ -492,6 +586,9 @@ impl<'s> Joiner<'s> {
             .collect()
     }
 }
+
+/// Groups of data chunks fetched ahead of the one being written (each up to 128 chunks, 0.5 MiB).
+const PREFETCH_GROUPS: usize = 2;
 
 /// Fetches the root chunk, falling back to its dispersed replicas.
 fn fetch_root(
@@ -585,6 +682,7 @@ fn fetch_group(
     refs: &[Reference],
     wanted: std::ops::Range<usize>,
     options: &JoinOptions,
+    mut prefetched: Option<Vec<Option<Vec<u8>>>>,
 ) -> Result<Vec<Vec<u8>>, JoinError> {
     let shape = node.shape.unwrap_or(Shape {
         data: 0,
@@ -616,7 +714,14 @@ fn fetch_group(
                     .filter(|&i| have[i].is_none() && !tried[i])
                     .collect();
                 let asked: Vec<Address> = ask.iter().map(|&i| addresses[i]).collect();
-                let got = check_batch(&asked, store.get_many(&asked, asked.len())?);
+                let raw = match prefetched.take() {
+                    // Asked ahead for exactly these children (the first round asks for all wanted).
+                    Some(p) if p.len() == asked.len() && ask.iter().copied().eq(wanted.clone()) => {
+                        p
+                    }
+                    _ => store.get_many(&asked, asked.len())?,
+                };
+                let got = check_batch(&asked, raw);
                 for (&i, data) in ask.iter().zip(got) {
                     tried[i] = true;
                     have[i] = data;
