@@ -626,7 +626,12 @@ fn seal_batch(
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut batch = batch;
-    if cores < 2 || batch.len() < bmt::PARALLEL_MIN {
+    // Encrypting costs two more permutations per 32 bytes: small encrypted batches pay for a thread.
+    let min = match batch.first() {
+        Some((_, Some(_))) => ENCRYPTED_PARALLEL_MIN,
+        _ => bmt::PARALLEL_MIN,
+    };
+    if cores < 2 || batch.len() < min {
         return seal_part(batch, 0);
     }
     // Whole 8-chunk lane groups on the first thread.
@@ -640,6 +645,9 @@ fn seal_batch(
         Ok(first)
     })
 }
+
+/// Smallest encrypted batch split over two threads.
+const ENCRYPTED_PARALLEL_MIN: usize = 8;
 
 /// Most worker threads a splitter starts.
 const MAX_WORKERS: usize = 8;

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Issue 8's benchmark table in one run: the per-core 8-lane BMT bound from our own kernel bench, then
+# `swarmec hash` of a SIZE MiB file at levels 0, 2 and 4 (plain and encrypted, with peak RSS), upload
+# to the embedded store and download without and with maximal recoverable loss, each as a ratio to
+# that bound. Usage: scripts/bench-all.sh [SIZE_MIB] (default 512; upload/download use half of it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mib=${1:-512}
+echo "== machine"
+lscpu | grep -E "Model name|^CPU\(s\)|Flags" | sed 's/Flags:.*\(avx512f\).*/Flags: ... avx512f .../' | cut -c1-100
+echo "== per-core 8-lane BMT bound (cargo bench --bench bmt -- keccak_f1600_bmt_bound)"
+cargo bench --quiet --bench bmt -- keccak_f1600_bmt_bound --warm-up-time 1 --measurement-time 3 >/dev/null
+scripts/criterion-medians.py keccak_f1600_bmt_bound
+bound=$(scripts/criterion-medians.py keccak_f1600_bmt_bound | sort -k4 -n | tail -1 | awk '{print $4}')
+echo "bound: $bound MB/s per core; two cores: $(python3 -c "print(2*$bound)") MB/s"
+echo "== swarmec hash, $mib MiB (scripts/bench-hash.sh $mib 0 2 4)"
+scripts/bench-hash.sh "$mib" 0 2 4 | tee /tmp/swarmec-bench-hash.txt
+python3 - "$bound" <<'PY'
+import sys
+bound = float(sys.argv[1])
+rows = [l.split() for l in open("/tmp/swarmec-bench-hash.txt") if l[:1].isdigit()]
+print(f"{'level':6} {'enc':9} {'MB/s':>8} {'/bound':>7} {'/2xbound':>9}")
+for level, enc, secs, mbps, rss in rows:
+    m = float(mbps)
+    print(f"{level:6} {enc:9} {m:8.1f} {m/bound:7.2f} {m/(2*bound):9.2f}")
+PY
+half=$((mib / 2))
+echo "== upload to redb and download, $half MiB (cargo run --release --example bench_download -- $half 0 2 4)"
+cargo run --quiet --release --example bench_download -- "$half" 0 2 4 | tee /tmp/swarmec-bench-dl.txt
+python3 - "$bound" <<'PY'
+import sys
+bound = float(sys.argv[1])
+def f(x):
+    try: return float(x)
+    except ValueError: return None
+print(f"{'level':9} {'upload/bound':>12} {'clean/bound':>12} {'lossy/bound':>12}")
+for l in open("/tmp/swarmec-bench-dl.txt"):
+    c = [x.strip() for x in l.strip().strip("|").split("|")]
+    if len(c) < 5 or f(c[2]) is None: continue
+    up, clean, lossy = f(c[2]), f(c[3]), f(c[4])
+    r = lambda v: f"{v/bound:12.2f}" if v is not None else f"{'-':>12}"
+    print(f"{c[0]:9} {r(up)} {r(clean)} {r(lossy)}")
+PY
