@@ -41,3 +41,21 @@ for l in open("/tmp/swarmec-bench-dl.txt"):
     r = lambda v: f"{v/bound:12.2f}" if v is not None else f"{'-':>12}"
     print(f"{c[0]:9} {r(up)} {r(clean)} {r(lossy)}")
 PY
+echo "== CLI upload and download, $mib MiB at level 2: wall time and peak RSS"
+cargo build --quiet --release
+dir=$(mktemp -d)
+file="$dir/data"
+python3 -c "
+import os
+with open('$file','wb') as f:
+    for i in range($mib): f.write(os.urandom(1<<20))
+"
+ref=$(target/release/swarmec hash "$file" --level 2)
+for step in upload download; do
+  if [ $step = upload ]; then cmd=(target/release/swarmec upload "$file" --level 2 --data-dir "$dir/store");
+  else cmd=(target/release/swarmec download "$ref" --data-dir "$dir/store" -o "$dir/out"); fi
+  out=$( { /usr/bin/time -f "%e %M" "${cmd[@]}" > /dev/null; } 2>&1 | tail -1 )
+  python3 -c "s,k='$out'.split(); print(f'$step: {float(s):.2f} s, {$mib*1048576/1e6/float(s):.1f} MB/s, peak RSS {int(k)//1024} MiB')"
+done
+cmp "$file" "$dir/out" && echo "download matches"
+rm -rf "$dir"

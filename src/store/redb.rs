@@ -28,6 +28,9 @@ fn backend(op: &'static str, address: Option<Address>) -> impl FnOnce(String) ->
     }
 }
 
+/// redb's page cache: the interior pages of the chunk table and a write batch fit easily.
+pub const CACHE_BYTES: usize = 16 << 20;
+
 impl RedbStore {
     /// Opens (creating if needed) the store in data directory `dir`.
     pub fn open(dir: &Path) -> Result<RedbStore, StoreError> {
@@ -37,7 +40,13 @@ impl RedbStore {
             message,
         };
         std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
-        let db = Database::create(&path).map_err(|e| open_err(e.to_string()))?;
+        // redb's default page cache is 1 GiB and shows up whole as resident memory after a big
+        // upload or download; chunks are read and written once per pass, so a small cache costs
+        // nothing and keeps the process bounded.
+        let db = redb::Builder::new()
+            .set_cache_size(CACHE_BYTES)
+            .create(&path)
+            .map_err(|e| open_err(e.to_string()))?;
         // Create the table so that readers never see it missing.
         let txn = db.begin_write().map_err(|e| open_err(e.to_string()))?;
         txn.open_table(CHUNKS)
