@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mib=${1:-512}
 echo "== machine"
-lscpu | grep -E "Model name|^CPU\(s\)|Flags" | sed 's/Flags:.*\(avx512f\).*/Flags: ... avx512f .../' | cut -c1-100
+lscpu | grep -E "Model name|^CPU\(s\)"
+for f in avx2 avx512f avx512bw avx512vl gfni; do grep -qw "$f" /proc/cpuinfo && echo "has $f" || echo "no $f"; done | paste -sd" "
 echo "== per-core 8-lane BMT bound (cargo bench --bench bmt -- keccak_f1600_bmt_bound)"
 cargo bench --quiet --bench bmt -- keccak_f1600_bmt_bound --warm-up-time 1 --measurement-time 3 >/dev/null
 scripts/criterion-medians.py keccak_f1600_bmt_bound
