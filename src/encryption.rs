@@ -442,6 +442,27 @@ mod tests {
     }
 
     #[test]
+    fn drawn_secrets_encrypt_like_encrypt_chunk_and_refuse_another_length() {
+        let mut plain = 100u64.to_le_bytes().to_vec();
+        plain.extend([5u8; 100]);
+        let secrets = draw_secrets(&plain, &mut BeeRand::new(3)).unwrap();
+        let (key, want) = encrypt_chunk(&plain, &mut BeeRand::new(3)).unwrap();
+        assert_eq!(secrets.key, key);
+        assert_eq!(encrypt_with(&plain, &secrets).unwrap(), want);
+        // Secrets drawn for a 100-byte payload cannot pad a 101-byte one to 4096.
+        let mut longer = 101u64.to_le_bytes().to_vec();
+        longer.extend([5u8; 101]);
+        assert!(matches!(
+            encrypt_with(&longer, &secrets),
+            Err(EncryptionError::PayloadTooLong { payload_len: 4097 })
+        ));
+        assert!(matches!(
+            draw_secrets(&[1, 2, 3], &mut BeeRand::new(3)),
+            Err(EncryptionError::MissingSpan { len: 3 })
+        ));
+    }
+
+    #[test]
     fn appendix_a_keystream_of_4096_zero_bytes() {
         let expected = h(EXPECTED_TRANSFORMED_HEX.trim());
         assert_eq!(expected.len(), 4096);

@@ -105,15 +105,15 @@ pub enum SplitError {
 /// Where the splitter puts chunks.
 pub trait ChunkSink {
     /// Takes a batch of chunks, in the order they were made.
-    fn accept(&mut self, chunks: &[Chunk]) -> Result<(), StoreError>;
+    fn accept(&mut self, chunks: Vec<Chunk>) -> Result<(), StoreError>;
 }
 
 /// A sink that writes into a store.
 pub struct StoreSink<'a, S: ChunkStore + ?Sized>(pub &'a S);
 
 impl<S: ChunkStore + ?Sized> ChunkSink for StoreSink<'_, S> {
-    fn accept(&mut self, chunks: &[Chunk]) -> Result<(), StoreError> {
-        self.0.put_batch(chunks)
+    fn accept(&mut self, chunks: Vec<Chunk>) -> Result<(), StoreError> {
+        self.0.put_batch(&chunks)
     }
 }
 
@@ -180,17 +180,16 @@ struct ChannelSink {
 }
 
 impl ChunkSink for ChannelSink {
-    fn accept(&mut self, chunks: &[Chunk]) -> Result<(), StoreError> {
-        for c in chunks {
+    fn accept(&mut self, chunks: Vec<Chunk>) -> Result<(), StoreError> {
+        for c in &chunks {
             crate::store::check_size(c)?;
         }
-        self.tx
-            .send(chunks.to_vec())
-            .map_err(|_| StoreError::Backend {
-                op: "put",
-                address: chunks.first().map(|c| c.address),
-                message: "the writer thread stopped".into(),
-            })
+        let first = chunks.first().map(|c| c.address);
+        self.tx.send(chunks).map_err(|_| StoreError::Backend {
+            op: "put",
+            address: first,
+            message: "the writer thread stopped".into(),
+        })
     }
 }
 
@@ -198,7 +197,7 @@ impl ChunkSink for ChannelSink {
 pub struct Discard;
 
 impl ChunkSink for Discard {
-    fn accept(&mut self, _: &[Chunk]) -> Result<(), StoreError> {
+    fn accept(&mut self, _: Vec<Chunk>) -> Result<(), StoreError> {
         Ok(())
     }
 }
@@ -492,8 +491,7 @@ impl<'a> Splitter<'a> {
 
     fn flush_out(&mut self) -> Result<(), SplitError> {
         if !self.out.is_empty() {
-            self.sink.accept(&self.out)?;
-            self.out.clear();
+            self.sink.accept(std::mem::take(&mut self.out))?;
         }
         Ok(())
     }

@@ -13,102 +13,15 @@ use std::collections::HashMap;
 #[cfg(test)]
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use crate::redundancy::gf::{self, GfError};
+use crate::redundancy::gf;
 #[cfg(test)]
 use reed_solomon_erasure::galois_8::ReedSolomon;
 
 /// Size of every shard: a chunk's 8-byte span plus its 4096-byte maximum payload.
 pub const SHARD_SIZE: usize = 4104;
 
-/// Most shards (data + parity) a GF(2^8) code can have.
-const MAX_TOTAL_SHARDS: usize = 256;
-
-/// Why a group could not be encoded or reconstructed.
-#[derive(Debug, thiserror::Error)]
-pub enum CodecError {
-    /// A shard holds more than [`SHARD_SIZE`] bytes.
-    #[error("shard {index} is {len} bytes, longer than the {SHARD_SIZE}-byte shard size")]
-    ShardTooLong {
-        /// Position of the shard in the group.
-        index: usize,
-        /// Its length.
-        len: usize,
-    },
-    /// The group has no data shards.
-    #[error("a Reed-Solomon group needs at least one data shard")]
-    NoDataShards,
-    /// Data plus parity shards exceed what GF(2^8) supports.
-    #[error("{data} data + {parity} parity shards exceed the {MAX_TOTAL_SHARDS}-shard limit")]
-    TooManyShards {
-        /// Data shards asked for.
-        data: usize,
-        /// Parity shards asked for.
-        parity: usize,
-    },
-    /// More data shards were claimed than the group has shards.
-    #[error("{data} data shards claimed in a group of only {total} shards")]
-    DataCountExceedsShards {
-        /// Data shards claimed.
-        data: usize,
-        /// Shards in the group.
-        total: usize,
-    },
-    /// Too few shards are present to solve for the data.
-    #[error("only {present} shards present, {needed} needed to reconstruct")]
-    TooFewShards {
-        /// Shards present.
-        present: usize,
-        /// Shards needed (the data-shard count).
-        needed: usize,
-    },
-    /// The Reed-Solomon library refused to build the group's matrix (not expected once the checks
-    /// above passed).
-    #[error("Reed-Solomon {data}+{parity}: {source}")]
-    Library {
-        /// Data shards of the group.
-        data: usize,
-        /// Parity shards of the group.
-        parity: usize,
-        /// The library's error.
-        source: reed_solomon_erasure::Error,
-    },
-    /// The parity rows chosen for recovery were singular (impossible for an MDS matrix).
-    #[error("Reed-Solomon {data}+{parity}: parity rows {rows:?} are singular")]
-    Singular {
-        /// Data shards of the group.
-        data: usize,
-        /// Parity shards of the group.
-        parity: usize,
-        /// Indices of the parity shards used.
-        rows: Vec<usize>,
-    },
-}
-
-impl From<GfError> for CodecError {
-    fn from(e: GfError) -> Self {
-        match e {
-            GfError::ShardTooLong { index, len } => CodecError::ShardTooLong { index, len },
-            GfError::NoDataShards => CodecError::NoDataShards,
-            GfError::TooManyShards { data, parity } => CodecError::TooManyShards { data, parity },
-            GfError::DataCountExceedsShards { data, total } => {
-                CodecError::DataCountExceedsShards { data, total }
-            }
-            GfError::TooFewShards { present, needed } => {
-                CodecError::TooFewShards { present, needed }
-            }
-            GfError::Matrix {
-                data,
-                parity,
-                source,
-            } => CodecError::Library {
-                data,
-                parity,
-                source,
-            },
-            GfError::Singular { data, parity, rows } => CodecError::Singular { data, parity, rows },
-        }
-    }
-}
+/// Why a group could not be coded: the errors of [`gf`], which does the work.
+pub use crate::redundancy::gf::GfError as CodecError;
 
 #[cfg(test)]
 type CodecCache = Mutex<HashMap<(usize, usize), Arc<ReedSolomon>>>;
@@ -128,7 +41,7 @@ fn codec(data: usize, parity: usize) -> Result<Arc<ReedSolomon>, CodecError> {
         return Ok(Arc::clone(rs));
     }
     // Built outside the lock so that other pairs are not held up; a racing duplicate is dropped.
-    let built = ReedSolomon::new(data, parity).map_err(|source| CodecError::Library {
+    let built = ReedSolomon::new(data, parity).map_err(|source| CodecError::Matrix {
         data,
         parity,
         source,
@@ -143,7 +56,7 @@ fn codec(data: usize, parity: usize) -> Result<Arc<ReedSolomon>, CodecError> {
 /// chunk's stored data of at most [`SHARD_SIZE`] bytes, read as if zero-padded to [`SHARD_SIZE`].
 /// `parities = 0` gives no shards.
 pub fn encode(data_shards: &[&[u8]], parities: usize) -> Result<Vec<Vec<u8>>, CodecError> {
-    Ok(gf::encode(data_shards, parities)?)
+    gf::encode(data_shards, parities)
 }
 
 /// Recover the missing data shards of a group: `shards` holds the `data_count` data shards followed
@@ -156,7 +69,7 @@ pub fn reconstruct_data(
     shards: &mut [Option<Vec<u8>>],
     data_count: usize,
 ) -> Result<(), CodecError> {
-    Ok(gf::reconstruct_data(shards, data_count)?)
+    gf::reconstruct_data(shards, data_count)
 }
 
 #[cfg(test)]

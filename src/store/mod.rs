@@ -90,19 +90,29 @@ pub trait ChunkStore: Send + Sync {
         addresses: &[Address],
         need: usize,
     ) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
-        let mut out = vec![None; addresses.len()];
-        let mut found = 0;
-        for (slot, address) in out.iter_mut().zip(addresses) {
-            if found >= need {
-                break;
-            }
-            if let Some(data) = self.get(address)? {
-                *slot = Some(data);
-                found += 1;
-            }
-        }
-        Ok(out)
+        get_in_order(addresses, need, |a| self.get(a))
     }
+}
+
+/// [`ChunkStore::get_many`] done one address at a time with `get`, in order, stopping after `need`
+/// chunks were found.
+pub(crate) fn get_in_order(
+    addresses: &[Address],
+    need: usize,
+    mut get: impl FnMut(&Address) -> Result<Option<Vec<u8>>, StoreError>,
+) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+    let mut out = vec![None; addresses.len()];
+    let mut found = 0;
+    for (slot, address) in out.iter_mut().zip(addresses) {
+        if found >= need {
+            break;
+        }
+        if let Some(data) = get(address)? {
+            *slot = Some(data);
+            found += 1;
+        }
+    }
+    Ok(out)
 }
 
 impl<S: ChunkStore + ?Sized> ChunkStore for &S {

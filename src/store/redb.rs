@@ -95,21 +95,12 @@ impl ChunkStore for RedbStore {
         let err = |e: String| backend("get", addresses.first().copied())(e);
         let txn = self.db.begin_read().map_err(|e| err(e.to_string()))?;
         let table = txn.open_table(CHUNKS).map_err(|e| err(e.to_string()))?;
-        let mut out = vec![None; addresses.len()];
-        let mut found = 0;
-        for (slot, address) in out.iter_mut().zip(addresses) {
-            if found >= need {
-                break;
-            }
+        super::get_in_order(addresses, need, |address| {
             let value = table
                 .get(&address.0)
                 .map_err(|e| backend("get", Some(*address))(e.to_string()))?;
-            if let Some(v) = value {
-                *slot = Some(v.value().to_vec());
-                found += 1;
-            }
-        }
-        Ok(out)
+            Ok(value.map(|v| v.value().to_vec()))
+        })
     }
 
     fn put_batch(&self, chunks: &[Chunk]) -> Result<(), StoreError> {
