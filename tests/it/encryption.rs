@@ -1,6 +1,6 @@
 //! Encrypted trees (spec §6): round trips, fresh keys per upload, wrong and truncated keys.
 
-mod common;
+
 
 use std::process::Command;
 
@@ -37,7 +37,7 @@ fn read(store: &MemStore, r: &Reference) -> Result<Vec<u8>, JoinError> {
 fn round_trips_at_every_level() {
     // spec §10.6: bee's encrypted round-trip sizes.
     for size in [0usize, 10, 100, 1000, 4095, 4096, 4097, 300_000, 1_000_000] {
-        let data = common::mod255(size);
+        let data = crate::common::mod255(size);
         for level in Level::ALL {
             let store = MemStore::new();
             let r = upload(&store, &data, level, &mut OsRandom);
@@ -59,7 +59,7 @@ fn ten_thousand_bytes_make_three_data_chunks_and_a_root() {
     let store = MemStore::new();
     let r = upload(
         &store,
-        &common::mod255(10_000),
+        &crate::common::mod255(10_000),
         Level::None,
         &mut BeeRand::new(7),
     );
@@ -75,7 +75,7 @@ fn ten_thousand_bytes_make_three_data_chunks_and_a_root() {
 
 #[test]
 fn two_uploads_of_one_file_differ() {
-    let data = common::mod255(50_000);
+    let data = crate::common::mod255(50_000);
     let store = MemStore::new();
     let a = upload(&store, &data, Level::Medium, &mut OsRandom);
     let b = upload(&store, &data, Level::Medium, &mut OsRandom);
@@ -93,7 +93,7 @@ fn wrong_keys_fail_cleanly() {
         (50_000, Level::Strong),
         (2_000_000, Level::Paranoid),
     ] {
-        let data = common::mod255(size);
+        let data = crate::common::mod255(size);
         let store = MemStore::new();
         let r = upload(&store, &data, level, &mut BeeRand::new(1));
         for flip in [0usize, 7, 31] {
@@ -147,7 +147,7 @@ fn truncated_references_are_usage_errors() {
 fn cli_encrypted_upload_download_and_inspect() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let data = common::mod255(700_000);
+    let data = crate::common::mod255(700_000);
     std::fs::write(d.join("f"), &data).unwrap();
     let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_swarmec"))

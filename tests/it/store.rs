@@ -1,6 +1,6 @@
 //! Store consistency: failed and killed uploads leave whole chunks only, and re-running is harmless.
 
-mod common;
+
 
 use std::io::{self, Read, Write};
 use std::process::{Command, Stdio};
@@ -50,7 +50,7 @@ fn failed_upload_leaves_the_store_consistent_and_rerun_is_harmless() {
     let tmp = tempfile::tempdir().unwrap();
     // Big enough that the splitter has written whole groups before the read fails (its workers
     // hold a few groups in flight).
-    let data = common::mod255(4_000_000);
+    let data = crate::common::mod255(4_000_000);
     let options = SplitOptions {
         level: Level::Strong,
         encrypt: false,
@@ -101,7 +101,7 @@ fn killed_upload_leaves_a_readable_store() {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    let block = common::mod255(1 << 20);
+    let block = crate::common::mod255(1 << 20);
     for _ in 0..8 {
         stdin.write_all(&block).unwrap();
     }
@@ -121,7 +121,7 @@ fn killed_upload_leaves_a_readable_store() {
         String::from_utf8_lossy(&out.stderr)
     );
     // Re-running the upload completes and the file reads back.
-    let data = common::mod255(3 << 20);
+    let data = crate::common::mod255(3 << 20);
     let mut child = Command::new(bin)
         .args(["upload", "-", "--level", "1", "--data-dir"])
         .arg(tmp.path())
@@ -171,7 +171,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(12))]
     #[test]
     fn hash_equals_upload(size in 0usize..800_000, level in 0u8..=4) {
-        let data = common::mod255(size);
+        let data = crate::common::mod255(size);
         let options = SplitOptions { level: Level::from_u8(level).unwrap(), encrypt: false };
         let store = MemStore::new();
         let uploaded = split_bytes(&data, &mut StoreSink(&store), options, None).unwrap();
@@ -223,7 +223,7 @@ impl ChunkStore for Refusing {
 
 #[test]
 fn background_writer_writes_what_the_splitter_makes_and_reports_store_failures() {
-    let data = common::rng::Rng(7).bytes(9_000_000);
+    let data = crate::common::rng::Rng(7).bytes(9_000_000);
     for level in [Level::None, Level::Insane] {
         let options = SplitOptions {
             level,

@@ -2,7 +2,7 @@
 //! exactly with up to k children of every intermediate chunk lost, and fails fast, naming the chunk,
 //! beyond that.
 
-mod common;
+
 
 use proptest::prelude::*;
 use swarmec::cac::Chunk;

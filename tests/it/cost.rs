@@ -4,9 +4,9 @@
 //! documentation's examples (Tables B and C, the 340-chunk example) reproduce through the binary; malformed
 //! sizes are usage errors (exit 2).
 
-mod common;
 
-use common::Rng;
+
+use crate::common::Rng;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! The joiner: round trips, ranges, checked reads and malformed trees (spec §7, §10.11).
 
-mod common;
+
 
 use base64::Engine;
 use proptest::prelude::*;
@@ -38,7 +38,7 @@ fn round_trip_boundary_sizes() {
     for size in [
         0usize, 1, 4095, 4096, 4097, 8192, 524288, 524289, 528383, 528385, 1_000_000,
     ] {
-        let data = common::mod255(size);
+        let data = crate::common::mod255(size);
         let store = MemStore::new();
         let r = upload(&store, &data, Level::None);
         assert_eq!(read_all(&store, &r).unwrap(), data, "size {size}");
@@ -47,7 +47,7 @@ fn round_trip_boundary_sizes() {
 
 #[test]
 fn ranges_read_only_their_chunks() {
-    let data = common::mod255(600_000);
+    let data = crate::common::mod255(600_000);
     let store = MemStore::new();
     let r = upload(&store, &data, Level::None);
     let j = Joiner::open(&store, &r, JoinOptions::default()).unwrap();
@@ -81,7 +81,7 @@ fn ranges_read_only_their_chunks() {
 
 #[test]
 fn corrupt_chunk_is_named() {
-    let data = common::mod255(10_000);
+    let data = crate::common::mod255(10_000);
     let store = MemStore::new();
     let r = upload(&store, &data, Level::None);
     let second = Chunk::new(&data[4096..8192]).unwrap().address;

@@ -1,8 +1,8 @@
 //! Conformance: bee's own vectors (spec §10.2–10.5b, §10.9, §10.10, `fixtures/bee-trees.json`).
 
-mod common;
 
-use common::{mod255, mod255_pieces, tree_vectors, TreeVector};
+
+use crate::common::{mod255, mod255_pieces, tree_vectors, TreeVector};
 use swarmec::encryption::BeeRand;
 use swarmec::file::splitter::{Discard, SplitOptions, Splitter};
 use swarmec::file::{split_bytes, SplitSummary};
@@ -260,7 +260,7 @@ fn traversal_vectors_and_carry_rule() {
     ];
     for (size, root, visits) in cases {
         let store = MemStore::new();
-        let data = common::hello_test_world(size);
+        let data = crate::common::hello_test_world(size);
         let s = split_bytes(
             &data,
             &mut swarmec::file::splitter::StoreSink(&store),
@@ -274,7 +274,7 @@ fn traversal_vectors_and_carry_rule() {
     }
     // The carried chunk is referenced directly by the root (129·4096−1 bytes).
     let store = MemStore::new();
-    let data = common::hello_test_world(528383);
+    let data = crate::common::hello_test_world(528383);
     let s = split_bytes(
         &data,
         &mut swarmec::file::splitter::StoreSink(&store),

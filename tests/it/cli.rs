@@ -1,6 +1,6 @@
 //! The `swarmec` binary, run in temporary directories: outputs, files and exit codes.
 
-mod common;
+
 
 use std::io::Write;
 use std::path::Path;
@@ -49,7 +49,7 @@ fn stderr(out: &Output) -> String {
 fn upload_download_round_trip_and_hash_agree() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let data = common::mod255(1_000_000);
+    let data = crate::common::mod255(1_000_000);
     std::fs::write(d.join("in.bin"), &data).unwrap();
     for level in ["0", "medium", "4"] {
         let r = ok(&swarmec(d, &["upload", "in.bin", "--level", level], None))
@@ -72,7 +72,7 @@ fn upload_download_round_trip_and_hash_agree() {
         assert!(part.stdout == data[5000..15000]);
     }
     // Level none of the bee vector #11 via stdin.
-    let v = common::mod255(8192);
+    let v = crate::common::mod255(8192);
     let r = ok(&swarmec(d, &["hash", "-", "--level", "none"], Some(&v)));
     assert_eq!(
         r.trim(),
@@ -84,7 +84,7 @@ fn upload_download_round_trip_and_hash_agree() {
 fn hash_json_shape() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    std::fs::write(d.join("f"), common::mod255(4097)).unwrap();
+    std::fs::write(d.join("f"), crate::common::mod255(4097)).unwrap();
     let v: Value = serde_json::from_str(&ok(&swarmec(
         d,
         &["hash", "f", "--json", "--level", "1"],
@@ -153,7 +153,7 @@ fn runtime_errors_exit_1_and_name_what_failed() {
 fn store_list_remove_verify_catches_corruption() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let data = common::mod255(20_000);
+    let data = crate::common::mod255(20_000);
     std::fs::write(d.join("f"), &data).unwrap();
     let r = ok(&swarmec(d, &["upload", "f", "--level", "0"], None))
         .trim()
@@ -204,7 +204,7 @@ fn store_list_remove_verify_catches_corruption() {
 fn inspect_json_lists_nodes() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    std::fs::write(d.join("f"), common::mod255(600_000)).unwrap();
+    std::fs::write(d.join("f"), crate::common::mod255(600_000)).unwrap();
     let r = ok(&swarmec(d, &["upload", "f", "--level", "strong"], None))
         .trim()
         .to_string();

@@ -1,0 +1,15 @@
+//! Every integration test in one binary (as ripgrep organises its tests): one link of libp2p, axum
+//! and tokio instead of one per file. A module per concern; `common` holds the shared helpers.
+
+mod common;
+
+mod api;
+mod cli;
+mod cost;
+mod durability;
+mod encryption;
+mod joiner;
+mod net;
+mod recovery;
+mod store;
+mod vectors;
