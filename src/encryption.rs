@@ -25,17 +25,17 @@ use crate::keccak::{keccak256, keccak256_concat};
 /// Length of a chunk encryption key.
 pub const KEY_LEN: usize = 32;
 /// Length of a reference to an encrypted chunk: `address(32) || key(32)`.
-pub const REFERENCE_LEN: usize = 64;
+pub const REFERENCE_LEN: usize = ADDRESS_LEN + KEY_LEN;
 /// Length of an encrypted chunk: encrypted span (8) + encrypted, padded payload (4096).
 pub const ENCRYPTED_CHUNK_LEN: usize = SPAN_LEN + PADDED_PAYLOAD_LEN;
 
 /// A 32-byte chunk encryption key.
 pub type Key = [u8; KEY_LEN];
 
-const SPAN_LEN: usize = 8;
-const ADDRESS_LEN: usize = 32;
+use crate::address::ADDRESS_LEN;
+use crate::span::SPAN_SIZE as SPAN_LEN;
 /// bee's `NewDataEncryption` padding: every encrypted payload is exactly one full chunk.
-const PADDED_PAYLOAD_LEN: usize = 4096;
+const PADDED_PAYLOAD_LEN: usize = crate::cac::MAX_PAYLOAD;
 /// bee's `NewSpanEncryption` counter (`ChunkSize / KeyLength`), so span and payload keystreams never
 /// overlap.
 const SPAN_INITIAL_CTR: u32 = (PADDED_PAYLOAD_LEN / KEY_LEN) as u32;

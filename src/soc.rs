@@ -28,9 +28,9 @@ pub const SOC_SIGNATURE_SIZE: usize = 65;
 /// Length of an owner (Ethereum address).
 pub const OWNER_SIZE: usize = 20;
 /// Smallest SOC data: id, signature and an 8-byte span with an empty payload.
-pub const SOC_MIN_SIZE: usize = 105;
+pub const SOC_MIN_SIZE: usize = SOC_ID_SIZE + SOC_SIGNATURE_SIZE + crate::span::SPAN_SIZE;
 /// Largest SOC data: id, signature and a full 4104-byte wrapped chunk.
-pub const SOC_MAX_SIZE: usize = 4201;
+pub const SOC_MAX_SIZE: usize = SOC_MIN_SIZE + crate::cac::MAX_PAYLOAD;
 
 /// Offset of the signature in SOC data.
 #[cfg(test)]

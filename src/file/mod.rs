@@ -1,9 +1,16 @@
 //! Files as chunk trees: the [`splitter`] builds them, the [`joiner`] reads them back.
 
+mod error;
+mod getter;
 pub mod inspect;
 pub mod joiner;
+pub mod node;
 pub mod pipeline;
 pub mod splitter;
+pub mod strategy;
 
-pub use joiner::{JoinError, JoinOptions, Joiner, Strategy};
+pub use error::JoinError;
+pub use joiner::{JoinOptions, Joiner};
+pub use node::{decode_node, Node, Shape};
 pub use splitter::{split_bytes, split_reader, SplitError, SplitOptions, SplitSummary, Splitter};
+pub use strategy::{Strategy, StrategyParseError};

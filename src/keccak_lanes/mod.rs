@@ -14,8 +14,7 @@
 
 use std::sync::OnceLock;
 
-/// Output length of Keccak-256.
-pub const HASH_SIZE: usize = 32;
+pub use crate::keccak::HASH_SIZE;
 /// 64-bit words in a Keccak-f[1600] state.
 pub const WORDS: usize = 25;
 /// Keccak-256 rate in bytes: one block absorbs every message hashed here.

@@ -18,7 +18,7 @@ use crate::redundancy::gf;
 use reed_solomon_erasure::galois_8::ReedSolomon;
 
 /// Size of every shard: a chunk's 8-byte span plus its 4096-byte maximum payload.
-pub const SHARD_SIZE: usize = 4104;
+pub const SHARD_SIZE: usize = crate::cac::MAX_DATA;
 
 /// Why a group could not be coded: the errors of [`gf`], which does the work.
 pub use crate::redundancy::gf::GfError as CodecError;

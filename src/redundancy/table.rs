@@ -23,9 +23,9 @@ const fn row(shards: usize, parities: usize) -> TableRow {
 }
 
 /// References per plain intermediate chunk (32-byte refs in 4096 bytes).
-const BRANCHES: usize = 128;
+const BRANCHES: usize = crate::cac::MAX_PAYLOAD / crate::address::ADDRESS_LEN;
 /// References per encrypted intermediate chunk (64-byte refs in 4096 bytes).
-const ENCRYPTED_BRANCHES: usize = 64;
+const ENCRYPTED_BRANCHES: usize = crate::cac::MAX_PAYLOAD / crate::encryption::REFERENCE_LEN;
 
 static MEDIUM: [TableRow; 8] = [
     row(95, 9),

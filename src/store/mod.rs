@@ -52,7 +52,7 @@ pub enum StoreError {
 }
 
 /// Largest chunk a store accepts: a single-owner chunk (105 + 4096 bytes).
-pub const MAX_CHUNK_DATA: usize = 4201;
+pub const MAX_CHUNK_DATA: usize = crate::soc::SOC_MAX_SIZE;
 
 /// Where chunks are kept. Implementations are shared between threads.
 pub trait ChunkStore: Send + Sync {

@@ -13,3 +13,4 @@ mod net;
 mod recovery;
 mod store;
 mod vectors;
+mod walks;
