@@ -32,6 +32,7 @@
 //! Postage stamps, bandwidth accounting (SWAP), storage radius and reserve management, pull sync,
 //! NAT traversal and QUIC.
 
+pub mod bee;
 pub mod identity;
 mod node;
 pub mod peers;
