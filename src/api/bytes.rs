@@ -177,6 +177,9 @@ fn split_from(
     })
     .and_then(|summary| match summary {
         Some(summary) => {
+            // Acknowledged means durable: the batches were committed without an fsync; one durable
+            // commit for the whole upload before the 201.
+            state.store.sync()?;
             state
                 .notify(&Uploaded {
                     reference: summary.reference,

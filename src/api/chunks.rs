@@ -85,9 +85,11 @@ pub(super) async fn upload(
     let reference = Reference::plain(chunk.address);
     let worker_state = state.clone();
     tokio::task::spawn_blocking(move || {
+        // Acknowledged means durable: stored, then committed durably before the 201.
         worker_state
             .store
             .put(&chunk)
+            .and_then(|()| worker_state.store.sync())
             .map_err(|_| ApiError::internal("chunk write error"))?;
         worker_state.notify(&Uploaded {
             reference,

@@ -14,6 +14,10 @@
 //! Pushing to the network: the API writes every chunk with [`ChunkStore::put_batch`] and nothing else;
 //! a store that pushes on put (a network store) thus pushes API uploads exactly as CLI uploads.
 //! [`ApiState::on_upload`] additionally tells the caller about every finished upload.
+//!
+//! Acknowledged means durable: an upload is answered 201 only after [`ChunkStore::sync`] returned,
+//! once per upload (the batches before it are committed without an fsync, as the CLI's), so a server
+//! killed right after the answer still has every chunk.
 
 mod bytes;
 mod chunks;

@@ -775,3 +775,137 @@ fn stalled_download_is_dropped_and_frees_its_slot() {
     let _ = r.read_to_end(&mut rest);
     assert!(rest.len() < file.len());
 }
+
+/// `swarmec api` as a child process on an ephemeral port over a data directory; killed (SIGKILL)
+/// when dropped if still running.
+struct ApiProcess {
+    child: std::process::Child,
+    addr: SocketAddr,
+    // Kept open so that anything the server prints later does not fail on a closed pipe.
+    _stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl ApiProcess {
+    fn start(dir: &std::path::Path) -> ApiProcess {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_swarmec"))
+            .args(["api", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .parse()
+            .unwrap();
+        ApiProcess {
+            child,
+            addr,
+            _stdout: stdout,
+        }
+    }
+
+    /// Sends `signal` (`"KILL"` or `"TERM"`) and waits for the process to end.
+    fn signal_and_wait(mut self, signal: &str) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -{signal} {pid}");
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for ApiProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Every chunk the split of `data` at `level` makes, and its reference.
+fn chunks_of(data: &[u8], level: Level) -> (swarmec::reference::Reference, Vec<Address>) {
+    let all = MemStore::new();
+    let options = SplitOptions {
+        level,
+        encrypt: false,
+    };
+    let summary = split_bytes(
+        data,
+        &mut swarmec::file::splitter::StoreSink(&all),
+        options,
+        None,
+    )
+    .unwrap();
+    let mut addresses = Vec::new();
+    all.iterate(&mut |a, _| {
+        addresses.push(*a);
+        true
+    })
+    .unwrap();
+    (summary.reference, addresses)
+}
+
+/// An upload acknowledged with 201 is in the store however the server ends right after: SIGKILL
+/// (nothing runs after it) and SIGTERM (what service managers send).
+fn acknowledged_uploads_survive(signal: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let small = b"five!".to_vec();
+    let large = data(3 << 20, 9);
+    for (file, level) in [(&small, Level::None), (&large, Level::Strong)] {
+        let server = ApiProcess::start(tmp.path());
+        let n = level.as_u8().to_string();
+        let reference = upload(server.addr, file, &[("Swarm-Redundancy-Level", &n)]).reference();
+        server.signal_and_wait(signal);
+
+        let (expected_ref, addresses) = chunks_of(file, level);
+        assert_eq!(reference, expected_ref.to_hex());
+        let store = swarmec::store::RedbStore::open(tmp.path()).unwrap();
+        let missing = addresses.iter().filter(|a| !store.has(a).unwrap()).count();
+        assert_eq!(
+            missing,
+            0,
+            "{missing} of {} chunks lost after SIG{signal}",
+            addresses.len()
+        );
+        let mut got = Vec::new();
+        swarmec::file::Joiner::open(&store, &expected_ref, Default::default())
+            .unwrap()
+            .read_all(&mut got)
+            .unwrap();
+        assert!(got == *file, "{} bytes read back differ", file.len());
+    }
+    // A single chunk.
+    let server = ApiProcess::start(tmp.path());
+    let chunk = Chunk::new(b"a chunk acknowledged").unwrap();
+    let r = request(
+        server.addr,
+        "POST",
+        "/chunks",
+        &[("Swarm-Postage-Batch-Id", BATCH)],
+        &chunk.data,
+    );
+    assert_eq!(r.reference(), chunk.address.to_hex());
+    server.signal_and_wait(signal);
+    let store = swarmec::store::RedbStore::open(tmp.path()).unwrap();
+    assert_eq!(store.get(&chunk.address).unwrap(), Some(chunk.data));
+}
+
+#[test]
+fn acknowledged_uploads_survive_sigkill() {
+    acknowledged_uploads_survive("KILL");
+}
+
+#[test]
+fn acknowledged_uploads_survive_sigterm() {
+    acknowledged_uploads_survive("TERM");
+}
