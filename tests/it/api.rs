@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use swarmec::address::Address;
@@ -662,12 +662,24 @@ fn upload_hook_sees_every_upload() {
     assert_error(&upload(srv.addr, b"x", &[]), 500, "push failed");
 }
 
+/// Longest a test waits for a condition before failing.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Polls `done` until it holds; fails naming `what` after [`PATIENCE`].
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 #[test]
 fn busy_server_and_stalled_uploads() {
     let config = ApiConfig {
         max_concurrent_requests: 1,
         queue_timeout: Duration::from_millis(200),
-        idle_timeout: Duration::from_millis(400),
+        idle_timeout: Duration::from_secs(2),
         ..ApiConfig::default()
     };
     let (srv, _) = serve_mem(config);
@@ -680,16 +692,27 @@ fn busy_server_and_stalled_uploads() {
         &[("Swarm-Postage-Batch-Id", BATCH), ("Content-Length", "100")],
     );
     stalled.write_all(&[0; 10]).unwrap();
-    std::thread::sleep(Duration::from_millis(50));
-    // ... so another request is refused after the queue timeout,
-    let r = upload(srv.addr, b"x", &[]);
-    assert_error(&r, 503, "too many concurrent requests");
+    let sent = Instant::now();
+    // ... so, once its handler has the slot, another request is refused after the queue timeout
+    // (before that, it is served),
+    let mut refused = None;
+    wait_for("the stalled upload to hold the only slot", || {
+        let r = upload(srv.addr, b"x", &[]);
+        if r.status == 201 {
+            return false;
+        }
+        refused = Some(r);
+        true
+    });
+    assert_error(&refused.unwrap(), 503, "too many concurrent requests");
     // health is never queued,
     assert_eq!(request(srv.addr, "GET", "/health", &[], b"").status, 200);
-    // and the stalled upload is dropped after the idle timeout, freeing the slot.
+    // and the stalled upload is dropped once it sent nothing for the idle timeout, freeing the slot.
+    stalled.set_read_timeout(Some(PATIENCE)).unwrap();
     let mut r = BufReader::new(stalled);
     let (status, _) = read_head(&mut r);
     assert_eq!(status, 408);
+    assert!(sent.elapsed() >= Duration::from_secs(2));
     assert_eq!(upload(srv.addr, b"x", &[]).status, 201);
 }
 
@@ -714,11 +737,9 @@ fn large_upload_is_streamed_into_the_splitter() {
     let half = BIG / 2;
     s.write_all(&file[..half]).unwrap();
     // Chunks are stored while the body is still arriving: it is not buffered whole.
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while store.puts.load(Ordering::SeqCst) < half / 4096 / 2 {
-        assert!(std::time::Instant::now() < deadline, "nothing stored yet");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for("chunks of the first half to be stored", || {
+        store.puts.load(Ordering::SeqCst) >= half / 4096 / 2
+    });
     s.write_all(&file[half..]).unwrap();
     let mut r = BufReader::new(s);
     let (status, headers) = read_head(&mut r);
@@ -749,13 +770,25 @@ fn large_download_is_paced_by_the_client() {
     );
     let mut got = vec![0; 1 << 20];
     r.read_exact(&mut got).unwrap();
-    std::thread::sleep(Duration::from_millis(500));
-    // The joiner waits for the client: what it read is bounded by the channel and the socket
-    // buffers, far below the 16,384 data chunks of the file.
-    let read = store.gets.load(Ordering::SeqCst) - before;
-    assert!(
-        read < 4096,
-        "joiner read {read} chunks ahead of a stalled client"
+    // The joiner waits for the client: it stops reading (its count holds still over 20 polls)
+    // with what it read bounded by the channel and the socket buffers, far below the 16,384 data
+    // chunks of the file.
+    let (mut last, mut still) = (usize::MAX, 0);
+    wait_for(
+        "the joiner to stop reading ahead of a stalled client",
+        || {
+            let read = store.gets.load(Ordering::SeqCst) - before;
+            assert!(
+                read < 4096,
+                "joiner read {read} chunks ahead of a stalled client"
+            );
+            if read == last {
+                still += 1;
+            } else {
+                (last, still) = (read, 0);
+            }
+            still >= 20
+        },
     );
     r.read_to_end(&mut got).unwrap();
     assert!(got.len() == BIG && got[..] == file[..]);
@@ -786,8 +819,8 @@ fn stalled_download_is_dropped_and_frees_its_slot() {
     write_head(&mut s, "GET", &format!("/bytes/{}", summary.reference), &[]);
     let mut r = BufReader::new(s);
     assert_eq!(read_head(&mut r).0, 200);
-    // While the client reads nothing, its download holds the only slot ...
-    std::thread::sleep(Duration::from_millis(100));
+    // While the client reads nothing, its download holds the only slot (taken before the head was
+    // sent) ...
     assert_eq!(
         request(
             srv.addr,
@@ -799,10 +832,14 @@ fn stalled_download_is_dropped_and_frees_its_slot() {
         .status,
         503
     );
-    // ... until the joiner gives up on it.
-    std::thread::sleep(Duration::from_millis(900));
+    // ... until the joiner, its pieces refused for the idle timeout, gives up on it; meanwhile
+    // every other request is refused.
     let chunk = format!("/chunks/{}", summary.reference);
-    assert_eq!(request(srv.addr, "HEAD", &chunk, &[], b"").status, 200);
+    wait_for("the stalled download to free its slot", || {
+        let status = request(srv.addr, "HEAD", &chunk, &[], b"").status;
+        assert!(status == 200 || status == 503, "{status}");
+        status == 200
+    });
     let mut rest = Vec::new();
     let _ = r.read_to_end(&mut rest);
     assert!(rest.len() < file.len());
