@@ -12,15 +12,15 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use http_body::{Body as _, Frame, SizeHint};
 use tokio::runtime::Handle;
 use tokio::sync::{mpsc, oneshot};
 
-use super::headers::{self, parse_range, RangeRequest};
-use super::{created, ApiError, ApiState, Uploaded};
+use super::headers::{self, parse_range, HeaderError, HeaderErrors, RangeRequest};
+use super::{created, path_param, ApiError, ApiState, Uploaded};
 use crate::encryption::{OsRandom, RandomSource};
 use crate::file::splitter::with_background_writer;
 use crate::file::{
@@ -36,33 +36,42 @@ struct UploadParams {
     options: SplitOptions,
 }
 
+pub(super) const BATCH_ID: &str = "Swarm-Postage-Batch-Id";
+
 impl UploadParams {
+    /// bee's headers of `POST /bytes`, checked in bee's order (its struct's fields).
     fn parse(h: &HeaderMap, config: &super::ApiConfig) -> Result<UploadParams, ApiError> {
-        require_batch_id(h)?;
+        let mut errors = HeaderErrors::default();
+        let batch = errors.check(headers::hex_header(h, BATCH_ID));
+        if batch.is_none() {
+            // Absent or empty (when it does not parse, only that is reported).
+            errors.push(HeaderError::required(BATCH_ID));
+        }
         // Accepted for compatibility, without effect here (see the module docs of `api`).
-        headers::bool_header(h, "Swarm-Pin")?;
-        headers::bool_header(h, "Swarm-Deferred-Upload")?;
-        headers::bool_header(h, "Swarm-Act")?;
-        let encrypt = headers::bool_header(h, "Swarm-Encrypt")?.unwrap_or(false);
-        let level = headers::level_header(h, "Swarm-Redundancy-Level")?
-            .unwrap_or(config.default_upload_level);
+        errors.check(headers::uint_header(h, "Swarm-Tag", 64));
+        errors.check(headers::bool_header(h, "Swarm-Pin"));
+        errors.check(headers::bool_header(h, "Swarm-Deferred-Upload"));
+        let encrypt = errors.check(headers::bool_header(h, "Swarm-Encrypt"));
+        let level = errors.check(headers::level_header(h, "Swarm-Redundancy-Level"));
+        errors.check(headers::bool_header(h, "Swarm-Act"));
+        errors.check(headers::hex_header(h, "Swarm-Act-History-Address"));
+        ApiError::check_headers(errors)?;
+        check_batch_id(batch.as_deref())?;
         Ok(UploadParams {
-            options: SplitOptions { level, encrypt },
+            options: SplitOptions {
+                level: level.unwrap_or(config.default_upload_level),
+                encrypt: encrypt.unwrap_or(false),
+            },
         })
     }
 }
 
-/// bee's answers: absent → "invalid header params" (required), not 32 bytes of hex → "invalid batch
-/// id".
-pub(super) fn require_batch_id(h: &HeaderMap) -> Result<(), ApiError> {
-    const NAME: &str = "Swarm-Postage-Batch-Id";
-    match headers::batch_id_header(h, NAME) {
-        Ok(Some(_)) => Ok(()),
-        Ok(None) => Err(ApiError::invalid_headers(headers::HeaderError {
-            field: NAME.to_ascii_lowercase(),
-            reason: "want required:".into(),
-        })),
-        Err(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid batch id")),
+/// A batch id that parsed as hex must be 32 bytes: bee's "invalid batch id" (there is no postage
+/// here, so its form is all that is checked).
+pub(super) fn check_batch_id(batch: Option<&[u8]>) -> Result<(), ApiError> {
+    match batch {
+        Some(b) if b.len() != 32 => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid batch id")),
+        _ => Ok(()),
     }
 }
 
@@ -177,6 +186,9 @@ fn split_from(
     })
     .and_then(|summary| match summary {
         Some(summary) => {
+            // Acknowledged means durable: the batches were committed without an fsync; one durable
+            // commit for the whole upload before the 201.
+            state.store.sync()?;
             state
                 .notify(&Uploaded {
                     reference: summary.reference,
@@ -201,34 +213,50 @@ struct DownloadParams {
 }
 
 impl DownloadParams {
-    fn parse(h: &HeaderMap, config: &super::ApiConfig) -> Result<DownloadParams, ApiError> {
+    /// bee's download headers, in bee's order: the parameters (a header that is absent or refused
+    /// gives the default) and what was refused. A retrieval timeout that is no duration is bee's
+    /// separate 400 "could not parse headers", after the others.
+    fn parse(h: &HeaderMap, config: &super::ApiConfig) -> (DownloadParams, Result<(), ApiError>) {
         let defaults = JoinOptions::default();
-        let strategy =
-            headers::strategy_header(h, "Swarm-Redundancy-Strategy")?.unwrap_or(defaults.strategy);
-        let fallback = headers::bool_header(h, "Swarm-Redundancy-Fallback-Mode")?.unwrap_or(true);
-        let replica_level = headers::level_header(h, "Swarm-Redundancy-Level")?
-            .unwrap_or(config.default_download_level);
-        let chunk_timeout = headers::duration_header(h, "Swarm-Chunk-Retrieval-Timeout")?
-            .unwrap_or(config.chunk_retrieval_timeout);
-        headers::bool_header(h, "Swarm-Cache")?;
-        Ok(DownloadParams {
+        let mut errors = HeaderErrors::default();
+        let strategy = errors.check(headers::strategy_header(h, "Swarm-Redundancy-Strategy"));
+        let replica_level = errors.check(headers::level_header(h, "Swarm-Redundancy-Level"));
+        let fallback = errors.check(headers::bool_header(h, "Swarm-Redundancy-Fallback-Mode"));
+        // Accepted for compatibility, without effect here.
+        errors.check(headers::int_header(h, "Swarm-Lookahead-Buffer-Size"));
+        errors.check(headers::bool_header(h, "Swarm-Cache"));
+        let timeout = headers::duration_header(h, "Swarm-Chunk-Retrieval-Timeout");
+        let checked = ApiError::check_headers(errors).and_then(|()| match timeout {
+            Ok(_) => Ok(()),
+            Err(_) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "could not parse headers",
+            )),
+        });
+        let params = DownloadParams {
             join: JoinOptions {
-                strategy,
-                fallback,
-                replica_level,
+                strategy: strategy.unwrap_or(defaults.strategy),
+                fallback: fallback.unwrap_or(true),
+                replica_level: replica_level.unwrap_or(config.default_download_level),
                 ..defaults
             },
-            chunk_timeout,
-        })
+            chunk_timeout: timeout
+                .ok()
+                .flatten()
+                .unwrap_or(config.chunk_retrieval_timeout),
+        };
+        (params, checked)
     }
 }
 
-/// A path reference: not hex → 400 "invalid path params"; hex of a length that is no reference →
-/// bee's 500 "joiner failed" (bee looks such addresses up and fails in the joiner).
-fn parse_reference(raw: &str) -> Result<Reference, ApiError> {
-    let bytes = hex::decode(raw.strip_prefix("0x").unwrap_or(raw))
-        .map_err(|e| ApiError::invalid_path("address", e.to_string()))?;
-    Reference::from_bytes(&bytes).ok_or_else(|| ApiError::internal("joiner failed"))
+/// The path reference: not hex → bee's 400 "invalid path params" with Go's reason; hex of a length
+/// that is no reference (32 or 64 bytes) → the same 400: it can name nothing.
+fn parse_reference(uri: &Uri) -> Result<Reference, ApiError> {
+    let raw = path_param(uri);
+    let digits = raw.strip_prefix(b"0x").unwrap_or(&raw);
+    let bytes = headers::decode_go_hex(digits).map_err(|e| ApiError::invalid_path("address", e))?;
+    Reference::from_bytes(&bytes)
+        .ok_or_else(|| ApiError::invalid_path("address", "want 64 or 128 hex characters"))
 }
 
 fn join_error(e: &JoinError) -> ApiError {
@@ -263,13 +291,14 @@ fn base_headers(response: &mut Response, reference: &Reference, length: u64) {
     );
 }
 
+/// As bee, `HEAD` checks the path but not the headers: a refused header gives its default.
 pub(super) async fn head(
     State(state): State<ApiState>,
-    Path(raw): Path<String>,
+    uri: Uri,
     h: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let reference = parse_reference(&raw)?;
-    let params = DownloadParams::parse(&h, &state.config)?;
+    let reference = parse_reference(&uri)?;
+    let (params, _) = DownloadParams::parse(&h, &state.config);
     let slot = state.slot().await?;
     let store = state.download_store(params.chunk_timeout);
     let size = tokio::task::spawn_blocking(move || {
@@ -286,15 +315,16 @@ pub(super) async fn head(
 
 pub(super) async fn download(
     State(state): State<ApiState>,
-    Path(raw): Path<String>,
+    uri: Uri,
     h: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let reference = parse_reference(&raw)?;
-    let params = DownloadParams::parse(&h, &state.config)?;
+    let reference = parse_reference(&uri)?;
+    let (params, checked) = DownloadParams::parse(&h, &state.config);
+    checked?;
+    // A range that is not text is malformed: 416 like any other.
     let range = h
         .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+        .map(|v| v.to_str().unwrap_or_default().to_owned());
     let slot = state.slot().await?;
     let store = state.download_store(params.chunk_timeout);
     let (head_tx, head_rx) = oneshot::channel::<Result<Head, ApiError>>();

@@ -6,12 +6,13 @@
 //! longer data must be a valid single-owner chunk.
 
 use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
-use super::bytes::{content_length, next_data};
-use super::{created, headers, ApiError, ApiState, Uploaded};
+use super::bytes::{check_batch_id, content_length, next_data, BATCH_ID};
+use super::headers::HeaderErrors;
+use super::{created, headers, path_param, ApiError, ApiState, Uploaded};
 use crate::address::Address;
 use crate::cac::Chunk;
 use crate::reference::Reference;
@@ -26,22 +27,33 @@ const BATCH_OR_STAMP: &str =
 /// Length of a postage stamp (batch id, index, timestamp, signature) in `Swarm-Postage-Stamp`.
 const STAMP_LEN: usize = 113;
 
-fn check_stamp_headers(h: &HeaderMap) -> Result<(), ApiError> {
-    let stamp = headers::text(h, "Swarm-Postage-Stamp")?;
-    if let Some(s) = stamp {
-        let mut out = [0u8; STAMP_LEN];
-        if hex::decode_to_slice(s, &mut out).is_err() {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid postage stamp",
-            ));
-        }
+/// bee's headers of `POST /chunks`, in bee's order, then its checks of the batch id or stamp: a stamp
+/// must be [`STAMP_LEN`] bytes (bee's "Stamp deserialization failure"); without one, the batch id is
+/// checked as for `/bytes`.
+fn check_upload_headers(h: &HeaderMap) -> Result<(), ApiError> {
+    let mut errors = HeaderErrors::default();
+    let batch = errors.check(headers::hex_header(h, BATCH_ID));
+    let stamp = errors.check(headers::hex_header(h, "Swarm-Postage-Stamp"));
+    // Accepted for compatibility, without effect here.
+    errors.check(headers::uint_header(h, "Swarm-Tag", 64));
+    errors.check(headers::bool_header(h, "Swarm-Act"));
+    errors.check(headers::hex_header(h, "Swarm-Act-History-Address"));
+    ApiError::check_headers(errors)?;
+    match (stamp, batch) {
+        (Some(stamp), _) if stamp.len() != STAMP_LEN => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Stamp deserialization failure",
+        )),
+        (Some(_), _) => Ok(()),
+        (None, Some(batch)) => check_batch_id(Some(&batch)),
+        (None, None) => Err(ApiError::new(StatusCode::BAD_REQUEST, BATCH_OR_STAMP)),
     }
-    match headers::text(h, "Swarm-Postage-Batch-Id")? {
-        Some(_) => super::bytes::require_batch_id(h),
-        None if stamp.is_some() => Ok(()),
-        None => Err(ApiError::new(StatusCode::BAD_REQUEST, BATCH_OR_STAMP)),
-    }
+}
+
+/// Data that is neither a content-addressed chunk nor a valid single-owner chunk: bee's message,
+/// with 400 (bee answers 500, but the fault is the client's).
+fn create_chunk_error() -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "create chunk error")
 }
 
 /// The chunk in `data`: content-addressed if it fits, else a valid single-owner chunk.
@@ -53,9 +65,9 @@ fn make_chunk(data: Vec<u8>) -> Result<Chunk, ApiError> {
         ));
     }
     if data.len() <= crate::cac::MAX_DATA {
-        return Chunk::with_data_span(data).map_err(|_| ApiError::internal("create chunk error"));
+        return Chunk::with_data_span(data).map_err(|_| create_chunk_error());
     }
-    let parsed = soc::parse_soc(&data).map_err(|_| ApiError::internal("create chunk error"))?;
+    let parsed = soc::parse_soc(&data).map_err(|_| create_chunk_error())?;
     Ok(Chunk {
         address: parsed.address(),
         data,
@@ -67,8 +79,7 @@ pub(super) async fn upload(
     h: HeaderMap,
     mut body: Body,
 ) -> Result<Response, ApiError> {
-    check_stamp_headers(&h)?;
-    headers::bool_header(&h, "Swarm-Act")?;
+    check_upload_headers(&h)?;
     let limit = MAX_CHUNK_DATA as u64;
     if content_length(&h).is_some_and(|n| n > limit) {
         return Err(ApiError::too_large(limit));
@@ -85,9 +96,11 @@ pub(super) async fn upload(
     let reference = Reference::plain(chunk.address);
     let worker_state = state.clone();
     tokio::task::spawn_blocking(move || {
+        // Acknowledged means durable: stored, then committed durably before the 201.
         worker_state
             .store
             .put(&chunk)
+            .and_then(|()| worker_state.store.sync())
             .map_err(|_| ApiError::internal("chunk write error"))?;
         worker_state.notify(&Uploaded {
             reference,
@@ -99,12 +112,14 @@ pub(super) async fn upload(
     Ok(created(&reference))
 }
 
-/// A path address: not hex → 400 "invalid path params"; hex of another length than 32 bytes cannot be
-/// stored → `None`.
-fn parse_address(raw: &str) -> Result<Option<Address>, ApiError> {
-    let bytes = hex::decode(raw.strip_prefix("0x").unwrap_or(raw))
-        .map_err(|e| ApiError::invalid_path("address", e.to_string()))?;
-    Ok(Address::from_slice(&bytes))
+/// The path address: not hex → bee's 400 "invalid path params" with Go's reason; hex of another
+/// length than 32 bytes → the same 400: it can name no chunk.
+fn parse_address(uri: &Uri) -> Result<Address, ApiError> {
+    let raw = path_param(uri);
+    let digits = raw.strip_prefix(b"0x").unwrap_or(&raw);
+    let bytes = headers::decode_go_hex(digits).map_err(|e| ApiError::invalid_path("address", e))?;
+    Address::from_slice(&bytes)
+        .ok_or_else(|| ApiError::invalid_path("address", "want 64 hex characters"))
 }
 
 fn chunk_not_found() -> ApiError {
@@ -113,11 +128,13 @@ fn chunk_not_found() -> ApiError {
 
 pub(super) async fn download(
     State(state): State<ApiState>,
-    Path(raw): Path<String>,
+    uri: Uri,
     h: HeaderMap,
 ) -> Result<Response, ApiError> {
-    headers::bool_header(&h, "Swarm-Cache")?;
-    let address = parse_address(&raw)?.ok_or_else(chunk_not_found)?;
+    let mut errors = HeaderErrors::default();
+    errors.check(headers::bool_header(&h, "Swarm-Cache"));
+    ApiError::check_headers(errors)?;
+    let address = parse_address(&uri)?;
     let _slot = state.slot().await?;
     let store = state.download_store(state.config.chunk_retrieval_timeout);
     let data = tokio::task::spawn_blocking(move || store.get(&address))
@@ -136,13 +153,8 @@ pub(super) async fn download(
     Ok(response)
 }
 
-pub(super) async fn head(
-    State(state): State<ApiState>,
-    Path(raw): Path<String>,
-) -> Result<Response, ApiError> {
-    let Some(address) = parse_address(&raw)? else {
-        return Ok(StatusCode::NOT_FOUND.into_response());
-    };
+pub(super) async fn head(State(state): State<ApiState>, uri: Uri) -> Result<Response, ApiError> {
+    let address = parse_address(&uri)?;
     let _slot = state.slot().await?;
     let store = state.store.clone();
     let present = tokio::task::spawn_blocking(move || store.has(&address))

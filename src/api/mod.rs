@@ -14,6 +14,10 @@
 //! Pushing to the network: the API writes every chunk with [`ChunkStore::put_batch`] and nothing else;
 //! a store that pushes on put (a network store) thus pushes API uploads exactly as CLI uploads.
 //! [`ApiState::on_upload`] additionally tells the caller about every finished upload.
+//!
+//! Acknowledged means durable: an upload is answered 201 only after [`ChunkStore::sync`] returned,
+//! once per upload (the batches before it are committed without an fsync, as the CLI's), so a server
+//! killed right after the answer still has every chunk.
 
 mod bytes;
 mod chunks;
@@ -35,7 +39,7 @@ use crate::redundancy::Level;
 use crate::reference::Reference;
 use crate::store::ChunkStore;
 
-pub use self::headers::HeaderError;
+pub use self::headers::{HeaderError, HeaderErrors};
 
 /// The bee version reported by `/health` and `/readiness` (the bee release whose API this follows).
 pub const BEE_VERSION: &str = "2.6.0-swarmec";
@@ -168,14 +172,14 @@ pub struct Reason {
     pub error: String,
 }
 
-/// An error response: bee's status code and JSON `{"message", "code"}` (plus `reasons` for invalid
-/// parameters).
+/// An error response: bee's status code and JSON `{"code", "message"}` (plus `reasons` for invalid
+/// parameters), in bee's field order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApiError {
-    /// Human-readable message (bee's where bee has one).
-    pub message: String,
     /// The HTTP status code.
     pub code: u16,
+    /// Human-readable message (bee's where bee has one).
+    pub message: String,
     /// Offending fields, for 400 "invalid header params" / "invalid path params".
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<Reason>,
@@ -200,21 +204,29 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "Not Found")
     }
 
-    fn invalid_headers(e: HeaderError) -> ApiError {
+    fn invalid_headers(errors: Vec<HeaderError>) -> ApiError {
         ApiError {
-            reasons: vec![Reason {
-                field: e.field,
-                error: e.reason,
-            }],
+            reasons: errors
+                .into_iter()
+                .map(|e| Reason {
+                    field: e.field,
+                    error: e.reason,
+                })
+                .collect(),
             ..ApiError::new(StatusCode::BAD_REQUEST, "invalid header params")
         }
     }
 
-    fn invalid_path(field: &str, error: String) -> ApiError {
+    /// bee's 400 for a request whose headers do not all parse, or are not all allowed.
+    fn check_headers(errors: HeaderErrors) -> Result<(), ApiError> {
+        errors.finish().map_err(ApiError::invalid_headers)
+    }
+
+    fn invalid_path(field: &str, error: impl Into<String>) -> ApiError {
         ApiError {
             reasons: vec![Reason {
                 field: field.to_string(),
-                error,
+                error: error.into(),
             }],
             ..ApiError::new(StatusCode::BAD_REQUEST, "invalid path params")
         }
@@ -230,8 +242,38 @@ impl ApiError {
 
 impl From<HeaderError> for ApiError {
     fn from(e: HeaderError) -> Self {
-        ApiError::invalid_headers(e)
+        ApiError::invalid_headers(vec![e])
     }
+}
+
+/// The last segment of the request path, percent-decoded to bytes: the path parameter of
+/// `/bytes/{reference}` and `/chunks/{address}` as Go's router hands it to bee. Decoding cannot fail:
+/// `%` not followed by two hex digits stays as it is, and the bytes need not be UTF-8 (the parser
+/// then names the offending byte, as bee does).
+fn path_param(uri: &axum::http::Uri) -> Vec<u8> {
+    let path = uri.path().as_bytes();
+    let segment = path
+        .iter()
+        .rposition(|&b| b == b'/')
+        .map_or(path, |i| &path[i + 1..]);
+    let hex = |b: u8| char::from(b).to_digit(16);
+    let mut out = Vec::with_capacity(segment.len());
+    let mut i = 0;
+    while i < segment.len() {
+        if segment[i] == b'%' {
+            if let (Some(hi), Some(lo)) = (
+                segment.get(i + 1).and_then(|&b| hex(b)),
+                segment.get(i + 2).and_then(|&b| hex(b)),
+            ) {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(segment[i]);
+        i += 1;
+    }
+    out
 }
 
 impl IntoResponse for ApiError {

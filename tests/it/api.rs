@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use swarmec::address::Address;
@@ -424,20 +424,33 @@ fn download_errors() {
     );
     let head = request(srv.addr, "HEAD", &format!("/bytes/{missing}"), &[], b"");
     assert_eq!(head.status, 404);
-    // Hex of no reference length: bee's joiner error.
-    assert_error(
-        &request(srv.addr, "GET", "/bytes/abcd", &[], b""),
-        500,
-        "joiner failed",
+    // Hex of no reference length names nothing: a malformed path parameter.
+    let r = request(srv.addr, "GET", "/bytes/abcd", &[], b"");
+    assert_error(&r, 400, "invalid path params");
+    assert_eq!(
+        r.json()["reasons"][0],
+        serde_json::json!({"field": "address", "error": "want 64 or 128 hex characters"})
     );
     let r = request(srv.addr, "GET", "/bytes/xyz", &[], b"");
     assert_error(&r, 400, "invalid path params");
-    assert_eq!(r.json()["reasons"][0]["field"], "address");
-    for (name, value) in [
-        ("Swarm-Redundancy-Strategy", "4"),
-        ("Swarm-Redundancy-Fallback-Mode", "maybe"),
-        ("Swarm-Redundancy-Level", "5"),
-        ("Swarm-Chunk-Retrieval-Timeout", "30x"),
+    assert_eq!(
+        r.json()["reasons"][0],
+        serde_json::json!({"field": "address", "error": "invalid hex byte: U+0078 'x'"})
+    );
+    // bee names a header that does not parse as its code spells it, one that parses but is not
+    // allowed in lower case.
+    for (name, value, field) in [
+        (
+            "Swarm-Redundancy-Strategy",
+            "4",
+            "swarm-redundancy-strategy",
+        ),
+        (
+            "Swarm-Redundancy-Fallback-Mode",
+            "maybe",
+            "Swarm-Redundancy-Fallback-Mode",
+        ),
+        ("Swarm-Redundancy-Level", "5", "swarm-redundancy-level"),
     ] {
         let r = request(
             srv.addr,
@@ -447,8 +460,16 @@ fn download_errors() {
             b"",
         );
         assert_error(&r, 400, "invalid header params");
-        assert_eq!(r.json()["reasons"][0]["field"], name.to_ascii_lowercase());
+        assert_eq!(r.json()["reasons"][0]["field"], field);
     }
+    let r = request(
+        srv.addr,
+        "GET",
+        &format!("/bytes/{missing}"),
+        &[("Swarm-Chunk-Retrieval-Timeout", "30x")],
+        b"",
+    );
+    assert_error(&r, 400, "could not parse headers");
 }
 
 #[test]
@@ -473,16 +494,27 @@ fn upload_errors() {
     let r = request(srv.addr, "POST", "/bytes", &[], b"x");
     assert_error(&r, 400, "invalid header params");
     assert_eq!(r.json()["reasons"][0]["field"], "swarm-postage-batch-id");
-    for bad in ["abcd", &"g".repeat(64)] {
-        let r = request(
-            srv.addr,
-            "POST",
-            "/bytes",
-            &[("Swarm-Postage-Batch-Id", bad)],
-            b"x",
-        );
-        assert_error(&r, 400, "invalid batch id");
-    }
+    let r = request(
+        srv.addr,
+        "POST",
+        "/bytes",
+        &[("Swarm-Postage-Batch-Id", "abcd")],
+        b"x",
+    );
+    assert_error(&r, 400, "invalid batch id");
+    let r = request(
+        srv.addr,
+        "POST",
+        "/bytes",
+        &[("Swarm-Postage-Batch-Id", &"g".repeat(64))],
+        b"x",
+    );
+    assert_error(&r, 400, "invalid header params");
+    assert_eq!(
+        r.json()["reasons"][0],
+        serde_json::json!({"field": "Swarm-Postage-Batch-Id",
+            "error": "invalid hex byte: U+0067 'g'"})
+    );
     // Declared too large: refused before reading.
     assert_error(
         &upload(srv.addr, &[0; 10_001], &[]),
@@ -541,12 +573,12 @@ fn chunks_endpoints() {
     assert_eq!(request(srv.addr, "HEAD", &missing, &[], b"").status, 404);
     assert_error(
         &request(srv.addr, "GET", "/chunks/abcd", &[], b""),
-        404,
-        "chunk not found",
+        400,
+        "invalid path params",
     );
     assert_eq!(
         request(srv.addr, "HEAD", "/chunks/abcd", &[], b"").status,
-        404
+        400
     );
     assert_error(
         &request(srv.addr, "GET", "/chunks/qq", &[], b""),
@@ -566,7 +598,7 @@ fn chunks_endpoints() {
     forged[32 + 64] = 99; // no valid recovery id
     assert_error(
         &request(srv.addr, "POST", "/chunks", &batch, &forged),
-        500,
+        400,
         "create chunk error",
     );
 
@@ -630,12 +662,24 @@ fn upload_hook_sees_every_upload() {
     assert_error(&upload(srv.addr, b"x", &[]), 500, "push failed");
 }
 
+/// Longest a test waits for a condition before failing.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Polls `done` until it holds; fails naming `what` after [`PATIENCE`].
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 #[test]
 fn busy_server_and_stalled_uploads() {
     let config = ApiConfig {
         max_concurrent_requests: 1,
         queue_timeout: Duration::from_millis(200),
-        idle_timeout: Duration::from_millis(400),
+        idle_timeout: Duration::from_secs(2),
         ..ApiConfig::default()
     };
     let (srv, _) = serve_mem(config);
@@ -648,16 +692,27 @@ fn busy_server_and_stalled_uploads() {
         &[("Swarm-Postage-Batch-Id", BATCH), ("Content-Length", "100")],
     );
     stalled.write_all(&[0; 10]).unwrap();
-    std::thread::sleep(Duration::from_millis(50));
-    // ... so another request is refused after the queue timeout,
-    let r = upload(srv.addr, b"x", &[]);
-    assert_error(&r, 503, "too many concurrent requests");
+    let sent = Instant::now();
+    // ... so, once its handler has the slot, another request is refused after the queue timeout
+    // (before that, it is served),
+    let mut refused = None;
+    wait_for("the stalled upload to hold the only slot", || {
+        let r = upload(srv.addr, b"x", &[]);
+        if r.status == 201 {
+            return false;
+        }
+        refused = Some(r);
+        true
+    });
+    assert_error(&refused.unwrap(), 503, "too many concurrent requests");
     // health is never queued,
     assert_eq!(request(srv.addr, "GET", "/health", &[], b"").status, 200);
-    // and the stalled upload is dropped after the idle timeout, freeing the slot.
+    // and the stalled upload is dropped once it sent nothing for the idle timeout, freeing the slot.
+    stalled.set_read_timeout(Some(PATIENCE)).unwrap();
     let mut r = BufReader::new(stalled);
     let (status, _) = read_head(&mut r);
     assert_eq!(status, 408);
+    assert!(sent.elapsed() >= Duration::from_secs(2));
     assert_eq!(upload(srv.addr, b"x", &[]).status, 201);
 }
 
@@ -682,11 +737,9 @@ fn large_upload_is_streamed_into_the_splitter() {
     let half = BIG / 2;
     s.write_all(&file[..half]).unwrap();
     // Chunks are stored while the body is still arriving: it is not buffered whole.
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while store.puts.load(Ordering::SeqCst) < half / 4096 / 2 {
-        assert!(std::time::Instant::now() < deadline, "nothing stored yet");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for("chunks of the first half to be stored", || {
+        store.puts.load(Ordering::SeqCst) >= half / 4096 / 2
+    });
     s.write_all(&file[half..]).unwrap();
     let mut r = BufReader::new(s);
     let (status, headers) = read_head(&mut r);
@@ -717,13 +770,25 @@ fn large_download_is_paced_by_the_client() {
     );
     let mut got = vec![0; 1 << 20];
     r.read_exact(&mut got).unwrap();
-    std::thread::sleep(Duration::from_millis(500));
-    // The joiner waits for the client: what it read is bounded by the channel and the socket
-    // buffers, far below the 16,384 data chunks of the file.
-    let read = store.gets.load(Ordering::SeqCst) - before;
-    assert!(
-        read < 4096,
-        "joiner read {read} chunks ahead of a stalled client"
+    // The joiner waits for the client: it stops reading (its count holds still over 20 polls)
+    // with what it read bounded by the channel and the socket buffers, far below the 16,384 data
+    // chunks of the file.
+    let (mut last, mut still) = (usize::MAX, 0);
+    wait_for(
+        "the joiner to stop reading ahead of a stalled client",
+        || {
+            let read = store.gets.load(Ordering::SeqCst) - before;
+            assert!(
+                read < 4096,
+                "joiner read {read} chunks ahead of a stalled client"
+            );
+            if read == last {
+                still += 1;
+            } else {
+                (last, still) = (read, 0);
+            }
+            still >= 20
+        },
     );
     r.read_to_end(&mut got).unwrap();
     assert!(got.len() == BIG && got[..] == file[..]);
@@ -754,8 +819,8 @@ fn stalled_download_is_dropped_and_frees_its_slot() {
     write_head(&mut s, "GET", &format!("/bytes/{}", summary.reference), &[]);
     let mut r = BufReader::new(s);
     assert_eq!(read_head(&mut r).0, 200);
-    // While the client reads nothing, its download holds the only slot ...
-    std::thread::sleep(Duration::from_millis(100));
+    // While the client reads nothing, its download holds the only slot (taken before the head was
+    // sent) ...
     assert_eq!(
         request(
             srv.addr,
@@ -767,11 +832,844 @@ fn stalled_download_is_dropped_and_frees_its_slot() {
         .status,
         503
     );
-    // ... until the joiner gives up on it.
-    std::thread::sleep(Duration::from_millis(900));
+    // ... until the joiner, its pieces refused for the idle timeout, gives up on it; meanwhile
+    // every other request is refused.
     let chunk = format!("/chunks/{}", summary.reference);
-    assert_eq!(request(srv.addr, "HEAD", &chunk, &[], b"").status, 200);
+    wait_for("the stalled download to free its slot", || {
+        let status = request(srv.addr, "HEAD", &chunk, &[], b"").status;
+        assert!(status == 200 || status == 503, "{status}");
+        status == 200
+    });
     let mut rest = Vec::new();
     let _ = r.read_to_end(&mut rest);
     assert!(rest.len() < file.len());
+}
+
+/// `swarmec api` as a child process on an ephemeral port over a data directory; killed (SIGKILL)
+/// when dropped if still running.
+struct ApiProcess {
+    child: std::process::Child,
+    addr: SocketAddr,
+    // Kept open so that anything the server prints later does not fail on a closed pipe.
+    _stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl ApiProcess {
+    fn start(dir: &std::path::Path) -> ApiProcess {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_swarmec"))
+            .args(["api", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .parse()
+            .unwrap();
+        ApiProcess {
+            child,
+            addr,
+            _stdout: stdout,
+        }
+    }
+
+    /// Sends `signal` (`"KILL"` or `"TERM"`) and waits for the process to end.
+    fn signal_and_wait(mut self, signal: &str) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -{signal} {pid}");
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for ApiProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Every chunk the split of `data` at `level` makes, and its reference.
+fn chunks_of(data: &[u8], level: Level) -> (swarmec::reference::Reference, Vec<Address>) {
+    let all = MemStore::new();
+    let options = SplitOptions {
+        level,
+        encrypt: false,
+    };
+    let summary = split_bytes(
+        data,
+        &mut swarmec::file::splitter::StoreSink(&all),
+        options,
+        None,
+    )
+    .unwrap();
+    let mut addresses = Vec::new();
+    all.iterate(&mut |a, _| {
+        addresses.push(*a);
+        true
+    })
+    .unwrap();
+    (summary.reference, addresses)
+}
+
+/// An upload acknowledged with 201 is in the store however the server ends right after: SIGKILL
+/// (nothing runs after it) and SIGTERM (what service managers send).
+fn acknowledged_uploads_survive(signal: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let small = b"five!".to_vec();
+    let large = data(3 << 20, 9);
+    for (file, level) in [(&small, Level::None), (&large, Level::Strong)] {
+        let server = ApiProcess::start(tmp.path());
+        let n = level.as_u8().to_string();
+        let reference = upload(server.addr, file, &[("Swarm-Redundancy-Level", &n)]).reference();
+        server.signal_and_wait(signal);
+
+        let (expected_ref, addresses) = chunks_of(file, level);
+        assert_eq!(reference, expected_ref.to_hex());
+        let store = swarmec::store::RedbStore::open(tmp.path()).unwrap();
+        let missing = addresses.iter().filter(|a| !store.has(a).unwrap()).count();
+        assert_eq!(
+            missing,
+            0,
+            "{missing} of {} chunks lost after SIG{signal}",
+            addresses.len()
+        );
+        let mut got = Vec::new();
+        swarmec::file::Joiner::open(&store, &expected_ref, Default::default())
+            .unwrap()
+            .read_all(&mut got)
+            .unwrap();
+        assert!(got == *file, "{} bytes read back differ", file.len());
+    }
+    // A single chunk.
+    let server = ApiProcess::start(tmp.path());
+    let chunk = Chunk::new(b"a chunk acknowledged").unwrap();
+    let r = request(
+        server.addr,
+        "POST",
+        "/chunks",
+        &[("Swarm-Postage-Batch-Id", BATCH)],
+        &chunk.data,
+    );
+    assert_eq!(r.reference(), chunk.address.to_hex());
+    server.signal_and_wait(signal);
+    let store = swarmec::store::RedbStore::open(tmp.path()).unwrap();
+    assert_eq!(store.get(&chunk.address).unwrap(), Some(chunk.data));
+}
+
+#[test]
+fn acknowledged_uploads_survive_sigkill() {
+    acknowledged_uploads_survive("KILL");
+}
+
+#[test]
+fn acknowledged_uploads_survive_sigterm() {
+    acknowledged_uploads_survive("TERM");
+}
+
+/// Sends `raw` (a whole request, as bytes) and reads the answer; `head`: the request is a HEAD (no
+/// body follows the headers).
+fn send_raw(addr: SocketAddr, raw: &[u8], head: bool) -> Resp {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.write_all(raw).unwrap();
+    let mut r = BufReader::new(s);
+    let (status, headers) = read_head(&mut r);
+    let body = if head {
+        Vec::new()
+    } else {
+        read_body(&mut r, &headers)
+    };
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// What a malformed request must get.
+#[derive(Clone, Copy)]
+enum Want {
+    /// bee's JSON error body: status, message, and the reasons `(field, error)` if any.
+    Json(u16, &'static str, &'static [(&'static str, &'static str)]),
+    /// A status with no body to check (HEAD).
+    Status(u16),
+    /// Refused by the HTTP layer before any handler (as Go's server does for bee): a 4xx whose
+    /// body is not bee's.
+    Http4xx,
+}
+
+struct Case {
+    what: String,
+    raw: Vec<u8>,
+    head: bool,
+    want: Want,
+}
+
+/// Every route with malformed path parameters and headers: a 4xx with bee's error body (exact where
+/// bee's source says), never a 500.
+#[test]
+fn malformed_requests_get_bee_client_errors() {
+    let (srv, _) = serve_mem(ApiConfig::default());
+    let file = upload(srv.addr, &data(10_000, 10), &[]).reference();
+    let chunk = Chunk::new(b"a stored chunk").unwrap();
+    let batch = [("Swarm-Postage-Batch-Id", BATCH)];
+    assert_eq!(
+        request(srv.addr, "POST", "/chunks", &batch, &chunk.data).status,
+        201
+    );
+    let chunk_hex = chunk.address.to_hex();
+
+    let mut cases: Vec<Case> = Vec::new();
+    let mut add = |method: &str, path: &str, headers: &[(&str, &[u8])], body: &[u8], want: Want| {
+        let mut raw =
+            format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n")
+                .into_bytes();
+        let mut what = format!("{method} {}", &path[..path.len().min(80)]);
+        for (k, v) in headers {
+            raw.extend_from_slice(format!("{k}: ").as_bytes());
+            raw.extend_from_slice(v);
+            raw.extend_from_slice(b"\r\n");
+            let shown = String::from_utf8_lossy(&v[..v.len().min(40)]).into_owned();
+            what.push_str(&format!(" [{k}: {shown}]"));
+        }
+        let framed = headers
+            .iter()
+            .any(|(k, _)| matches!(*k, "Content-Length" | "Transfer-Encoding"));
+        if method == "POST" && !framed {
+            raw.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
+        }
+        raw.extend_from_slice(b"\r\n");
+        raw.extend_from_slice(body);
+        cases.push(Case {
+            what,
+            raw,
+            head: method == "HEAD",
+            want,
+        });
+    };
+
+    const PATH: &str = "invalid path params";
+    const HEADERS: &str = "invalid header params";
+    const ADDRESS: &str = "address";
+    let bytes_len: &[(&str, &str)] = &[(ADDRESS, "want 64 or 128 hex characters")];
+    let chunk_len: &[(&str, &str)] = &[(ADDRESS, "want 64 hex characters")];
+    let odd: &[(&str, &str)] = &[(ADDRESS, "odd length hex string")];
+    let huge = "ab".repeat(10_000);
+    // Path parameters: (segment, bee's reasons on /bytes, on /chunks; None: well-formed but absent).
+    type Reasons = &'static [(&'static str, &'static str)];
+    let hex62 = "ab".repeat(31);
+    let hex66 = "ab".repeat(33);
+    let hex64 = "12".repeat(32);
+    let hex128 = "34".repeat(64);
+    let hex130 = "ab".repeat(65);
+    let zero_x = format!("0x{hex64}");
+    let params: Vec<(&str, Option<Reasons>, Option<Reasons>)> = vec![
+        ("ab", Some(bytes_len), Some(chunk_len)),
+        ("abcd", Some(bytes_len), Some(chunk_len)),
+        ("abc", Some(odd), Some(odd)),
+        ("1", Some(odd), Some(odd)),
+        (
+            "xyz",
+            Some(&[(ADDRESS, "invalid hex byte: U+0078 'x'")]),
+            Some(&[(ADDRESS, "invalid hex byte: U+0078 'x'")]),
+        ),
+        (
+            "123G",
+            Some(&[(ADDRESS, "invalid hex byte: U+0047 'G'")]),
+            Some(&[(ADDRESS, "invalid hex byte: U+0047 'G'")]),
+        ),
+        (
+            "12G",
+            Some(&[(ADDRESS, "invalid hex byte: U+0047 'G'")]),
+            Some(&[(ADDRESS, "invalid hex byte: U+0047 'G'")]),
+        ),
+        (
+            "%C3%A9",
+            Some(&[(ADDRESS, "invalid hex byte: U+00C3 'Ã'")]),
+            Some(&[(ADDRESS, "invalid hex byte: U+00C3 'Ã'")]),
+        ),
+        (
+            "%ff%fe",
+            Some(&[(ADDRESS, "invalid hex byte: U+00FF 'ÿ'")]),
+            Some(&[(ADDRESS, "invalid hex byte: U+00FF 'ÿ'")]),
+        ),
+        (
+            "%00",
+            Some(&[(ADDRESS, "invalid hex byte: U+0000")]),
+            Some(&[(ADDRESS, "invalid hex byte: U+0000")]),
+        ),
+        (
+            "%zz",
+            Some(&[(ADDRESS, "invalid hex byte: U+0025 '%'")]),
+            Some(&[(ADDRESS, "invalid hex byte: U+0025 '%'")]),
+        ),
+        ("0x", Some(bytes_len), Some(chunk_len)),
+        (&hex62, Some(bytes_len), Some(chunk_len)),
+        (&hex66, Some(bytes_len), Some(chunk_len)),
+        (&hex130, Some(bytes_len), Some(chunk_len)),
+        (&huge, Some(bytes_len), Some(chunk_len)),
+        (&hex64, None, None),
+        (&zero_x, None, None),
+        (&hex128, None, Some(chunk_len)),
+    ];
+    for (segment, on_bytes, on_chunks) in &params {
+        let path = format!("/bytes/{segment}");
+        match on_bytes {
+            Some(reasons) => {
+                add("GET", &path, &[], b"", Want::Json(400, PATH, reasons));
+                add("HEAD", &path, &[], b"", Want::Status(400));
+            }
+            None => {
+                add("GET", &path, &[], b"", Want::Json(404, "Not Found", &[]));
+                add("HEAD", &path, &[], b"", Want::Status(404));
+            }
+        }
+        let path = format!("/chunks/{segment}");
+        match on_chunks {
+            Some(reasons) => {
+                add("GET", &path, &[], b"", Want::Json(400, PATH, reasons));
+                add("HEAD", &path, &[], b"", Want::Status(400));
+            }
+            None => {
+                add(
+                    "GET",
+                    &path,
+                    &[],
+                    b"",
+                    Want::Json(404, "chunk not found", &[]),
+                );
+                add("HEAD", &path, &[], b"", Want::Status(404));
+            }
+        }
+    }
+    // Empty parameters and unknown routes: bee's router's 404 and 405.
+    for path in [
+        "/bytes/",
+        "/chunks/",
+        "/bytes//",
+        "/bytes/ab/cd",
+        "/chunkz",
+        "/%ff",
+    ] {
+        add("GET", path, &[], b"", Want::Json(404, "Not Found", &[]));
+    }
+    for (method, path) in [
+        ("GET", "/bytes".to_string()),
+        ("GET", "/chunks".to_string()),
+        ("DELETE", format!("/bytes/{file}")),
+        ("PUT", format!("/chunks/{chunk_hex}")),
+        ("POST", "/health".to_string()),
+        ("POST", "/readiness".to_string()),
+        ("POST", "/".to_string()),
+        ("POST", format!("/bytes/{file}")),
+    ] {
+        add(
+            method,
+            &path,
+            &[],
+            b"",
+            Want::Json(405, "Method Not Allowed", &[]),
+        );
+    }
+
+    // Download headers on a stored file.
+    let get_file = format!("/bytes/{file}");
+    const LEVEL: &str = "Swarm-Redundancy-Level";
+    const STRATEGY: &str = "Swarm-Redundancy-Strategy";
+    let level_range: &[(&str, &str)] = &[(
+        "swarm-redundancy-level",
+        "want redundancy level to be between 0 and 4",
+    )];
+    let level_syntax: &[(&str, &str)] = &[(LEVEL, "invalid syntax")];
+    let level_overflow: &[(&str, &str)] = &[(LEVEL, "value out of range")];
+    let strategy_range: &[(&str, &str)] = &[(
+        "swarm-redundancy-strategy",
+        "want strategy to be between 0 and 3",
+    )];
+    let nines = "9".repeat(5_000);
+    let download_headers: Vec<(&str, &[u8], Want)> = vec![
+        (LEVEL, b"5", Want::Json(400, HEADERS, level_range)),
+        (LEVEL, b"-1", Want::Json(400, HEADERS, level_syntax)),
+        (LEVEL, b"+1", Want::Json(400, HEADERS, level_syntax)),
+        (LEVEL, b"", Want::Json(400, HEADERS, level_syntax)),
+        (LEVEL, b"1.0", Want::Json(400, HEADERS, level_syntax)),
+        (LEVEL, b"0x1", Want::Json(400, HEADERS, level_syntax)),
+        (LEVEL, b"256", Want::Json(400, HEADERS, level_overflow)),
+        (
+            LEVEL,
+            nines.as_bytes(),
+            Want::Json(400, HEADERS, level_overflow),
+        ),
+        (LEVEL, b"\xff", Want::Json(400, HEADERS, level_syntax)),
+        (STRATEGY, b"4", Want::Json(400, HEADERS, strategy_range)),
+        (STRATEGY, b"-1", Want::Json(400, HEADERS, strategy_range)),
+        (
+            STRATEGY,
+            b"x",
+            Want::Json(400, HEADERS, &[(STRATEGY, "invalid syntax")]),
+        ),
+        (
+            STRATEGY,
+            nines.as_bytes(),
+            Want::Json(400, HEADERS, &[(STRATEGY, "value out of range")]),
+        ),
+        (
+            "Swarm-Redundancy-Fallback-Mode",
+            b"maybe",
+            Want::Json(
+                400,
+                HEADERS,
+                &[("Swarm-Redundancy-Fallback-Mode", "invalid syntax")],
+            ),
+        ),
+        (
+            "Swarm-Redundancy-Fallback-Mode",
+            b"",
+            Want::Json(
+                400,
+                HEADERS,
+                &[("Swarm-Redundancy-Fallback-Mode", "invalid syntax")],
+            ),
+        ),
+        (
+            "Swarm-Cache",
+            b"yes",
+            Want::Json(400, HEADERS, &[("Swarm-Cache", "invalid syntax")]),
+        ),
+        (
+            "Swarm-Lookahead-Buffer-Size",
+            b"1.5",
+            Want::Json(
+                400,
+                HEADERS,
+                &[("Swarm-Lookahead-Buffer-Size", "invalid syntax")],
+            ),
+        ),
+        (
+            "Swarm-Lookahead-Buffer-Size",
+            b"99999999999999999999",
+            Want::Json(
+                400,
+                HEADERS,
+                &[("Swarm-Lookahead-Buffer-Size", "value out of range")],
+            ),
+        ),
+        (
+            "Swarm-Chunk-Retrieval-Timeout",
+            b"30x",
+            Want::Json(400, "could not parse headers", &[]),
+        ),
+        (
+            "Swarm-Chunk-Retrieval-Timeout",
+            b"-1s",
+            Want::Json(400, "could not parse headers", &[]),
+        ),
+        (
+            "Swarm-Chunk-Retrieval-Timeout",
+            b"",
+            Want::Json(400, "could not parse headers", &[]),
+        ),
+        (
+            "Swarm-Chunk-Retrieval-Timeout",
+            b"99999999999999999999h",
+            Want::Json(400, "could not parse headers", &[]),
+        ),
+        (
+            "Swarm-Chunk-Retrieval-Timeout",
+            b"99999999999999999999999",
+            Want::Json(400, "could not parse headers", &[]),
+        ),
+        (
+            "Swarm-Chunk-Retrieval-Timeout",
+            nines.as_bytes(),
+            Want::Json(400, "could not parse headers", &[]),
+        ),
+        (
+            "Range",
+            b"bytes=x-1",
+            Want::Json(416, "range not satisfiable", &[]),
+        ),
+        (
+            "Range",
+            b"lines=0-1",
+            Want::Json(416, "range not satisfiable", &[]),
+        ),
+        (
+            "Range",
+            b"bytes=10000-",
+            Want::Json(416, "range not satisfiable", &[]),
+        ),
+        (
+            "Range",
+            b"bytes=-0",
+            Want::Json(416, "range not satisfiable", &[]),
+        ),
+        (
+            "Range",
+            b"bytes=5-1",
+            Want::Json(416, "range not satisfiable", &[]),
+        ),
+        (
+            "Range",
+            b"bytes=99999999999999999999-",
+            Want::Json(416, "range not satisfiable", &[]),
+        ),
+        (
+            "Range",
+            b"bytes=\xff",
+            Want::Json(416, "range not satisfiable", &[]),
+        ),
+        ("Range", b"", Want::Json(416, "range not satisfiable", &[])),
+    ];
+    for (name, value, want) in &download_headers {
+        add("GET", &get_file, &[(name, value)], b"", *want);
+        // bee's HEAD /bytes reads no header: a malformed one changes nothing.
+        add("HEAD", &get_file, &[(name, value)], b"", Want::Status(200));
+    }
+    // Every value that does not parse is listed, in bee's order; then, only if all parse, every
+    // value that is not allowed.
+    add(
+        "GET",
+        &get_file,
+        &[(STRATEGY, b"x"), (LEVEL, b"9"), ("Swarm-Cache", b"no way")],
+        b"",
+        Want::Json(
+            400,
+            HEADERS,
+            &[
+                (STRATEGY, "invalid syntax"),
+                ("Swarm-Cache", "invalid syntax"),
+            ],
+        ),
+    );
+    add(
+        "GET",
+        &get_file,
+        &[(STRATEGY, b"7"), (LEVEL, b"9")],
+        b"",
+        Want::Json(
+            400,
+            HEADERS,
+            &[
+                (
+                    "swarm-redundancy-strategy",
+                    "want strategy to be between 0 and 3",
+                ),
+                (
+                    "swarm-redundancy-level",
+                    "want redundancy level to be between 0 and 4",
+                ),
+            ],
+        ),
+    );
+    add(
+        "GET",
+        &format!("/chunks/{chunk_hex}"),
+        &[("Swarm-Cache", b"2")],
+        b"",
+        Want::Json(400, HEADERS, &[("Swarm-Cache", "invalid syntax")]),
+    );
+    // Headers other routes do not read change nothing.
+    add(
+        "GET",
+        "/health",
+        &[(LEVEL, b"x"), ("Range", b"zz")],
+        b"",
+        Want::Status(200),
+    );
+    add(
+        "HEAD",
+        &format!("/chunks/{chunk_hex}"),
+        &[("Swarm-Cache", b"2")],
+        b"",
+        Want::Status(200),
+    );
+
+    // POST /bytes.
+    const BATCH_ID: &str = "Swarm-Postage-Batch-Id";
+    let required: &[(&str, &str)] = &[("swarm-postage-batch-id", "want required:")];
+    let b = BATCH.as_bytes();
+    let g64 = "g".repeat(64);
+    type Headers<'a> = Vec<(&'a str, &'a [u8])>;
+    let upload_headers: Vec<(Headers, Want)> = vec![
+        (vec![], Want::Json(400, HEADERS, required)),
+        (vec![(BATCH_ID, b"")], Want::Json(400, HEADERS, required)),
+        (
+            vec![(BATCH_ID, b"abcd")],
+            Want::Json(400, "invalid batch id", &[]),
+        ),
+        (
+            vec![(BATCH_ID, hex66.as_bytes())],
+            Want::Json(400, "invalid batch id", &[]),
+        ),
+        (
+            vec![(BATCH_ID, huge.as_bytes())],
+            Want::Json(400, "invalid batch id", &[]),
+        ),
+        (
+            vec![(BATCH_ID, b"abc")],
+            Want::Json(400, HEADERS, &[(BATCH_ID, "odd length hex string")]),
+        ),
+        (
+            vec![(BATCH_ID, g64.as_bytes())],
+            Want::Json(400, HEADERS, &[(BATCH_ID, "invalid hex byte: U+0067 'g'")]),
+        ),
+        (
+            vec![(BATCH_ID, b), (LEVEL, b"5")],
+            Want::Json(400, HEADERS, level_range),
+        ),
+        (
+            vec![(BATCH_ID, b), (LEVEL, b"-1")],
+            Want::Json(400, HEADERS, level_syntax),
+        ),
+        (
+            vec![(BATCH_ID, b), (LEVEL, b"256")],
+            Want::Json(400, HEADERS, level_overflow),
+        ),
+        (
+            vec![(BATCH_ID, b), ("Swarm-Encrypt", b"yes")],
+            Want::Json(400, HEADERS, &[("Swarm-Encrypt", "invalid syntax")]),
+        ),
+        (
+            vec![(BATCH_ID, b), ("Swarm-Pin", b"2")],
+            Want::Json(400, HEADERS, &[("Swarm-Pin", "invalid syntax")]),
+        ),
+        (
+            vec![(BATCH_ID, b), ("Swarm-Deferred-Upload", b"nope")],
+            Want::Json(400, HEADERS, &[("Swarm-Deferred-Upload", "invalid syntax")]),
+        ),
+        (
+            vec![(BATCH_ID, b), ("Swarm-Act", b"x")],
+            Want::Json(400, HEADERS, &[("Swarm-Act", "invalid syntax")]),
+        ),
+        (
+            vec![(BATCH_ID, b), ("Swarm-Tag", b"x")],
+            Want::Json(400, HEADERS, &[("Swarm-Tag", "invalid syntax")]),
+        ),
+        (
+            vec![(BATCH_ID, b), ("Swarm-Tag", b"-1")],
+            Want::Json(400, HEADERS, &[("Swarm-Tag", "invalid syntax")]),
+        ),
+        (
+            vec![(BATCH_ID, b), ("Swarm-Tag", b"18446744073709551616")],
+            Want::Json(400, HEADERS, &[("Swarm-Tag", "value out of range")]),
+        ),
+        (
+            vec![(BATCH_ID, b), ("Swarm-Act-History-Address", b"zz")],
+            Want::Json(
+                400,
+                HEADERS,
+                &[("Swarm-Act-History-Address", "invalid hex byte: U+007A 'z'")],
+            ),
+        ),
+        // A value that does not parse hides a missing required one, as in bee.
+        (
+            vec![("Swarm-Encrypt", b"yes")],
+            Want::Json(400, HEADERS, &[("Swarm-Encrypt", "invalid syntax")]),
+        ),
+        (
+            vec![(LEVEL, b"5")],
+            Want::Json(
+                400,
+                HEADERS,
+                &[
+                    ("swarm-postage-batch-id", "want required:"),
+                    (
+                        "swarm-redundancy-level",
+                        "want redundancy level to be between 0 and 4",
+                    ),
+                ],
+            ),
+        ),
+        (
+            vec![
+                (BATCH_ID, b),
+                ("Swarm-Encrypt", b"yes"),
+                ("Swarm-Pin", b"no"),
+            ],
+            Want::Json(
+                400,
+                HEADERS,
+                &[
+                    ("Swarm-Pin", "invalid syntax"),
+                    ("Swarm-Encrypt", "invalid syntax"),
+                ],
+            ),
+        ),
+        (
+            vec![(BATCH_ID, b), ("Content-Length", b"99999999999")],
+            Want::Json(413, "request body over the 4294967296-byte limit", &[]),
+        ),
+        // Refused by the HTTP layer, as Go's server refuses them for bee.
+        (
+            vec![(BATCH_ID, b), ("Content-Length", b"abc")],
+            Want::Http4xx,
+        ),
+        (
+            vec![(BATCH_ID, b), ("Content-Length", b"-1")],
+            Want::Http4xx,
+        ),
+        (
+            vec![
+                (BATCH_ID, b),
+                ("Content-Length", b"99999999999999999999999"),
+            ],
+            Want::Http4xx,
+        ),
+        (
+            vec![
+                (BATCH_ID, b),
+                ("Content-Length", b"1"),
+                ("Content-Length", b"2"),
+            ],
+            Want::Http4xx,
+        ),
+    ];
+    for (headers, want) in &upload_headers {
+        add("POST", "/bytes", headers, b"x", *want);
+    }
+    // A malformed chunked body.
+    add(
+        "POST",
+        "/bytes",
+        &[(BATCH_ID, b), ("Transfer-Encoding", b"chunked")],
+        b"zz\r\nxx\r\n0\r\n\r\n",
+        Want::Json(400, "cannot read request body", &[]),
+    );
+
+    // POST /chunks.
+    const STAMP: &str = "Swarm-Postage-Stamp";
+    let either: &str = "Either 'Swarm-Postage-Stamp' or 'Swarm-Postage-Batch-Id' header must be set in the request";
+    let good_stamp = "ab".repeat(113);
+    let not_a_soc = data(4150, 11);
+    let chunk_cases: Vec<(Headers, &[u8], Want)> = vec![
+        (vec![], &chunk.data, Want::Json(400, either, &[])),
+        (
+            vec![(BATCH_ID, b""), (STAMP, b"")],
+            &chunk.data,
+            Want::Json(400, either, &[]),
+        ),
+        (
+            vec![(BATCH_ID, b"zz")],
+            &chunk.data,
+            Want::Json(400, HEADERS, &[(BATCH_ID, "invalid hex byte: U+007A 'z'")]),
+        ),
+        (
+            vec![(BATCH_ID, b"abcd")],
+            &chunk.data,
+            Want::Json(400, "invalid batch id", &[]),
+        ),
+        (
+            vec![(STAMP, b"zz")],
+            &chunk.data,
+            Want::Json(400, HEADERS, &[(STAMP, "invalid hex byte: U+007A 'z'")]),
+        ),
+        (
+            vec![(STAMP, b"abc")],
+            &chunk.data,
+            Want::Json(400, HEADERS, &[(STAMP, "odd length hex string")]),
+        ),
+        (
+            vec![(STAMP, b"abcd")],
+            &chunk.data,
+            Want::Json(400, "Stamp deserialization failure", &[]),
+        ),
+        (
+            vec![(STAMP, b"abcd"), (BATCH_ID, b)],
+            &chunk.data,
+            Want::Json(400, "Stamp deserialization failure", &[]),
+        ),
+        (
+            vec![(BATCH_ID, b), ("Swarm-Tag", b"x")],
+            &chunk.data,
+            Want::Json(400, HEADERS, &[("Swarm-Tag", "invalid syntax")]),
+        ),
+        (
+            vec![(BATCH_ID, b), ("Swarm-Act", b"x")],
+            &chunk.data,
+            Want::Json(400, HEADERS, &[("Swarm-Act", "invalid syntax")]),
+        ),
+        (
+            vec![(BATCH_ID, b)],
+            b"",
+            Want::Json(400, "insufficient data length", &[]),
+        ),
+        (
+            vec![(BATCH_ID, b)],
+            &[1; 7],
+            Want::Json(400, "insufficient data length", &[]),
+        ),
+        (
+            vec![(BATCH_ID, b)],
+            &not_a_soc,
+            Want::Json(400, "create chunk error", &[]),
+        ),
+        (
+            vec![(STAMP, good_stamp.as_bytes())],
+            &not_a_soc,
+            Want::Json(400, "create chunk error", &[]),
+        ),
+        (
+            vec![(BATCH_ID, b)],
+            &[0; 4202],
+            Want::Json(413, "request body over the 4201-byte limit", &[]),
+        ),
+        (
+            vec![(BATCH_ID, b), ("Content-Length", b"x")],
+            &chunk.data,
+            Want::Http4xx,
+        ),
+    ];
+    for (headers, body, want) in &chunk_cases {
+        add("POST", "/chunks", headers, body, *want);
+    }
+    // A request line too long for the HTTP layer.
+    let too_long = format!("/bytes/{}", "ab".repeat(300_000));
+    add("GET", &too_long, &[], b"", Want::Http4xx);
+
+    for case in &cases {
+        let r = send_raw(srv.addr, &case.raw, case.head);
+        let what = &case.what;
+        assert!(
+            r.status < 500,
+            "{what}: {} {}",
+            r.status,
+            String::from_utf8_lossy(&r.body)
+        );
+        match case.want {
+            Want::Status(status) => assert_eq!(r.status, status, "{what}"),
+            Want::Http4xx => assert!((400..500).contains(&r.status), "{what}: {}", r.status),
+            Want::Json(status, message, reasons) => {
+                let body = String::from_utf8_lossy(&r.body);
+                assert_eq!(r.status, status, "{what}: {body}");
+                assert_eq!(r.header("content-type"), Some("application/json"), "{what}");
+                // bee's body, in bee's field order: {"code":N,"message":"…"[,"reasons":[…]]}.
+                assert!(
+                    body.starts_with(&format!("{{\"code\":{status},\"message\":")),
+                    "{what}: {body}"
+                );
+                let v = r.json();
+                let mut want = serde_json::json!({"code": status, "message": message});
+                if !reasons.is_empty() {
+                    want["reasons"] = reasons
+                        .iter()
+                        .map(|(field, error)| serde_json::json!({"field": field, "error": error}))
+                        .collect();
+                }
+                assert_eq!(v, want, "{what}");
+            }
+        }
+    }
 }
