@@ -440,7 +440,7 @@ impl fmt::Display for DerivedTable {
                 let worst = self
                     .rows
                     .get(i..=j)
-                    .unwrap_or_default()
+                    .expect("i..=j are rows of this table")
                     .iter()
                     .map(|r| r.bee_failure_probability)
                     .fold(0.0, f64::max);

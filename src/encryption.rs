@@ -221,10 +221,10 @@ impl RandomSource for BeeRand {
             if offset == 0 {
                 self.block = self.stream_block(self.consumed / 32);
             }
-            let available = self.block.get(offset..).unwrap_or_default();
+            let available = &self.block[offset..];
             let take = available.len().min(rest.len());
             let (head, tail) = rest.split_at_mut(take);
-            head.copy_from_slice(available.get(..take).unwrap_or_default());
+            head.copy_from_slice(&available[..take]);
             // 2^64 drawn bytes are out of reach; wrapping only avoids a debug-mode panic path.
             self.consumed = self.consumed.wrapping_add(take as u64);
             rest = tail;

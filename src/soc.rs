@@ -113,7 +113,7 @@ fn ethereum_prehash(digest: &[u8; 32]) -> [u8; 32] {
 fn eth_address_of(key: &VerifyingKey) -> [u8; OWNER_SIZE] {
     let point = key.to_encoded_point(false);
     // An uncompressed SEC1 point is 0x04 || x(32) || y(32); the tag is not hashed.
-    let hash = keccak256(point.as_bytes().get(1..).unwrap_or_default());
+    let hash = keccak256(&point.as_bytes()[1..]);
     let mut out = [0u8; OWNER_SIZE];
     out.copy_from_slice(&hash[32 - OWNER_SIZE..]);
     out

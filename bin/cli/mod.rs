@@ -533,22 +533,31 @@ fn node(
         })
         .transpose()?;
     let mut printed = Ok(());
-    net::run_node(&data_dir, store.clone(), config, |node| {
-        let mut text = format!("peer_id {}\noverlay {}\n", node.peer_id(), node.overlay());
-        for a in node.listen_addrs() {
-            text.push_str(&format!("listen {a}\n"));
-        }
-        if let Some(l) = api_listener {
-            match serve_api_on_node(l, store, node) {
-                Ok(bound) => text.push_str(&format!("api http://{bound}\n")),
-                Err(e) => printed = Err(e),
+    net::run_node(
+        &data_dir,
+        store.clone(),
+        config,
+        |node| {
+            let mut text = format!("peer_id {}\noverlay {}\n", node.peer_id(), node.overlay());
+            for a in node.listen_addrs() {
+                text.push_str(&format!("listen {a}\n"));
             }
-        }
-        text.push_str("ready");
-        if printed.is_ok() {
-            printed = print_line(&text);
-        }
-    })?;
+            if let Some(l) = api_listener {
+                match serve_api_on_node(l, store, node) {
+                    Ok(bound) => text.push_str(&format!("api http://{bound}\n")),
+                    Err(e) => printed = Err(e),
+                }
+            }
+            text.push_str("ready");
+            if printed.is_ok() {
+                printed = print_line(&text);
+            }
+        },
+        |n| {
+            // A closed stdout must not stop the node: the count is information only.
+            let _ = print_line(&format!("peers {n}"));
+        },
+    )?;
     printed
 }
 

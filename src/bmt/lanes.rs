@@ -58,7 +58,8 @@ fn roots<D: AsRef<[u8]>>(kernel: Ready, payloads: &[D]) -> Vec<[u8; HASH_SIZE]> 
         for (slot, d) in p.iter_mut().zip(group) {
             *slot = d.as_ref();
         }
-        tree.roots(kernel, p.get(..group.len()).unwrap_or(&[]), roots);
+        // `chunks(GROUP)` gives at most GROUP payloads.
+        tree.roots(kernel, &p[..group.len()], roots);
     }
     out
 }
@@ -77,7 +78,7 @@ fn addresses<D: AsRef<[u8]>>(kernel: Ready, chunks: &[D]) -> Vec<[u8; HASH_SIZE]
         }
         let n = group.len();
         let mut roots = [[0u8; HASH_SIZE]; GROUP];
-        tree.roots(kernel, p.get(..n).unwrap_or(&[]), &mut roots);
+        tree.roots(kernel, &p[..n], &mut roots);
         for (wrap, root) in wraps.iter_mut().zip(roots) {
             wrap[SPAN_SIZE..].copy_from_slice(&root);
         }

@@ -310,7 +310,10 @@ impl<'a> Splitter<'a> {
         };
         let mut replica_addresses = Vec::new();
         if self.options.level != Level::None {
-            let root_data = root.data.as_deref().unwrap_or(&[]);
+            let root_data = root
+                .data
+                .as_deref()
+                .expect("with a redundancy level the root keeps its data for the replicas");
             let made =
                 replicas::make_replicas(&root.reference.address, root_data, self.options.level)?;
             replica_addresses = made.iter().map(|c| c.address).collect();
@@ -536,7 +539,11 @@ impl<'a> Splitter<'a> {
         } else if parities > 0 {
             let shards: Vec<&[u8]> = entries
                 .iter()
-                .map(|e| e.data.as_deref().unwrap_or(&[]))
+                .map(|e| {
+                    e.data
+                        .as_deref()
+                        .expect("with parities to encode every entry keeps its data")
+                })
                 .collect();
             let parity = codec::encode(&shards, parities).map_err(|source| SplitError::Parity {
                 level: n + 1,

@@ -99,20 +99,39 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, NetError> {
         .map_err(NetError::Runtime)
 }
 
+/// How often [`run_node`] looks at the peer count it reports.
+const PEER_REPORT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Runs a storer node on `store` with the key in `data_dir` until SIGINT or SIGTERM, then shuts down
-/// cleanly. `ready` is called once the node listens.
+/// cleanly. `ready` is called once the node listens; `peers` then with the number of known peers
+/// whenever it changes (an operator's view of the routing table, and what tests wait for).
 pub fn run_node(
     data_dir: &Path,
     store: Arc<dyn ChunkStore>,
     config: NodeConfig,
     ready: impl FnOnce(&Node),
+    mut peers: impl FnMut(usize) + Send + 'static,
 ) -> Result<(), NetError> {
     let key = identity::load_or_create_key(data_dir)?;
     let rt = runtime()?;
     rt.block_on(async move {
         let node = Node::start(key, store, config).await?;
         ready(&node);
+        let client = node.client();
+        let report = tokio::spawn(async move {
+            let mut last = None;
+            let mut tick = tokio::time::interval(PEER_REPORT_INTERVAL);
+            loop {
+                tick.tick().await;
+                let n = client.peers().len();
+                if last != Some(n) {
+                    last = Some(n);
+                    peers(n);
+                }
+            }
+        });
         wait_for_signal().await?;
+        report.abort();
         node.shutdown().await
     })
 }

@@ -462,6 +462,23 @@ struct Process {
     listen: String,
     /// `http://ADDR` of the node's HTTP API, when started with `--api`.
     api: Option<String>,
+    /// The last `peers N` the node printed.
+    peers: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Waits until every node reports at least `n` peers.
+fn wait_for_peers(nodes: &[&Process], n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !nodes
+        .iter()
+        .all(|p| p.peers.load(std::sync::atomic::Ordering::SeqCst) >= n)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "nodes did not reach {n} peers in 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 fn swarmec() -> Command {
@@ -490,7 +507,8 @@ fn spawn_node_with(dir: &std::path::Path, bootstrap: Option<&str>, extra: &[&str
     let mut peer_id = String::new();
     let mut listen = String::new();
     let mut api = None;
-    for line in BufReader::new(stdout).lines() {
+    let mut lines = BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
         let line = line.unwrap();
         if let Some(v) = line.strip_prefix("api http://") {
             api = Some(v.to_string());
@@ -503,11 +521,22 @@ fn spawn_node_with(dir: &std::path::Path, bootstrap: Option<&str>, extra: &[&str
         }
     }
     assert!(!listen.is_empty(), "node printed no listen address");
+    // Keep reading, so that the node's `peers N` lines are seen (and its stdout never closes).
+    let peers = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = peers.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if let Some(n) = line.strip_prefix("peers ").and_then(|n| n.parse().ok()) {
+                seen.store(n, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    });
     Process {
         child,
         peer_id,
         listen,
         api,
+        peers,
     }
 }
 
@@ -549,7 +578,9 @@ fn cli_nodes_upload_and_download_through_peers() {
         .unwrap();
     assert!(out.status.success());
     assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), first.peer_id);
-    std::thread::sleep(Duration::from_secs(2));
+    // Every node knows every other before the upload places chunks.
+    let all: Vec<&Process> = std::iter::once(&first).chain(&others).collect();
+    wait_for_peers(&all, others.len());
 
     let file = tmp.path().join("in.bin");
     let data = random_bytes(200_000, 4);
@@ -663,7 +694,9 @@ fn node_api_uploads_to_the_network_and_reads_through_another_node() {
         .iter()
         .map(|d| spawn_node_with(d, Some(&first.listen), &api))
         .collect();
-    std::thread::sleep(Duration::from_secs(2));
+    // Every node knows every other before the upload places chunks.
+    let all: Vec<&Process> = std::iter::once(&first).chain(&others).collect();
+    wait_for_peers(&all, others.len());
     let data = random_bytes(300_000, 9);
     let batch = "ab".repeat(32);
     let (status, body) = http(
