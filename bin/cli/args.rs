@@ -184,7 +184,7 @@ pub enum Command {
         action: StoreAction,
     },
     /// Serve bee's HTTP API (/bytes, /chunks, /health, /readiness) over the local store, without
-    /// networking; prints "listening on http://ADDR" once bound.
+    /// networking, until SIGINT or SIGTERM; prints "listening on http://ADDR" once bound.
     Api {
         /// Address to listen on; port 0 picks a free port.
         #[arg(long, default_value = "127.0.0.1:1633", value_name = "ADDR")]

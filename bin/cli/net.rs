@@ -1,5 +1,6 @@
 //! Serving: `node` (the libp2p node, optionally with the HTTP API), `id`, `api` (the HTTP API over
-//! the local store), and the connection behind `--peer`.
+//! the local store), and the connection behind `--peer`. `node` and `api` run until SIGINT or
+//! SIGTERM and then stop cleanly.
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -26,12 +27,15 @@ pub fn id(dir: &DataDir) -> Result<(), Failure> {
     print_line(&key.public().to_peer_id().to_string())
 }
 
-/// `api`: bee's HTTP API over the local store until SIGINT.
+/// `api`: bee's HTTP API over the local store until SIGINT or SIGTERM.
 pub fn api(listen: SocketAddr, dir: &DataDir) -> Result<(), Failure> {
     let store: Arc<dyn ChunkStore> = Arc::new(open_store(dir)?);
     let state = ApiState::new(store, ApiConfig::default());
     let runtime = net::runtime()?;
     runtime.block_on(async move {
+        // Listen for the signals before announcing the address, so that none is missed.
+        let shutdown = net::shutdown_signal()
+            .map_err(|e| Failure::runtime(format!("cannot listen for signals: {e}")))?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| Failure::runtime(format!("cannot listen on {listen}: {e}")))?;
@@ -42,10 +46,6 @@ pub fn api(listen: SocketAddr, dir: &DataDir) -> Result<(), Failure> {
         io::stdout()
             .flush()
             .map_err(|e| Failure::runtime(format!("writing to stdout: {e}")))?;
-        let shutdown = async {
-            // Without a signal handler the process still ends on the signal, only less gracefully.
-            let _ = tokio::signal::ctrl_c().await;
-        };
         swarmec::api::serve(listener, state, shutdown)
             .await
             .map_err(|e| Failure::runtime(format!("serving on {bound}: {e}")))

@@ -232,3 +232,52 @@ fn inspect_json_lists_nodes() {
     let text = ok(&swarmec(d, &["inspect", &r], None));
     assert!(text.contains("margin 20"));
 }
+
+/// Starts `swarmec api` on a free port and waits for its "listening on" line.
+fn spawn_api(d: &Path) -> std::process::Child {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_swarmec"))
+        .args(["api", "--listen", "127.0.0.1:0"])
+        .env("SWARMEC_DATA_DIR", d.join("data"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("listening on http://"), "{line:?}");
+    child
+}
+
+/// Sends `signal` to `child` and waits (at most 15 s) for it to end; returns its exit code.
+fn stop_with(mut child: std::process::Child, signal: &str) -> Option<i32> {
+    use std::time::{Duration, Instant};
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("api did not stop within 15 s of {signal}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn api_stops_cleanly_on_sigterm_and_sigint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // Killed by the signal, the process would have no exit code.
+    assert_eq!(stop_with(spawn_api(d), "-TERM"), Some(0));
+    assert_eq!(stop_with(spawn_api(d), "-INT"), Some(0));
+}
