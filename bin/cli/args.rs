@@ -75,7 +75,8 @@ pub enum Command {
     Download {
         /// Reference: 64 hex characters, or 128 for encrypted uploads.
         reference: String,
-        /// Output file (written whole or not at all); default stdout.
+        /// Output file, default stdout. A regular file is replaced whole or not at all and keeps its
+        /// mode; a symlink is followed; a device or FIFO is written to directly.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
         /// First byte to read.

@@ -20,7 +20,7 @@ use swarmec::store::ChunkStore;
 use super::args::{DataDir, Split};
 use super::failure::Failure;
 use super::net::connect;
-use super::output::{print_line, to_json};
+use super::output::{print_line, to_json, OutputFile};
 use super::progress;
 use super::store::open_store;
 
@@ -156,24 +156,15 @@ fn download_from(
                 .map_err(|e| Failure::io("writing", Path::new("stdout"), e))?;
         }
         Some(path) => {
-            // Write beside the target and rename, so a failed download leaves no partial file.
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default();
-            let tmp = path.with_file_name(format!(".{name}.swarmec-part"));
-            let f = File::create(&tmp).map_err(|e| Failure::io("cannot create", &tmp, e))?;
-            let mut w = progress::Writer::new(BufWriter::with_capacity(1 << 16, f), bar.clone());
-            let result = joiner
-                .read_range(offset, length, &mut w)
-                .map_err(Failure::from)
-                .and_then(|_| w.flush().map_err(|e| Failure::io("writing", &tmp, e)));
+            // Dropped on failure, the output removes its temporary file.
+            let mut out = OutputFile::create(path)?;
+            let mut w =
+                progress::Writer::new(BufWriter::with_capacity(1 << 16, &mut out), bar.clone());
+            joiner.read_range(offset, length, &mut w)?;
+            w.flush()
+                .map_err(|e| Failure::io("cannot write", path, e))?;
             drop(w);
-            if let Err(e) = result {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(e);
-            }
-            std::fs::rename(&tmp, path).map_err(|e| Failure::io("cannot write", path, e))?;
+            out.commit()?;
         }
     }
     progress::finish(&bar);
