@@ -115,6 +115,7 @@ pub fn run_node(
     let key = identity::load_or_create_key(data_dir)?;
     let rt = runtime()?;
     rt.block_on(async move {
+        let signal = shutdown_signal().map_err(NetError::Runtime)?;
         let node = Node::start(key, store, config).await?;
         ready(&node);
         let client = node.client();
@@ -130,27 +131,40 @@ pub fn run_node(
                 }
             }
         });
-        wait_for_signal().await?;
+        signal.await;
         report.abort();
         node.shutdown().await
     })
 }
 
+/// Listens for the signals that ask a server to stop: SIGINT and SIGTERM (what service managers
+/// send), Ctrl-C where there are no Unix signals. Listening starts when this returns (call it inside a
+/// tokio runtime), so a signal sent afterwards is never missed; the future ends at the first signal.
+/// Shared by `node` and `api`.
 #[cfg(unix)]
-async fn wait_for_signal() -> Result<(), NetError> {
+pub fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static>
+{
     use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate()).map_err(NetError::Runtime)?;
-    let mut int = signal(SignalKind::interrupt()).map_err(NetError::Runtime)?;
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
-    Ok(())
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
 }
 
+/// Listens for Ctrl-C (from the first poll); the future ends at the first.
 #[cfg(not(unix))]
-async fn wait_for_signal() -> Result<(), NetError> {
-    tokio::signal::ctrl_c().await.map_err(NetError::Runtime)
+pub fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static>
+{
+    Ok(async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // No handler: the process still ends on the signal, only less gracefully.
+            std::future::pending::<()>().await
+        }
+    })
 }
 
 /// A short-lived client connected to one node: it pushes and retrieves through that node only, with

@@ -232,3 +232,244 @@ fn inspect_json_lists_nodes() {
     let text = ok(&swarmec(d, &["inspect", &r], None));
     assert!(text.contains("margin 20"));
 }
+
+/// Uploads `data` at level 0 (no parities, so a missing chunk is fatal) and returns the reference.
+fn upload_level0(d: &Path, data: &[u8]) -> String {
+    std::fs::write(d.join("in.bin"), data).unwrap();
+    ok(&swarmec(d, &["upload", "in.bin", "--level", "0"], None))
+        .trim()
+        .to_string()
+}
+
+/// Names of leftover temporary files of `download -o` in `dir`.
+fn part_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".swarmec-part"))
+        .collect()
+}
+
+#[cfg(unix)]
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+/// A null character device to download into: a private one in `d` where this process may create one
+/// (as root, which could also replace /dev/null itself if the download got it wrong), else /dev/null,
+/// which an unprivileged process cannot replace.
+#[cfg(unix)]
+fn null_device(d: &Path) -> std::path::PathBuf {
+    let private = d.join("null");
+    let made = Command::new("mknod")
+        .arg(&private)
+        .args(["c", "1", "3"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if made {
+        private
+    } else {
+        "/dev/null".into()
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn download_to_a_device_writes_through_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let r = upload_level0(d, &crate::common::mod255(50_000));
+    let device = null_device(d);
+    let out = swarmec(d, &["download", &r, "-o", device.to_str().unwrap()], None);
+    ok(&out);
+    let t = std::fs::metadata(&device).unwrap().file_type();
+    assert!(
+        t.is_char_device(),
+        "{} is no longer a device",
+        device.display()
+    );
+    assert_eq!(part_files(d), Vec::<String>::new());
+}
+
+#[cfg(unix)]
+#[test]
+fn download_to_a_fifo_writes_through_it() {
+    use std::os::unix::fs::FileTypeExt;
+    use std::time::Duration;
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let data = crate::common::mod255(300_000);
+    let r = upload_level0(d, &data);
+    let fifo = d.join("pipe");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    // The reader blocks in open until the download opens the FIFO for writing.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader_path = fifo.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(std::fs::read(&reader_path).unwrap());
+    });
+    ok(&swarmec(d, &["download", &r, "-o", "pipe"], None));
+    let got = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the reader got no end of file: the download did not write into the FIFO");
+    assert!(got == data, "read {} bytes through the FIFO", got.len());
+    let t = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(t.is_fifo(), "the FIFO was replaced");
+    assert_eq!(part_files(d), Vec::<String>::new());
+}
+
+#[cfg(unix)]
+#[test]
+fn download_through_a_symlink_writes_its_target() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let data = crate::common::mod255(20_000);
+    let r = upload_level0(d, &data);
+    // A link to an existing file, relative to the link's directory.
+    std::fs::create_dir(d.join("sub")).unwrap();
+    std::fs::write(d.join("sub/real.bin"), b"old").unwrap();
+    std::os::unix::fs::symlink("sub/real.bin", d.join("link.bin")).unwrap();
+    ok(&swarmec(d, &["download", &r, "-o", "link.bin"], None));
+    assert!(std::fs::symlink_metadata(d.join("link.bin"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read_link(d.join("link.bin")).unwrap(),
+        Path::new("sub/real.bin")
+    );
+    assert!(std::fs::read(d.join("sub/real.bin")).unwrap() == data);
+    // A link in a subdirectory whose target does not exist yet: the target is created.
+    std::os::unix::fs::symlink("new.bin", d.join("sub/dangling")).unwrap();
+    ok(&swarmec(d, &["download", &r, "-o", "sub/dangling"], None));
+    assert!(std::fs::symlink_metadata(d.join("sub/dangling"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(std::fs::read(d.join("sub/new.bin")).unwrap() == data);
+    assert_eq!(part_files(d), Vec::<String>::new());
+    assert_eq!(part_files(&d.join("sub")), Vec::<String>::new());
+}
+
+#[cfg(unix)]
+#[test]
+fn download_keeps_an_existing_files_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let data = crate::common::mod255(20_000);
+    let r = upload_level0(d, &data);
+    let out = d.join("secret.bin");
+    std::fs::write(&out, b"old content").unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o600)).unwrap();
+    ok(&swarmec(d, &["download", &r, "-o", "secret.bin"], None));
+    assert_eq!(mode_of(&out), 0o600);
+    assert!(std::fs::read(&out).unwrap() == data);
+    // A new file gets the mode any new file gets here (0666 & ~umask).
+    std::fs::File::create(d.join("probe")).unwrap();
+    ok(&swarmec(d, &["download", &r, "-o", "fresh.bin"], None));
+    assert_eq!(mode_of(&d.join("fresh.bin")), mode_of(&d.join("probe")));
+    assert!(std::fs::read(d.join("fresh.bin")).unwrap() == data);
+}
+
+#[test]
+fn download_onto_a_directory_fails_and_leaves_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let r = upload_level0(d, &crate::common::mod255(20_000));
+    std::fs::create_dir(d.join("outdir")).unwrap();
+    std::fs::write(d.join("outdir/inside"), b"kept").unwrap();
+    let out = swarmec(d, &["download", &r, "-o", "outdir"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("swarmec: cannot write outdir: "),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stderr(&out).lines().count(), 1);
+    assert!(d.join("outdir").is_dir());
+    assert_eq!(std::fs::read(d.join("outdir/inside")).unwrap(), b"kept");
+    assert_eq!(part_files(d), Vec::<String>::new());
+}
+
+#[test]
+fn failed_download_leaves_the_old_file_and_no_temporary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let data = crate::common::mod255(200_000);
+    let r = upload_level0(d, &data);
+    std::fs::write(d.join("keep.bin"), b"old content").unwrap();
+    // An unknown reference.
+    let unknown = "ab".repeat(32);
+    let out = swarmec(d, &["download", &unknown, "-o", "keep.bin"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains(&unknown), "{}", stderr(&out));
+    assert_eq!(std::fs::read(d.join("keep.bin")).unwrap(), b"old content");
+    assert_eq!(part_files(d), Vec::<String>::new());
+    // A tree that fails halfway: a data chunk in the middle is gone and level 0 cannot rebuild it.
+    let victim = swarmec::cac::Chunk::new(&data[40 * 4096..41 * 4096])
+        .unwrap()
+        .address;
+    ok(&swarmec(d, &["store", "remove", &victim.to_hex()], None));
+    let out = swarmec(d, &["download", &r, "-o", "keep.bin"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains(&victim.to_hex()), "{}", stderr(&out));
+    assert_eq!(std::fs::read(d.join("keep.bin")).unwrap(), b"old content");
+    assert_eq!(part_files(d), Vec::<String>::new());
+}
+
+/// Starts `swarmec api` on a free port and waits for its "listening on" line.
+fn spawn_api(d: &Path) -> std::process::Child {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_swarmec"))
+        .args(["api", "--listen", "127.0.0.1:0"])
+        .env("SWARMEC_DATA_DIR", d.join("data"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("listening on http://"), "{line:?}");
+    child
+}
+
+/// Sends `signal` to `child` and waits (at most 15 s) for it to end; returns its exit code.
+fn stop_with(mut child: std::process::Child, signal: &str) -> Option<i32> {
+    use std::time::{Duration, Instant};
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("api did not stop within 15 s of {signal}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn api_stops_cleanly_on_sigterm_and_sigint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // Killed by the signal, the process would have no exit code.
+    assert_eq!(stop_with(spawn_api(d), "-TERM"), Some(0));
+    assert_eq!(stop_with(spawn_api(d), "-INT"), Some(0));
+}

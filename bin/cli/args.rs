@@ -1,0 +1,218 @@
+//! The command line's arguments: what clap parses, with the help text users see.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use swarmec::file::Strategy;
+use swarmec::net::Multiaddr;
+use swarmec::redundancy::Level;
+
+/// Swarm-style erasure-coded, content-addressed storage, byte-compatible with bee.
+#[derive(Parser, Debug)]
+#[command(name = "swarmec", version, about)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct DataDir {
+    /// Data directory (else $SWARMEC_DATA_DIR, else the platform's data directory).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl DataDir {
+    /// The directory in use: `--data-dir`, else `$SWARMEC_DATA_DIR`, else the platform's.
+    pub fn path(&self) -> PathBuf {
+        swarmec::store::data_dir(self.data_dir.as_deref())
+    }
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct Split {
+    /// Redundancy level: 0-4 or none, medium, strong, insane, paranoid (default medium, as bee).
+    #[arg(long, default_value = "medium", value_name = "L")]
+    pub level: Level,
+    /// Encrypt every chunk; the reference then carries the key (128 hex characters).
+    #[arg(long)]
+    pub encrypt: bool,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct Peer {
+    /// Push to or retrieve from the network through the node at MULTIADDR instead of the local store.
+    #[arg(long, value_name = "MULTIADDR")]
+    pub peer: Option<Multiaddr>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Print the reference of a file (or - for stdin) without storing anything.
+    Hash {
+        /// File to hash, or - for standard input.
+        file: PathBuf,
+        #[command(flatten)]
+        split: Split,
+        /// Print {"reference", "size", "chunks", "replicas"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Store a file (or - for stdin) in the local store, or push it through a node, and print its
+    /// reference.
+    Upload {
+        /// File to upload, or - for standard input.
+        file: PathBuf,
+        #[command(flatten)]
+        split: Split,
+        #[command(flatten)]
+        dir: DataDir,
+        #[command(flatten)]
+        peer: Peer,
+    },
+    /// Write the file behind a reference to stdout or a file.
+    Download {
+        /// Reference: 64 hex characters, or 128 for encrypted uploads.
+        reference: String,
+        /// Output file, default stdout. A regular file is replaced whole or not at all and keeps its
+        /// mode; a symlink is followed; a device or FIFO is written to directly.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// First byte to read.
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
+        /// Bytes to read (default: to the end).
+        #[arg(long)]
+        length: Option<u64>,
+        /// How children are fetched: none, data, prox or race.
+        #[arg(long, default_value = "data")]
+        strategy: Strategy,
+        /// Do not escalate to the next strategy when one fails.
+        #[arg(long)]
+        no_fallback: bool,
+        /// Do not write recovered chunks back to the store.
+        #[arg(long)]
+        no_write_back: bool,
+        #[command(flatten)]
+        dir: DataDir,
+        #[command(flatten)]
+        peer: Peer,
+    },
+    /// Show the chunk tree behind a reference: levels, children, parities, margins, missing chunks.
+    Inspect {
+        /// Reference: 64 or 128 hex characters.
+        reference: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Exact chunk cost of uploading SIZE bytes (bytes or units: 10MB, 1GiB).
+    Cost {
+        /// Size: bytes, or with a unit (kB, MB, GB, TB = 1000^n; KiB, MiB, GiB, TiB = 1024^n).
+        size: String,
+        /// Redundancy level.
+        #[arg(long, default_value = "medium", value_name = "L")]
+        level: Level,
+        /// Count an encrypted upload.
+        #[arg(long)]
+        encrypt: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// bee's parity table for a level (all levels and a summary when none is given).
+    Table {
+        /// Redundancy level.
+        #[arg(long, value_name = "L")]
+        level: Option<Level>,
+        /// Show the encrypted table.
+        #[arg(long)]
+        encrypt: bool,
+        /// Print JSON: a list of {"parities", "min_chunks", "max_chunks"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Probability that a file of SIZE bytes is retrievable when each chunk is lost with probability P.
+    Durability {
+        /// Size: bytes or with a unit.
+        size: String,
+        /// Redundancy level.
+        #[arg(long, value_name = "L")]
+        level: Level,
+        /// Independent loss probability of each chunk, 0 to 1 (or a percentage such as 5%).
+        #[arg(long, value_name = "P")]
+        loss: String,
+        /// Count an encrypted upload.
+        #[arg(long)]
+        encrypt: bool,
+        /// Also recompute the parity tables from the model and report where bee's differ.
+        #[arg(long)]
+        derive: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a network node until SIGINT or SIGTERM; prints `peer_id`, `overlay`, `listen` lines and
+    /// `ready` on stdout.
+    Node {
+        #[command(flatten)]
+        dir: DataDir,
+        /// Address to listen on (repeatable; default /ip4/127.0.0.1/tcp/0).
+        #[arg(long, value_name = "MULTIADDR")]
+        listen: Vec<Multiaddr>,
+        /// Peer to join the network through (repeatable), e.g. /ip4/127.0.0.1/tcp/1634/p2p/12D3...
+        #[arg(long, value_name = "MULTIADDR")]
+        bootstrap: Vec<Multiaddr>,
+        /// How many of the closest nodes store each chunk.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=16))]
+        replication: u8,
+        /// Also serve bee's HTTP API on this address (bee uses 127.0.0.1:1633); uploads are pushed
+        /// to the network, downloads read through it.
+        #[arg(long, value_name = "ADDR")]
+        api: Option<std::net::SocketAddr>,
+    },
+    /// Print this node's peer id (creating the node key if needed).
+    Id {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Manage the local chunk store.
+    Store {
+        #[command(subcommand)]
+        action: StoreAction,
+    },
+    /// Serve bee's HTTP API (/bytes, /chunks, /health, /readiness) over the local store, without
+    /// networking, until SIGINT or SIGTERM; prints "listening on http://ADDR" once bound.
+    Api {
+        /// Address to listen on; port 0 picks a free port.
+        #[arg(long, default_value = "127.0.0.1:1633", value_name = "ADDR")]
+        listen: std::net::SocketAddr,
+        #[command(flatten)]
+        dir: DataDir,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StoreAction {
+    /// List stored chunk addresses.
+    List {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Remove chunks; an address that is not stored is reported, not an error.
+    Remove {
+        /// Addresses to remove.
+        #[arg(required = true)]
+        addresses: Vec<String>,
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Check every stored chunk against its address; exit 1 if any is bad.
+    Verify {
+        #[command(flatten)]
+        dir: DataDir,
+    },
+}

@@ -1,0 +1,143 @@
+//! Serving: `node` (the libp2p node, optionally with the HTTP API), `id`, `api` (the HTTP API over
+//! the local store), and the connection behind `--peer`. `node` and `api` run until SIGINT or
+//! SIGTERM and then stop cleanly.
+
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use swarmec::api::{ApiConfig, ApiState};
+use swarmec::net::{self, Multiaddr, NetError, NodeConfig, Session};
+use swarmec::store::{ChunkStore, RedbStore};
+
+use super::args::DataDir;
+use super::failure::Failure;
+use super::output::print_line;
+use super::store::open_store;
+
+/// A session with the node at `address`, for `--peer`.
+pub fn connect(address: &Multiaddr) -> Result<Session, Failure> {
+    Session::connect(address, NodeConfig::default())
+        .map_err(|e| Failure::runtime(format!("cannot connect to {address}: {e}")))
+}
+
+/// `id`: this node's peer id, creating its key if needed.
+pub fn id(dir: &DataDir) -> Result<(), Failure> {
+    let key = net::identity::load_or_create_key(&dir.path()).map_err(NetError::from)?;
+    print_line(&key.public().to_peer_id().to_string())
+}
+
+/// `api`: bee's HTTP API over the local store until SIGINT or SIGTERM.
+pub fn api(listen: SocketAddr, dir: &DataDir) -> Result<(), Failure> {
+    let store: Arc<dyn ChunkStore> = Arc::new(open_store(dir)?);
+    let state = ApiState::new(store, ApiConfig::default());
+    let runtime = net::runtime()?;
+    runtime.block_on(async move {
+        // Listen for the signals before announcing the address, so that none is missed.
+        let shutdown = net::shutdown_signal()
+            .map_err(|e| Failure::runtime(format!("cannot listen for signals: {e}")))?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| Failure::runtime(format!("cannot listen on {listen}: {e}")))?;
+        let bound = listener
+            .local_addr()
+            .map_err(|e| Failure::runtime(format!("cannot listen on {listen}: {e}")))?;
+        println!("listening on http://{bound}");
+        io::stdout()
+            .flush()
+            .map_err(|e| Failure::runtime(format!("writing to stdout: {e}")))?;
+        swarmec::api::serve(listener, state, shutdown)
+            .await
+            .map_err(|e| Failure::runtime(format!("serving on {bound}: {e}")))
+    })
+}
+
+/// What `node` runs with.
+pub struct NodeRequest {
+    /// Addresses to listen on (default `/ip4/127.0.0.1/tcp/0`).
+    pub listen: Vec<Multiaddr>,
+    /// Peers to join through.
+    pub bootstrap: Vec<Multiaddr>,
+    /// How many of the closest nodes store each chunk.
+    pub replication: u8,
+    /// Also serve the HTTP API here.
+    pub api: Option<SocketAddr>,
+}
+
+/// `node`: a storer node until SIGINT or SIGTERM.
+pub fn node(dir: &DataDir, request: NodeRequest) -> Result<(), Failure> {
+    let data_dir = dir.path();
+    let store: Arc<dyn ChunkStore> = Arc::new(RedbStore::open(&data_dir)?);
+    let listen = if request.listen.is_empty() {
+        vec!["/ip4/127.0.0.1/tcp/0"
+            .parse()
+            .map_err(|e| Failure::runtime(format!("default listen address: {e}")))?]
+    } else {
+        request.listen
+    };
+    let config = NodeConfig {
+        listen,
+        bootstrap: request.bootstrap,
+        replication: usize::from(request.replication),
+        ..NodeConfig::default()
+    };
+    // Bind the API before the node starts, so that a taken port fails the command at once.
+    let api_listener = request
+        .api
+        .map(|addr| {
+            let l = std::net::TcpListener::bind(addr)
+                .map_err(|e| Failure::runtime(format!("cannot listen on {addr}: {e}")))?;
+            l.set_nonblocking(true)
+                .map_err(|e| Failure::runtime(format!("cannot listen on {addr}: {e}")))?;
+            Ok::<_, Failure>(l)
+        })
+        .transpose()?;
+    let mut printed = Ok(());
+    net::run_node(
+        &data_dir,
+        store.clone(),
+        config,
+        |node| {
+            let mut text = format!("peer_id {}\noverlay {}\n", node.peer_id(), node.overlay());
+            for a in node.listen_addrs() {
+                text.push_str(&format!("listen {a}\n"));
+            }
+            if let Some(l) = api_listener {
+                match serve_api_on_node(l, store, node) {
+                    Ok(bound) => text.push_str(&format!("api http://{bound}\n")),
+                    Err(e) => printed = Err(e),
+                }
+            }
+            text.push_str("ready");
+            if printed.is_ok() {
+                printed = print_line(&text);
+            }
+        },
+        |n| {
+            // A closed stdout must not stop the node: the count is information only.
+            let _ = print_line(&format!("peers {n}"));
+        },
+    )?;
+    printed
+}
+
+/// Serves the HTTP API over the node's network store, on the node's runtime (called from inside it).
+fn serve_api_on_node(
+    listener: std::net::TcpListener,
+    local: Arc<dyn ChunkStore>,
+    node: &net::Node,
+) -> Result<SocketAddr, Failure> {
+    let fail = |e: io::Error| Failure::runtime(format!("cannot serve the API: {e}"));
+    let bound = listener.local_addr().map_err(fail)?;
+    let listener = tokio::net::TcpListener::from_std(listener).map_err(fail)?;
+    let network = net::NetworkStore::new(
+        local,
+        node.client(),
+        tokio::runtime::Handle::current(),
+        true,
+    );
+    let state = ApiState::new(Arc::new(network), ApiConfig::default());
+    // The server ends with the node's runtime when the node shuts down.
+    tokio::spawn(swarmec::api::serve(listener, state, std::future::pending()));
+    Ok(bound)
+}
