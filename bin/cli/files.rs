@@ -183,7 +183,7 @@ pub fn inspect_cmd(reference: &str, json: bool, dir: &DataDir) -> Result<(), Fai
         "reference {}\nsize      {} bytes\nlevel     {}\nnodes     {} intermediate, {} data chunks\n",
         report.reference,
         report.size,
-        Level::from_u8(report.level).unwrap_or_default(),
+        Level::from_u8(report.level).expect("the report holds a decoded level"),
         report.nodes.len(),
         report.leaves
     );
@@ -193,7 +193,7 @@ pub fn inspect_cmd(reference: &str, json: bool, dir: &DataDir) -> Result<(), Fai
             "  ".repeat(n.depth),
             n.address,
             n.span,
-            Level::from_u8(n.level).unwrap_or_default(),
+            Level::from_u8(n.level).expect("the report holds a decoded level"),
             n.data.len(),
             n.parity.len(),
             n.missing.len(),
