@@ -32,7 +32,7 @@ use swarmec::reference::Reference;
 use swarmec::store::{ChunkStore, MemStore};
 use swarmec::{Address, Chunk, Level};
 
-#[path = "../tests/common/rng.rs"]
+#[path = "../tests/it/common/rng.rs"]
 mod rng;
 use rng::Rng;
 

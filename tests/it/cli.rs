@@ -1,7 +1,5 @@
 //! The `swarmec` binary, run in temporary directories: outputs, files and exit codes.
 
-
-
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -4,8 +4,6 @@
 //! documentation's examples (Tables B and C, the 340-chunk example) reproduce through the binary; malformed
 //! sizes are usage errors (exit 2).
 
-
-
 use crate::common::Rng;
 
 use std::collections::BTreeSet;

@@ -7,8 +7,6 @@
 //! against the real joiner: sampled chunks are removed from a copy of the store and `read_all` (race,
 //! fallback on, no write-back) must succeed, with the exact bytes, iff the rule says so.
 
-
-
 use crate::common::Rng;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,7 +1,5 @@
 //! Encrypted trees (spec §6): round trips, fresh keys per upload, wrong and truncated keys.
 
-
-
 use std::process::Command;
 
 use swarmec::encryption::{BeeRand, OsRandom, RandomSource};

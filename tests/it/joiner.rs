@@ -1,7 +1,5 @@
 //! The joiner: round trips, ranges, checked reads and malformed trees (spec §7, §10.11).
 
-
-
 use base64::Engine;
 use proptest::prelude::*;
 use swarmec::cac::Chunk;

@@ -2,8 +2,6 @@
 //! exactly with up to k children of every intermediate chunk lost, and fails fast, naming the chunk,
 //! beyond that.
 
-
-
 use proptest::prelude::*;
 use swarmec::cac::Chunk;
 use swarmec::encryption::BeeRand;

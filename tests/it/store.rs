@@ -1,7 +1,5 @@
 //! Store consistency: failed and killed uploads leave whole chunks only, and re-running is harmless.
 
-
-
 use std::io::{self, Read, Write};
 use std::process::{Command, Stdio};
 

@@ -1,7 +1,5 @@
 //! Conformance: bee's own vectors (spec §10.2–10.5b, §10.9, §10.10, `fixtures/bee-trees.json`).
 
-
-
 use crate::common::{mod255, mod255_pieces, tree_vectors, TreeVector};
 use swarmec::encryption::BeeRand;
 use swarmec::file::splitter::{Discard, SplitOptions, Splitter};
