@@ -53,32 +53,54 @@ pub const SEEDED: [&str; 5] = [
     "r4: address of r1's root chunk",
 ];
 
+/// One answer, as the known findings look at it.
+pub struct Answer<'a> {
+    /// The request's method.
+    pub method: &'a Method,
+    /// The request's path, without the query.
+    pub path: &'a str,
+    /// The status answered.
+    pub status: StatusCode,
+    /// The body answered, as text.
+    pub body: &'a str,
+    /// Whether the path names a chunk this input uploaded with `POST /chunks` (data of the client's
+    /// choosing, not a tree the API made).
+    pub names_posted_chunk: bool,
+}
+
 /// A known wrong answer, tolerated until fixed (each is a finding in `docs/FUZZING.md`).
 pub struct Known {
     /// What is wrong.
     pub finding: &'static str,
-    /// Whether an answer (method, path without query, status, body text) is this finding.
-    pub matches: fn(&Method, &str, StatusCode, &str) -> bool,
+    /// Whether an answer is this finding.
+    pub matches: fn(&Answer<'_>) -> bool,
 }
 
 /// The known wrong answers; `SWARMEC_FUZZ_STRICT=1` fails on them too.
 pub const KNOWN: &[Known] = &[
     Known {
-        finding: "GET/HEAD /bytes/<hex of a length that is no reference> answers 500 \"joiner failed\" (F1)",
-        matches: |method, path, status, body| {
-            let raw = path.trim_start_matches("/bytes/");
+        finding: "F1: GET/HEAD /bytes/<hex of a length that is no reference> answers 500 \"joiner failed\"",
+        matches: |a| {
+            let raw = a.path.trim_start_matches("/bytes/");
             let raw = raw.strip_prefix("0x").unwrap_or(raw);
-            (method == Method::GET || method == Method::HEAD)
-                && status == StatusCode::INTERNAL_SERVER_ERROR
-                && path.starts_with("/bytes/")
-                && (body.is_empty() || body.contains("joiner failed"))
+            (a.method == Method::GET || a.method == Method::HEAD)
+                && a.status == StatusCode::INTERNAL_SERVER_ERROR
+                && a.path.starts_with("/bytes/")
+                && (a.body.is_empty() || a.body.contains("joiner failed"))
                 && hex::decode(raw).is_ok_and(|b| b.len() != 32 && b.len() != 64)
         },
     },
     Known {
-        finding: "a path parameter that is not UTF-8 once percent-decoded answers axum's plain-text 400 \"Invalid URL: ...\", not bee's JSON error (F2)",
-        matches: |_, _, status, body| {
-            status == StatusCode::BAD_REQUEST && body.starts_with("Invalid URL")
+        finding: "F2: a path parameter that is not UTF-8 once percent-decoded answers axum's plain-text 400 \"Invalid URL: ...\", not bee's JSON error",
+        matches: |a| a.status == StatusCode::BAD_REQUEST && a.body.starts_with("Invalid URL"),
+    },
+    Known {
+        finding: "F3: GET/HEAD /bytes/<address of a chunk posted to /chunks that is no valid tree root> answers 500 \"joiner failed\" (the joiner's Malformed/Decrypt errors are not mapped)",
+        matches: |a| {
+            a.names_posted_chunk
+                && a.path.starts_with("/bytes/")
+                && a.status == StatusCode::INTERNAL_SERVER_ERROR
+                && (a.body.is_empty() || a.body.contains("joiner failed"))
         },
     },
 ];
@@ -265,7 +287,17 @@ pub fn run(data: &[u8]) {
             (parts.status, parts.headers, body)
         });
         let path_only = path.split('?').next().unwrap_or_default().to_string();
-        check(&p, &path_only, status, &headers, body.as_deref().ok());
+        let name = path_only.rsplit('/').next().unwrap_or_default();
+        let name = name.strip_prefix("0x").unwrap_or(name).to_ascii_lowercase();
+        let names_posted_chunk = uploaded_chunks.contains_key(&name);
+        check(
+            &p,
+            &path_only,
+            status,
+            &headers,
+            body.as_deref().ok(),
+            names_posted_chunk,
+        );
         let Ok(body) = body else { continue };
         let json: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
         if status == StatusCode::CREATED {
@@ -287,10 +319,6 @@ pub fn run(data: &[u8]) {
             last = Some(reference);
         }
         // What is served is right.
-        let Some(name) = path_only.rsplit('/').next() else {
-            continue;
-        };
-        let name = name.strip_prefix("0x").unwrap_or(name).to_ascii_lowercase();
         if p.method == Method::GET && path_only.starts_with("/bytes/") {
             let file = s.files.get(&name).or_else(|| uploaded.get(&name));
             if let Some(file) = file {
@@ -329,6 +357,7 @@ fn check(
     status: StatusCode,
     headers: &axum::http::HeaderMap,
     body: Option<&[u8]>,
+    names_posted_chunk: bool,
 ) {
     let json: Option<serde_json::Value> = body.and_then(|b| serde_json::from_slice(b).ok());
     let message = json
@@ -337,9 +366,14 @@ fn check(
         .and_then(|m| m.as_str())
         .unwrap_or_default();
     let text = body.map(String::from_utf8_lossy).unwrap_or_default();
-    let known = KNOWN
-        .iter()
-        .any(|k| (k.matches)(&p.method, path, status, &text));
+    let answer = Answer {
+        method: &p.method,
+        path,
+        status,
+        body: &text,
+        names_posted_chunk,
+    };
+    let known = KNOWN.iter().any(|k| (k.matches)(&answer));
     if known && !strict() {
         return;
     }
@@ -458,6 +492,10 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
             format!("POST /chunks\n{batch}\n\n\x05\0\0\0\0\0\0\0hello\n--\nGET /chunks/{{last}}\n--\nGET /bytes/{{last}}\n"),
         ),
         ("post-chunk-short", format!("POST /chunks\n{batch}\n\nabc\n")),
+        (
+            "finding-f3-posted-chunk-as-tree",
+            format!("POST /chunks\n{batch}\n\n\x05\0\0\0babababa\n--\nGET /bytes/{{last}}\n"),
+        ),
         (
             "post-chunk-stamp",
             format!("POST /chunks\nswarm-postage-stamp: {}\n\n\x01\0\0\0\0\0\0\0x\n", "00".repeat(113)),
