@@ -11,6 +11,8 @@ pub mod cost;
 pub mod durability;
 pub mod encryption;
 pub mod file;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod identity;
 pub mod keccak;
 pub mod keccak_lanes;

@@ -9,6 +9,7 @@ mod cli;
 mod cost;
 mod durability;
 mod encryption;
+mod fuzz_corpus;
 mod joiner;
 mod net;
 mod recovery;
