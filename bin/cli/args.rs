@@ -106,6 +106,10 @@ pub enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Most distinct chunks to visit (each is visited once however often the tree points at
+        /// it); the default, 4194304, covers a 16 GiB file at level 0.
+        #[arg(long, default_value_t = swarmec::file::inspect::DEFAULT_MAX_CHUNKS)]
+        max_chunks: u64,
         #[command(flatten)]
         dir: DataDir,
     },

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use swarmec::address::Address;
 use swarmec::encryption::{OsRandom, RandomSource};
-use swarmec::file::inspect::inspect;
+use swarmec::file::inspect::{inspect_with, InspectOptions};
 use swarmec::file::splitter::{split_reader, with_background_writer, ChunkSink, Discard};
 use swarmec::file::{JoinOptions, Joiner, SplitError, SplitOptions, SplitSummary};
 use swarmec::net::{self, Multiaddr};
@@ -172,10 +172,19 @@ fn download_from(
 }
 
 /// `inspect`: the chunk tree behind a reference.
-pub fn inspect_cmd(reference: &str, json: bool, dir: &DataDir) -> Result<(), Failure> {
+pub fn inspect_cmd(
+    reference: &str,
+    json: bool,
+    max_chunks: u64,
+    dir: &DataDir,
+) -> Result<(), Failure> {
     let reference = parse_reference(reference)?;
     let store = open_store(dir)?;
-    let report = inspect(&store, &reference, JoinOptions::default())?;
+    let options = InspectOptions {
+        max_chunks,
+        ..InspectOptions::default()
+    };
+    let report = inspect_with(&store, &reference, options)?;
     if json {
         return print_line(&to_json(&report)?);
     }

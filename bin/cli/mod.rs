@@ -62,8 +62,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         Command::Inspect {
             reference,
             json,
+            max_chunks,
             dir,
-        } => files::inspect_cmd(&reference, json, &dir),
+        } => files::inspect_cmd(&reference, json, max_chunks, &dir),
         Command::Cost {
             size,
             level,

@@ -221,7 +221,15 @@ fn header_map(data: &[u8]) {
         }
         let _ = headers::strategy_header(&map, name);
         let _ = headers::duration_header(&map, name);
-        let _ = headers::batch_id_header(&map, name);
+        let _ = headers::uint_header(&map, name, 64);
+        let _ = headers::int_header(&map, name);
+        let _ = headers::hex_header(&map, name);
+        if let Some(t) = headers::text(&map, name) {
+            let _ = headers::parse_go_bool(&t);
+            let _ = headers::parse_go_uint(&t, 8);
+            let _ = headers::parse_go_int(&t);
+            let _ = headers::decode_go_hex(t.as_bytes());
+        }
     }
 }
 

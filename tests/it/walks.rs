@@ -105,3 +105,44 @@ fn reading_a_range_of_the_claimed_tebibyte_reads_only_its_path() {
     assert_eq!(n, 10);
     assert_eq!(out, vec![0x5a; 10]);
 }
+
+#[test]
+fn cli_inspect_honours_max_chunks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = swarmec::store::RedbStore::open(tmp.path()).unwrap();
+    // The same tree in the CLI's store: 128 leaves' worth of references over five chunks.
+    let leaf = Chunk::new(&[0x5a; 4096]).unwrap();
+    store.put(&leaf).unwrap();
+    let mut data = span::encode(128 * 4096, Level::None).to_vec();
+    for _ in 0..128 {
+        data.extend_from_slice(&leaf.address.0);
+    }
+    let root = Chunk::with_data_span(data).unwrap();
+    store.put(&root).unwrap();
+    store.sync().unwrap();
+    drop(store);
+    let run = |limit: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_swarmec"))
+            .args([
+                "inspect",
+                &root.address.to_hex(),
+                "--max-chunks",
+                limit,
+                "--data-dir",
+            ])
+            .arg(tmp.path())
+            .output()
+            .unwrap()
+    };
+    let refused = run("1");
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("more than 1 distinct chunks"), "{stderr}");
+    let ok = run("2");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("1 intermediate, 128 data chunks"));
+}
