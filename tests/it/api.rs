@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::common::{wait_for, PATIENCE};
 use serde_json::Value;
 use swarmec::address::Address;
 use swarmec::api::{self, ApiConfig, ApiState, Uploaded};
@@ -663,17 +664,6 @@ fn upload_hook_sees_every_upload() {
 }
 
 /// Longest a test waits for a condition before failing.
-const PATIENCE: Duration = Duration::from_secs(30);
-
-/// Polls `done` until it holds; fails naming `what` after [`PATIENCE`].
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + PATIENCE;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
 #[test]
 fn busy_server_and_stalled_uploads() {
     let config = ApiConfig {

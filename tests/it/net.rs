@@ -468,17 +468,11 @@ struct Process {
 
 /// Waits until every node reports at least `n` peers.
 fn wait_for_peers(nodes: &[&Process], n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !nodes
-        .iter()
-        .all(|p| p.peers.load(std::sync::atomic::Ordering::SeqCst) >= n)
-    {
-        assert!(
-            Instant::now() < deadline,
-            "nodes did not reach {n} peers in 30 s"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    crate::common::wait_for(&format!("every node to know {n} peers"), || {
+        nodes
+            .iter()
+            .all(|p| p.peers.load(std::sync::atomic::Ordering::SeqCst) >= n)
+    });
 }
 
 fn swarmec() -> Command {

@@ -106,14 +106,9 @@ fn killed_upload_leaves_a_readable_store() {
     stdin.flush().unwrap();
     // stdin stays open, so the upload cannot finish: kill it once its first batch reached the store.
     let file = tmp.path().join("chunks.redb");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while std::fs::metadata(&file).map_or(0, |m| m.len()) < 1 << 20 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the upload wrote nothing in 30 s"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    crate::common::wait_for("the upload's first batch in the store", || {
+        std::fs::metadata(&file).map_or(0, |m| m.len()) >= 1 << 20
+    });
     child.kill().unwrap();
     let _ = child.wait();
     drop(stdin);

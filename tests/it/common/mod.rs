@@ -59,3 +59,19 @@ pub fn hello_test_world(size: usize) -> Vec<u8> {
     let pat = b"hello test world";
     (0..size).map(|i| pat[i % 16]).collect()
 }
+
+/// How long a test waits for a condition before it fails.
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Polls `done` until it holds; fails naming `what` after [`PATIENCE`]. Tests wait for conditions
+/// this way, never for a fixed time.
+pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
