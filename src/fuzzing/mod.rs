@@ -5,6 +5,7 @@
 //!
 //! Not part of the API: hidden from the docs and free to change.
 
+pub mod bee_wire;
 pub mod http_router;
 pub mod input;
 pub mod joiner;
@@ -13,7 +14,7 @@ pub mod parsers;
 pub mod rs_codec;
 
 /// Every target: its name (the folder of its corpus), its `run` and its `seeds`.
-pub const TARGETS: [Target; 5] = [
+pub const TARGETS: [Target; 6] = [
     Target {
         name: "joiner",
         run: joiner::run,
@@ -38,6 +39,11 @@ pub const TARGETS: [Target; 5] = [
         name: "rs_codec",
         run: rs_codec::run,
         seeds: rs_codec::seeds,
+    },
+    Target {
+        name: "bee_wire",
+        run: bee_wire::run,
+        seeds: bee_wire::seeds,
     },
 ];
 

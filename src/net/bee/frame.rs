@@ -76,7 +76,8 @@ impl FrameHeader {
 
 /// Reads the length prefix at the start of `buf`. `Ok(None)`: the prefix is not complete yet
 /// (read one more byte). Refuses a prefix over 64 bits and a length over `max` at once, before
-/// any body is read.
+/// any body is read; also a length whose frame ([`FrameHeader::frame_len`]) would not fit a
+/// `usize`, which only a `max` near `usize::MAX` lets through.
 pub fn parse_header(buf: &[u8], max: usize) -> Result<Option<FrameHeader>, FrameError> {
     let mut len = 0u64;
     for (i, &byte) in buf.iter().enumerate().take(MAX_VARINT_LEN) {
@@ -88,10 +89,12 @@ pub fn parse_header(buf: &[u8], max: usize) -> Result<Option<FrameHeader>, Frame
         len |= u64::from(byte & 0x7f) << (7 * i);
         if byte & 0x80 == 0 {
             return match usize::try_from(len) {
-                Ok(body_len) if body_len <= max => Ok(Some(FrameHeader {
-                    prefix_len: i + 1,
-                    body_len,
-                })),
+                Ok(body_len) if body_len <= max && body_len.checked_add(i + 1).is_some() => {
+                    Ok(Some(FrameHeader {
+                        prefix_len: i + 1,
+                        body_len,
+                    }))
+                }
                 _ => Err(FrameError::TooLarge { len, max }),
             };
         }
@@ -202,6 +205,16 @@ mod tests {
         assert!(matches!(
             parse_header(&[0xff; 10], MAX_FRAME_SIZE),
             Err(FrameError::VarintOverflow { .. })
+        ));
+        // Without a limit, a length whose frame would overflow a usize is still too large
+        // (fuzz target bee_wire: frame_len overflowed).
+        assert!(matches!(
+            parse_header(&huge, usize::MAX),
+            Err(FrameError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            decode_frame_limited::<Ping>(&huge, usize::MAX),
+            Err(FrameError::TooLarge { .. })
         ));
     }
 
