@@ -267,6 +267,8 @@ pub fn run(data: &[u8]) {
         let Ok(uri) = Uri::builder().path_and_query(path.as_str()).build() else {
             continue;
         };
+        // The path as the router sees it: without query or fragment, percent-decoded.
+        let path_only = percent_decode(uri.path());
         let mut builder = Request::builder().method(p.method.clone()).uri(uri);
         for (n, v) in &p.headers {
             builder = builder.header(n, v);
@@ -286,7 +288,6 @@ pub fn run(data: &[u8]) {
                     .unwrap_or_else(|_| panic!("{} {path}: body hung", p.method));
             (parts.status, parts.headers, body)
         });
-        let path_only = path.split('?').next().unwrap_or_default().to_string();
         let name = path_only.rsplit('/').next().unwrap_or_default();
         let name = name.strip_prefix("0x").unwrap_or(name).to_ascii_lowercase();
         let names_posted_chunk = uploaded_chunks.contains_key(&name);
@@ -336,6 +337,31 @@ pub fn run(data: &[u8]) {
             }
         }
     }
+}
+
+/// `%XX` sequences decoded (lossily, as text).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b.get(i + 1..i + 3).and_then(|h| {
+            std::str::from_utf8(h)
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        });
+        match (b[i], hex) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Requests are separated by a line `--`.

@@ -2,7 +2,8 @@
 //!
 //! A group of data shards (any lengths up to and past [`SHARD_SIZE`]) is encoded by our codec with
 //! every kernel this CPU has, one and two threads, and by `reed-solomon-erasure` on the zero-padded
-//! shards: the parities must be the same bytes. Then shards are erased (and parities possibly
+//! shards: the parities must be the same bytes (against `reed-solomon-erasure` on the first 512
+//! columns, exact since the code works column by column; between our kernels on whole shards). Then shards are erased (and parities possibly
 //! corrupted) as the input says and both reconstruct: they must agree on success or refusal and on
 //! every rebuilt byte, and a refused group must be left untouched. Invalid groups (no data shards,
 //! more than 256 shards, overlong shards) must be refused, not panic.
@@ -75,25 +76,37 @@ pub fn run(data: &[u8]) {
             v
         })
         .collect();
+    // Reed-Solomon works column by column, so reed-solomon-erasure (slow under the sanitizers) is
+    // compared on the first `window` columns; past the longest shard every parity byte must be 0,
+    // and our kernels are compared with each other on whole shards.
+    let longest = shards.iter().map(Vec::len).max().unwrap_or(0);
+    let window = longest.clamp(1, 512);
+    assert!(
+        parities
+            .iter()
+            .all(|s| s[longest..].iter().all(|&b| b == 0)),
+        "{k}+{p}: parity bytes past the longest data shard"
+    );
     if p > 0 {
         let rs = ReedSolomon::new(k, p).expect("a valid group");
-        let mut all: Vec<Vec<u8>> = padded.clone();
-        all.extend((0..p).map(|_| vec![0u8; SHARD_SIZE]));
+        let mut all: Vec<Vec<u8>> = padded.iter().map(|s| s[..window].to_vec()).collect();
+        all.extend((0..p).map(|_| vec![0u8; window]));
         rs.encode(&mut all).expect("equal shard lengths");
-        assert!(
-            all[k..] == parities[..],
-            "{k}+{p}: parities differ from reed-solomon-erasure"
-        );
-    }
-    for kernel in Kernel::available() {
-        for parallel in [false, true] {
-            let again =
-                gf::encode_with(Options { kernel, parallel }, &refs, p).expect("a valid group");
+        for (i, (theirs, ours)) in all[k..].iter().zip(&parities).enumerate() {
             assert!(
-                again == parities,
-                "{k}+{p}: kernel {kernel:?} parallel {parallel} differs"
+                theirs[..] == ours[..window],
+                "{k}+{p}: parity {i} differs from reed-solomon-erasure"
             );
         }
+    }
+    for kernel in Kernel::available() {
+        // Two threads with the slowest kernel only: the split is the same for every kernel.
+        let parallel = kernel == Kernel::available()[0];
+        let again = gf::encode_with(Options { kernel, parallel }, &refs, p).expect("a valid group");
+        assert!(
+            again == parities,
+            "{k}+{p}: kernel {kernel:?} parallel {parallel} differs"
+        );
     }
 
     // Erase and corrupt, then reconstruct with both.
@@ -123,9 +136,10 @@ pub fn run(data: &[u8]) {
     let mut theirs: Vec<Option<Vec<u8>>> = before
         .iter()
         .map(|s| {
-            s.clone().map(|mut v| {
-                v.resize(SHARD_SIZE, 0);
-                v
+            s.as_ref().map(|v| {
+                let mut w = v[..v.len().min(window)].to_vec();
+                w.resize(window, 0);
+                w
             })
         })
         .collect();
@@ -148,7 +162,7 @@ pub fn run(data: &[u8]) {
                 assert_eq!(got.len(), SHARD_SIZE);
                 if p > 0 {
                     assert!(
-                        Some(got) == theirs[i].as_deref(),
+                        Some(&got[..window]) == theirs[i].as_deref(),
                         "{k}+{p}: shard {i} rebuilt differently from reed-solomon-erasure"
                     );
                 }
