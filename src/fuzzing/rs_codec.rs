@@ -11,11 +11,27 @@
 //! Input: `k:u8 p:u8 mode:u8`, then per data shard `len:u8` and its bytes, then per shard an erasure
 //! byte, then corruption bytes.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
 use reed_solomon_erasure::galois_8::ReedSolomon;
 
 use super::input::{Input, Output};
 use crate::redundancy::codec::{self, SHARD_SIZE};
 use crate::redundancy::gf::{self, Kernel, Options};
+
+/// `reed-solomon-erasure`'s codec for `k + p` shards, built once per process: building one inverts a
+/// `k × k` matrix, and it caches its decode matrices (most of the run time under the sanitizers).
+fn reference_codec(k: usize, p: usize) -> Arc<ReedSolomon> {
+    type Cache = Mutex<HashMap<(usize, usize), Arc<ReedSolomon>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut map = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    Arc::clone(
+        map.entry((k, p))
+            .or_insert_with(|| Arc::new(ReedSolomon::new(k, p).expect("a valid group"))),
+    )
+}
 
 /// Runs one input; panics on a bug.
 pub fn run(data: &[u8]) {
@@ -88,7 +104,7 @@ pub fn run(data: &[u8]) {
         "{k}+{p}: parity bytes past the longest data shard"
     );
     if p > 0 {
-        let rs = ReedSolomon::new(k, p).expect("a valid group");
+        let rs = reference_codec(k, p);
         let mut all: Vec<Vec<u8>> = padded.iter().map(|s| s[..window].to_vec()).collect();
         all.extend((0..p).map(|_| vec![0u8; window]));
         rs.encode(&mut all).expect("equal shard lengths");
@@ -151,7 +167,7 @@ pub fn run(data: &[u8]) {
             Err(())
         }
     } else {
-        let rs = ReedSolomon::new(k, p).expect("a valid group");
+        let rs = reference_codec(k, p);
         rs.reconstruct_data(&mut theirs).map_err(|_| ())
     };
     match (ours, reference) {
