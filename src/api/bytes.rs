@@ -259,12 +259,22 @@ fn parse_reference(uri: &Uri) -> Result<Reference, ApiError> {
         .ok_or_else(|| ApiError::invalid_path("address", "want 64 or 128 hex characters"))
 }
 
+/// What a failed join answers. Only the store's own failure is the server's; everything else is about
+/// the data at the address the client named. Data that is no tree (a posted chunk, an encrypted
+/// reference whose key does not fit) answers 404 naming why, as bee answers 404 "not manifest" for an
+/// address that holds no manifest (bee itself answers 500 "joiner failed" here: issue 11, F3).
 fn join_error(e: &JoinError) -> ApiError {
     match e {
         JoinError::NotFound { .. }
         | JoinError::Corrupt { .. }
         | JoinError::Unrecoverable { .. } => ApiError::not_found(),
-        _ => ApiError::internal("joiner failed"),
+        JoinError::Malformed { .. } | JoinError::Decrypt { .. } | JoinError::Decode { .. } => {
+            ApiError::new(StatusCode::NOT_FOUND, format!("not a file: {e}"))
+        }
+        JoinError::OutOfRange { .. }
+        | JoinError::WalkLimit { .. }
+        | JoinError::Store(_)
+        | JoinError::Write { .. } => ApiError::internal("joiner failed"),
     }
 }
 

@@ -14,11 +14,10 @@
 //! [`SEEDED`]) and `{last}` for the reference the last `201` answered. Each request goes through
 //! [`crate::api::router`] over a [`MemStore`] with tower's `oneshot` on a current-thread runtime.
 //!
-//! The store works, so no request may be answered 500, and every error has bee's JSON body — except
-//! the findings listed in [`KNOWN`], tolerated until fixed (set `SWARMEC_FUZZ_STRICT=1` to fail on
-//! them too).
-//! Every error has bee's JSON body with the status as its `code`, and what is served is right: a
-//! seeded file, a range of it, a file uploaded earlier in the same input, a chunk.
+//! The store works, so no request may be answered 500 (the findings F1–F4 of `docs/FUZZING.md` were
+//! such answers, all fixed). Every error has bee's JSON body with the status as its `code`, and what
+//! is served is right: a seeded file, a range of it, a file uploaded earlier in the same input, a
+//! chunk.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -51,58 +50,6 @@ pub const SEEDED: [&str; 5] = [
     "r2: 10000-byte encrypted file, level insane (128-hex reference)",
     "r3: address of a replica SOC of r1's root",
     "r4: address of r1's root chunk",
-];
-
-/// One answer, as the known findings look at it.
-pub struct Answer<'a> {
-    /// The request's method.
-    pub method: &'a Method,
-    /// The request's path, without the query.
-    pub path: &'a str,
-    /// The status answered.
-    pub status: StatusCode,
-    /// The body answered, as text.
-    pub body: &'a str,
-    /// Whether the path names a chunk this input uploaded with `POST /chunks` (data of the client's
-    /// choosing, not a tree the API made).
-    pub names_posted_chunk: bool,
-}
-
-/// A known wrong answer, tolerated until fixed (each is a finding in `docs/FUZZING.md`).
-pub struct Known {
-    /// What is wrong.
-    pub finding: &'static str,
-    /// Whether an answer is this finding.
-    pub matches: fn(&Answer<'_>) -> bool,
-}
-
-/// The known wrong answers; `SWARMEC_FUZZ_STRICT=1` fails on them too.
-pub const KNOWN: &[Known] = &[
-    Known {
-        finding: "F1: GET/HEAD /bytes/<hex of a length that is no reference> answers 500 \"joiner failed\"",
-        matches: |a| {
-            let raw = a.path.trim_start_matches("/bytes/");
-            let raw = raw.strip_prefix("0x").unwrap_or(raw);
-            (a.method == Method::GET || a.method == Method::HEAD)
-                && a.status == StatusCode::INTERNAL_SERVER_ERROR
-                && a.path.starts_with("/bytes/")
-                && (a.body.is_empty() || a.body.contains("joiner failed"))
-                && hex::decode(raw).is_ok_and(|b| b.len() != 32 && b.len() != 64)
-        },
-    },
-    Known {
-        finding: "F2: a path parameter that is not UTF-8 once percent-decoded answers axum's plain-text 400 \"Invalid URL: ...\", not bee's JSON error",
-        matches: |a| a.status == StatusCode::BAD_REQUEST && a.body.starts_with("Invalid URL"),
-    },
-    Known {
-        finding: "F3: GET/HEAD /bytes/<address of a chunk posted to /chunks that is no valid tree root> answers 500 \"joiner failed\" (the joiner's Malformed/Decrypt errors are not mapped)",
-        matches: |a| {
-            a.names_posted_chunk
-                && a.path.starts_with("/bytes/")
-                && a.status == StatusCode::INTERNAL_SERVER_ERROR
-                && (a.body.is_empty() || a.body.contains("joiner failed"))
-        },
-    },
 ];
 
 struct Seeded {
@@ -233,10 +180,6 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-fn strict() -> bool {
-    std::env::var_os("SWARMEC_FUZZ_STRICT").is_some_and(|v| v != "0")
-}
-
 /// Runs one input; panics on a bug.
 pub fn run(data: &[u8]) {
     let s = seeded();
@@ -288,17 +231,9 @@ pub fn run(data: &[u8]) {
                     .unwrap_or_else(|_| panic!("{} {path}: body hung", p.method));
             (parts.status, parts.headers, body)
         });
+        check(&p, &path_only, status, &headers, body.as_deref().ok());
         let name = path_only.rsplit('/').next().unwrap_or_default();
         let name = name.strip_prefix("0x").unwrap_or(name).to_ascii_lowercase();
-        let names_posted_chunk = uploaded_chunks.contains_key(&name);
-        check(
-            &p,
-            &path_only,
-            status,
-            &headers,
-            body.as_deref().ok(),
-            names_posted_chunk,
-        );
         let Ok(body) = body else { continue };
         let json: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
         if status == StatusCode::CREATED {
@@ -376,14 +311,13 @@ fn split_requests(data: &[u8]) -> Vec<&[u8]> {
     out
 }
 
-/// No 500 (but the known findings) and bee's error body on every error.
+/// No 500 and bee's error body on every error.
 fn check(
     p: &Parsed,
     path: &str,
     status: StatusCode,
     headers: &axum::http::HeaderMap,
     body: Option<&[u8]>,
-    names_posted_chunk: bool,
 ) {
     let json: Option<serde_json::Value> = body.and_then(|b| serde_json::from_slice(b).ok());
     let message = json
@@ -391,18 +325,6 @@ fn check(
         .and_then(|j| j.get("message"))
         .and_then(|m| m.as_str())
         .unwrap_or_default();
-    let text = body.map(String::from_utf8_lossy).unwrap_or_default();
-    let answer = Answer {
-        method: &p.method,
-        path,
-        status,
-        body: &text,
-        names_posted_chunk,
-    };
-    let known = KNOWN.iter().any(|k| (k.matches)(&answer));
-    if known && !strict() {
-        return;
-    }
     if status == StatusCode::INTERNAL_SERVER_ERROR {
         panic!(
             "{} {path} (headers {:?}, {}-byte body) answered 500 {message:?}",
