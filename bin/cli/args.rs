@@ -16,6 +16,17 @@ pub struct Args {
     pub command: Command,
 }
 
+impl Args {
+    /// The log filter when `RUST_LOG` is not set: swarmec's info for the servers, warnings only for
+    /// the rest (whose stderr is for their one-line failures).
+    pub fn default_log_filter(&self) -> &'static str {
+        match self.command {
+            Command::Node { .. } | Command::Api { .. } => "warn,swarmec=info",
+            _ => "warn",
+        }
+    }
+}
+
 #[derive(clap::Args, Debug, Clone)]
 pub struct DataDir {
     /// Data directory (else $SWARMEC_DATA_DIR, else the platform's data directory).
@@ -177,6 +188,10 @@ pub enum Command {
         /// to the network, downloads read through it.
         #[arg(long, value_name = "ADDR")]
         api: Option<std::net::SocketAddr>,
+        /// bee's network id: 1 is Swarm mainnet, 10 bee's testnet; nodes on other networks are
+        /// refused.
+        #[arg(long, default_value_t = 1, value_name = "N")]
+        network_id: u64,
     },
     /// Print this node's peer id (creating the node key if needed).
     Id {

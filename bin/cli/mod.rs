@@ -90,6 +90,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             bootstrap,
             replication,
             api,
+            network_id,
         } => net::node(
             &dir,
             net::NodeRequest {
@@ -97,6 +98,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 bootstrap,
                 replication,
                 api,
+                network_id,
             },
         ),
         Command::Id { dir } => net::id(&dir),

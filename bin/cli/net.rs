@@ -62,6 +62,8 @@ pub struct NodeRequest {
     pub replication: u8,
     /// Also serve the HTTP API here.
     pub api: Option<SocketAddr>,
+    /// bee's network id.
+    pub network_id: u64,
 }
 
 /// `node`: a storer node until SIGINT or SIGTERM.
@@ -79,6 +81,7 @@ pub fn node(dir: &DataDir, request: NodeRequest) -> Result<(), Failure> {
         listen,
         bootstrap: request.bootstrap,
         replication: usize::from(request.replication),
+        network_id: request.network_id,
         ..NodeConfig::default()
     };
     // Bind the API before the node starts, so that a taken port fails the command at once.
@@ -98,7 +101,12 @@ pub fn node(dir: &DataDir, request: NodeRequest) -> Result<(), Failure> {
         store.clone(),
         config,
         |node| {
-            let mut text = format!("peer_id {}\noverlay {}\n", node.peer_id(), node.overlay());
+            let mut text = format!(
+                "peer_id {}\noverlay {}\nbee_overlay {}\n",
+                node.peer_id(),
+                node.overlay(),
+                node.client().bee_overlay()
+            );
             for a in node.listen_addrs() {
                 text.push_str(&format!("listen {a}\n"));
             }

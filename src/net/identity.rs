@@ -1,10 +1,16 @@
-//! The node's key and overlay address.
+//! The node's keys: the libp2p key of its connections and bee's overlay key.
 //!
-//! The key is an Ed25519 libp2p keypair, created once and kept in `node.key` in the data directory
+//! The libp2p key is an Ed25519 keypair, created once and kept in `node.key` in the data directory
 //! (libp2p's protobuf encoding, file mode 0600 on Unix). The peer id follows from it as in libp2p.
+//! Peers with other key types (bee's ECDSA P-256) are accepted.
 //!
-//! The overlay address — the node's position in the chunk address space — is
-//! `keccak256(protobuf-encoded public key)`. For Ed25519 keys the peer id embeds that encoding
+//! The overlay key is bee's secp256k1 key ([`OverlayKey`]) with its nonce, kept in `overlay.key`
+//! (64 bytes: the secret, then the nonce; mode 0600), created with a zero nonce as bee creates one,
+//! or imported from bee's `keys/swarm.key` ([`import_bee_key`]). The overlay address on network `n`
+//! is bee's: `keccak256(eth address || n as u64 little-endian || nonce)`.
+//!
+//! The `/swarmec/*` protocols, which the bee protocols replace, still route by an overlay derived
+//! from the libp2p key ([`overlay_of_key`]): `keccak256(protobuf-encoded public key)`. For Ed25519 keys the peer id embeds that encoding
 //! verbatim (an identity multihash), so any peer's overlay is known from its peer id alone; peer ids
 //! that do not embed a key (hashed ids of large keys) have no overlay and are not used for routing.
 
@@ -14,10 +20,14 @@ use libp2p::identity::{Keypair, PublicKey};
 use libp2p::PeerId;
 
 use crate::address::Address;
+use crate::identity::key::{NONCE_SIZE, SECRET_KEY_SIZE};
+use crate::identity::{Nonce, OverlayKey};
 use crate::keccak::keccak256;
 
 /// File name of the node key inside the data directory.
 pub const KEY_FILE: &str = "node.key";
+/// File name of the overlay key and nonce inside the data directory.
+pub const OVERLAY_KEY_FILE: &str = "overlay.key";
 
 /// Multihash code of the identity hash (the digest is the input itself).
 const IDENTITY_MULTIHASH: u64 = 0;
@@ -41,6 +51,108 @@ pub enum IdentityError {
         /// What is wrong.
         message: String,
     },
+    /// An overlay key exists already and importing would replace it.
+    #[error("{path} exists: this data directory has an overlay key already (remove it to import another)")]
+    Exists {
+        /// The key file.
+        path: PathBuf,
+    },
+}
+
+/// A node's overlay key and nonce.
+#[derive(Debug, Clone)]
+pub struct OverlayIdentity {
+    /// The secp256k1 key.
+    pub key: OverlayKey,
+    /// The nonce mixed into the overlay address.
+    pub nonce: Nonce,
+}
+
+impl OverlayIdentity {
+    /// The overlay address on `network_id`.
+    pub fn overlay(&self, network_id: u64) -> Address {
+        self.key.overlay(network_id, &self.nonce)
+    }
+}
+
+/// Loads the overlay key and nonce from `dir`, creating a key with a zero nonce the first time.
+pub fn load_or_create_overlay(dir: &Path) -> Result<OverlayIdentity, IdentityError> {
+    let path = dir.join(OVERLAY_KEY_FILE);
+    let io = |source| IdentityError::Io {
+        path: path.clone(),
+        source,
+    };
+    match std::fs::read(&path) {
+        Ok(bytes) => parse_overlay(&path, &bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = OverlayKey::generate().map_err(|e| IdentityError::Invalid {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+            let identity = OverlayIdentity {
+                key,
+                nonce: [0; NONCE_SIZE],
+            };
+            std::fs::create_dir_all(dir).map_err(io)?;
+            write_private(&path, &overlay_bytes(&identity)).map_err(io)?;
+            Ok(identity)
+        }
+        Err(e) => Err(io(e)),
+    }
+}
+
+/// Imports bee's encrypted key file (`keys/swarm.key`, opened with `password`) as the overlay key
+/// of `dir`, with `nonce` (bee keeps its nonce in its state store; zero for a node that never mined
+/// one). Refuses to replace an existing overlay key.
+pub fn import_bee_key(
+    dir: &Path,
+    key_file: &[u8],
+    password: &str,
+    nonce: Nonce,
+) -> Result<OverlayIdentity, IdentityError> {
+    let path = dir.join(OVERLAY_KEY_FILE);
+    if path.exists() {
+        return Err(IdentityError::Exists { path });
+    }
+    let key = crate::identity::decrypt_key_file(key_file, password).map_err(|e| {
+        IdentityError::Invalid {
+            path: path.clone(),
+            message: format!("bee key file: {e}"),
+        }
+    })?;
+    let identity = OverlayIdentity { key, nonce };
+    let io = |source| IdentityError::Io {
+        path: path.clone(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    write_private(&path, &overlay_bytes(&identity)).map_err(io)?;
+    Ok(identity)
+}
+
+fn overlay_bytes(identity: &OverlayIdentity) -> Vec<u8> {
+    let mut bytes = identity.key.secret_bytes().to_vec();
+    bytes.extend_from_slice(&identity.nonce);
+    bytes
+}
+
+fn parse_overlay(path: &Path, bytes: &[u8]) -> Result<OverlayIdentity, IdentityError> {
+    let invalid = |message: String| IdentityError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    };
+    if bytes.len() != SECRET_KEY_SIZE + NONCE_SIZE {
+        return Err(invalid(format!(
+            "{} bytes, want {} (secret key and nonce)",
+            bytes.len(),
+            SECRET_KEY_SIZE + NONCE_SIZE
+        )));
+    }
+    let key =
+        OverlayKey::from_slice(&bytes[..SECRET_KEY_SIZE]).map_err(|e| invalid(e.to_string()))?;
+    let mut nonce = [0; NONCE_SIZE];
+    nonce.copy_from_slice(&bytes[SECRET_KEY_SIZE..]);
+    Ok(OverlayIdentity { key, nonce })
 }
 
 /// Loads the node key from `dir`, creating it (and `dir`) the first time.
@@ -80,7 +192,8 @@ pub fn load_or_create_key(dir: &Path) -> Result<Keypair, IdentityError> {
     }
 }
 
-/// Writes to a temporary file and renames it, so that a crash never leaves half a key.
+/// Writes to a temporary file and renames it, so that a crash never leaves half a key; then syncs
+/// the directory so that the rename itself survives.
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let tmp = path.with_extension("key.tmp");
@@ -95,7 +208,11 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     f.write_all(bytes)?;
     f.sync_all()?;
     drop(f);
-    std::fs::rename(&tmp, path)
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }
 
 /// The overlay address of a public key: keccak256 of its protobuf encoding.
@@ -133,6 +250,31 @@ mod tests {
             overlay_of_key(&a.public()),
             Address(keccak256(&a.public().encode_protobuf()))
         );
+    }
+
+    #[test]
+    fn overlay_key_is_created_once_private_with_a_zero_nonce() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = load_or_create_overlay(dir.path()).unwrap();
+        let b = load_or_create_overlay(dir.path()).unwrap();
+        assert_eq!(a.key.secret_bytes(), b.key.secret_bytes());
+        assert_eq!(a.nonce, [0; NONCE_SIZE]);
+        assert_eq!(a.overlay(10), a.key.overlay(10, &[0; NONCE_SIZE]));
+        assert_ne!(a.overlay(10), a.overlay(1));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(OVERLAY_KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(dir.path().join(OVERLAY_KEY_FILE), [1u8; 63]).unwrap();
+        assert!(matches!(
+            load_or_create_overlay(dir.path()),
+            Err(IdentityError::Invalid { .. })
+        ));
     }
 
     #[test]

@@ -33,6 +33,7 @@
 //! NAT traversal and QUIC.
 
 pub mod bee;
+mod bee_node;
 pub mod identity;
 mod node;
 pub mod peers;
@@ -40,12 +41,14 @@ pub mod protocol;
 pub mod pushsync;
 pub mod retrieval;
 mod store;
+mod streams;
 
 use std::path::Path;
 use std::sync::Arc;
 
 pub use libp2p::{Multiaddr, PeerId};
 
+pub use self::bee_node::BeePeer;
 pub use self::node::{Client, Node, NodeConfig, PeerSummary};
 pub use self::store::NetworkStore;
 use crate::address::Address;
@@ -113,6 +116,13 @@ pub fn run_node(
     mut peers: impl FnMut(usize) + Send + 'static,
 ) -> Result<(), NetError> {
     let key = identity::load_or_create_key(data_dir)?;
+    let config = NodeConfig {
+        overlay: Some(match config.overlay {
+            Some(o) => o,
+            None => identity::load_or_create_overlay(data_dir)?,
+        }),
+        ..config
+    };
     let rt = runtime()?;
     rt.block_on(async move {
         let signal = shutdown_signal().map_err(NetError::Runtime)?;

@@ -12,15 +12,18 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use futures::StreamExt;
+use libp2p::core::ConnectedPoint;
 use libp2p::identity::Keypair;
 use libp2p::multiaddr::Protocol;
 use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport, ResponseChannel};
 use libp2p::swarm::dial_opts::DialOpts;
 use libp2p::swarm::{ConnectionId, NetworkBehaviour, SwarmEvent};
-use libp2p::{identify, kad, noise, tcp, yamux, Multiaddr, PeerId, Swarm};
+use libp2p::{identify, kad, noise, ping, tcp, yamux, Multiaddr, PeerId, Swarm};
 use tokio::sync::{mpsc, oneshot};
 
-use super::identity::{overlay_of_key, overlay_of_peer};
+use super::bee::handshake::Local;
+use super::bee_node::{self, BeePeer, BeeState};
+use super::identity::{overlay_of_key, overlay_of_peer, OverlayIdentity};
 use super::peers::{PeerInfo, PeerTable};
 use super::protocol::{
     FrameCodec, PushRequest, PushResponse, RetrievalRequest, RetrievalResponse, IDENTIFY_PROTOCOL,
@@ -58,6 +61,12 @@ pub struct NodeConfig {
     pub bootstrap_interval: Duration,
     /// Longest wait for a connection or a listener (default 10 s).
     pub connect_timeout: Duration,
+    /// bee's network id (default 1, Swarm mainnet); peers on another network are refused.
+    pub network_id: u64,
+    /// The overlay key and nonce; `None` draws a key for this run only (a client's).
+    pub overlay: Option<OverlayIdentity>,
+    /// The greeting sent in bee's handshake (at most 140 bytes).
+    pub welcome: String,
 }
 
 impl Default for NodeConfig {
@@ -75,6 +84,9 @@ impl Default for NodeConfig {
             skip_duration: Duration::from_secs(60),
             bootstrap_interval: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
+            network_id: 1,
+            overlay: None,
+            welcome: String::new(),
         }
     }
 }
@@ -96,6 +108,8 @@ struct Behaviour {
     identify: identify::Behaviour,
     retrieval: request_response::Behaviour<FrameCodec<RetrievalRequest, RetrievalResponse>>,
     pushsync: request_response::Behaviour<FrameCodec<PushRequest, PushResponse>>,
+    streams: super::streams::Behaviour,
+    ping: ping::Behaviour,
 }
 
 /// State shared by the event loop and the protocol handlers.
@@ -106,6 +120,7 @@ pub(crate) struct Shared {
     pub(crate) store: Arc<dyn ChunkStore>,
     pub(crate) config: NodeConfig,
     peers: Mutex<PeerTable>,
+    pub(crate) bee: BeeState,
     /// Chunks were stored since the last durable sync.
     dirty: AtomicBool,
 }
@@ -184,6 +199,28 @@ impl Client {
             .collect();
         out.sort_by_key(|p| p.overlay);
         out
+    }
+
+    /// This node's overlay address in bee's protocols.
+    pub fn bee_overlay(&self) -> Address {
+        self.shared.bee.local.overlay()
+    }
+
+    /// The peers that completed bee's handshake, by overlay.
+    pub fn bee_peers(&self) -> Vec<BeePeer> {
+        self.shared.bee.peers()
+    }
+
+    /// How many peer addresses hive passed on that checked out.
+    pub fn learned_peers(&self) -> usize {
+        self.shared.bee.learned()
+    }
+
+    /// Fetches `address` from `peer` over bee's retrieval protocol, validated against the address.
+    pub async fn bee_retrieve(&self, peer: PeerId, address: Address) -> Result<Vec<u8>, NetError> {
+        bee_node::retrieve_from(self, peer, address)
+            .await
+            .map_err(NetError::Request)
     }
 
     /// Fetches a chunk from the network (not from the local store), validated against `address`.
@@ -266,6 +303,23 @@ impl Node {
         let peer_id = keypair.public().to_peer_id();
         let overlay = overlay_of_key(&keypair.public());
         let storer = config.storer;
+        let overlay_identity = match &config.overlay {
+            Some(o) => o.clone(),
+            None => OverlayIdentity {
+                key: crate::identity::OverlayKey::generate()
+                    .map_err(|e| NetError::Transport(e.to_string()))?,
+                nonce: [0; crate::identity::key::NONCE_SIZE],
+            },
+        };
+        let local = Local {
+            key: overlay_identity.key,
+            nonce: overlay_identity.nonce,
+            network_id: config.network_id,
+            full_node: storer,
+            welcome: config.welcome.clone(),
+            timeout: bee_node::MESSAGE_TIMEOUT,
+        };
+        let (streams, inbound, opener) = super::streams::Behaviour::new(&bee_node::PROTOCOLS);
         let mut swarm = libp2p::SwarmBuilder::with_existing_identity(keypair.clone())
             .with_tokio()
             .with_tcp(
@@ -287,10 +341,10 @@ impl Node {
                     .with_max_concurrent_streams(1024);
                 Behaviour {
                     kademlia,
-                    identify: identify::Behaviour::new(identify::Config::new(
-                        IDENTIFY_PROTOCOL.to_string(),
-                        key.public(),
-                    )),
+                    identify: identify::Behaviour::new(
+                        identify::Config::new(IDENTIFY_PROTOCOL.to_string(), key.public())
+                            .with_agent_version(format!("swarmec/{}", env!("CARGO_PKG_VERSION"))),
+                    ),
                     retrieval: request_response::Behaviour::with_codec(
                         FrameCodec::default(),
                         [(RETRIEVAL_PROTOCOL, ProtocolSupport::Full)],
@@ -301,6 +355,8 @@ impl Node {
                         [(PUSHSYNC_PROTOCOL, ProtocolSupport::Full)],
                         rr,
                     ),
+                    streams,
+                    ping: ping::Behaviour::default(),
                 }
             })
             .map_err(|e| NetError::Transport(e.to_string()))?
@@ -324,6 +380,8 @@ impl Node {
                 .map_err(|e| NetError::Dial(address.clone(), e.to_string()))?;
         }
 
+        let bee = BeeState::new(local, opener);
+        bee.set_advertised(advertised(&listen_addrs));
         let shared = Arc::new(Shared {
             peer_id,
             overlay,
@@ -331,6 +389,7 @@ impl Node {
             store,
             config,
             peers: Mutex::new(PeerTable::default()),
+            bee,
             dirty: AtomicBool::new(false),
         });
         let (tx, rx) = mpsc::channel(256);
@@ -346,6 +405,7 @@ impl Node {
             pending_push: HashMap::new(),
             pending_dial: HashMap::new(),
         };
+        bee_node::spawn_acceptors(&client, inbound);
         let task = tokio::spawn(event_loop.run());
         Ok(Node {
             client,
@@ -421,6 +481,27 @@ async fn listen(
         .await
         .map_err(|_| NetError::Timeout("binding listen addresses"))??;
     Ok(bound)
+}
+
+/// The listen addresses worth telling others: all but unspecified ones (`0.0.0.0`), unless that is
+/// all there is.
+fn advertised(listen: &[Multiaddr]) -> Vec<Multiaddr> {
+    let specified: Vec<Multiaddr> = listen
+        .iter()
+        .filter(|a| {
+            !a.iter().any(|p| match p {
+                Protocol::Ip4(ip) => ip.is_unspecified(),
+                Protocol::Ip6(ip) => ip.is_unspecified(),
+                _ => false,
+            })
+        })
+        .cloned()
+        .collect();
+    if specified.is_empty() {
+        listen.to_vec()
+    } else {
+        specified
+    }
 }
 
 /// Splits `/.../p2p/<id>` into the peer id and the address before it.
@@ -532,8 +613,18 @@ impl EventLoop {
             SwarmEvent::ConnectionEstablished {
                 peer_id,
                 connection_id,
+                endpoint,
                 ..
             } => {
+                match endpoint {
+                    ConnectedPoint::Dialer { address, .. } => {
+                        self.client.shared.bee.connected(peer_id, address.clone());
+                        bee_node::spawn_outbound_handshake(self.client.clone(), peer_id, address);
+                    }
+                    ConnectedPoint::Listener { send_back_addr, .. } => {
+                        self.client.shared.bee.connected(peer_id, send_back_addr);
+                    }
+                }
                 if let Some(reply) = self.pending_dial.remove(&connection_id) {
                     // A client routes through the node it dialled.
                     if !self.client.shared.config.storer {
@@ -542,6 +633,11 @@ impl EventLoop {
                     let _ = reply.send(Ok(peer_id));
                 }
             }
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established: 0,
+                ..
+            } => self.client.shared.bee.disconnected(&peer_id),
             SwarmEvent::OutgoingConnectionError {
                 connection_id,
                 error,

@@ -4,6 +4,7 @@
 mod common;
 
 mod api;
+mod bee_node;
 mod bee_wire;
 mod cli;
 mod cost;

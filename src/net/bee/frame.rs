@@ -151,7 +151,7 @@ pub fn decode_body<M: Message + Default>(body: &[u8]) -> Result<M, FrameError> {
     })
 }
 
-fn short_type_name<M>() -> &'static str {
+pub(crate) fn short_type_name<M>() -> &'static str {
     let full = std::any::type_name::<M>();
     // "swarmec::net::bee::pb::handshake::Ack" -> "handshake::Ack"
     match full.rsplit("::").nth(1) {

@@ -101,28 +101,8 @@ pub mod hive {
         pub peers: Vec<BzzAddress>,
     }
 
-    /// A signed BzzAddress (the same fields as the handshake's).
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct BzzAddress {
-        /// Serialised underlays.
-        #[prost(bytes = "vec", tag = "1")]
-        pub underlay: Vec<u8>,
-        /// 65-byte signature.
-        #[prost(bytes = "vec", tag = "2")]
-        pub signature: Vec<u8>,
-        /// 32-byte overlay.
-        #[prost(bytes = "vec", tag = "3")]
-        pub overlay: Vec<u8>,
-        /// 32-byte nonce.
-        #[prost(bytes = "vec", tag = "4")]
-        pub nonce: Vec<u8>,
-        /// Unix seconds when signed.
-        #[prost(int64, tag = "5")]
-        pub timestamp: i64,
-        /// 20-byte chequebook address (zero when none), or empty.
-        #[prost(bytes = "vec", tag = "6")]
-        pub chequebook_address: Vec<u8>,
-    }
+    /// A signed BzzAddress: the handshake's message (the same six fields and tags).
+    pub use super::handshake::BzzAddress;
 }
 
 /// `pkg/pingpong/pb/pingpong.proto` (pingpong 1.0.0).
@@ -367,38 +347,31 @@ pub mod pullsync {
 
 use crate::identity::{BzzAddress, BzzError, VerifiedBzzAddress};
 
-macro_rules! bzz_conversions {
-    ($pb:ty) => {
-        impl From<&BzzAddress> for $pb {
-            /// The wire form of a signed address, the chequebook as 20 bytes as bee sends it.
-            fn from(a: &BzzAddress) -> Self {
-                Self {
-                    underlay: a.underlay.clone(),
-                    signature: a.signature.0.to_vec(),
-                    overlay: a.overlay.0.to_vec(),
-                    nonce: a.nonce.to_vec(),
-                    timestamp: a.timestamp,
-                    chequebook_address: a.chequebook.0.to_vec(),
-                }
-            }
+impl From<&BzzAddress> for handshake::BzzAddress {
+    /// The wire form of a signed address, the chequebook as 20 bytes as bee sends it.
+    fn from(a: &BzzAddress) -> Self {
+        Self {
+            underlay: a.underlay.clone(),
+            signature: a.signature.0.to_vec(),
+            overlay: a.overlay.0.to_vec(),
+            nonce: a.nonce.to_vec(),
+            timestamp: a.timestamp,
+            chequebook_address: a.chequebook.0.to_vec(),
         }
-
-        impl $pb {
-            /// Checks the address as received on `network_id` ([`BzzAddress::verify`]).
-            pub fn verify(&self, network_id: u64) -> Result<VerifiedBzzAddress, BzzError> {
-                BzzAddress::verify(
-                    &self.underlay,
-                    &self.overlay,
-                    &self.signature,
-                    &self.nonce,
-                    self.timestamp,
-                    network_id,
-                    &self.chequebook_address,
-                )
-            }
-        }
-    };
+    }
 }
 
-bzz_conversions!(handshake::BzzAddress);
-bzz_conversions!(hive::BzzAddress);
+impl handshake::BzzAddress {
+    /// Checks the address as received on `network_id` ([`BzzAddress::verify`]).
+    pub fn verify(&self, network_id: u64) -> Result<VerifiedBzzAddress, BzzError> {
+        BzzAddress::verify(
+            &self.underlay,
+            &self.overlay,
+            &self.signature,
+            &self.nonce,
+            self.timestamp,
+            network_id,
+            &self.chequebook_address,
+        )
+    }
+}

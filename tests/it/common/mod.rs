@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod nodes;
 pub mod rng;
 
 #[allow(unused_imports)]

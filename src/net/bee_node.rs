@@ -1,0 +1,388 @@
+//! The node's side of bee's protocols: a handshake on every connection, then pricing, pseudosettle,
+//! status, pingpong, hive and retrieval on libp2p streams (`libp2p-stream`), each stream served by
+//! its own task. The exchanges themselves are in [`super::bee`]; this file runs them on the
+//! node's connections and keeps what they learn (the peers that completed a handshake).
+//!
+//! What this node does for a peer: it answers status as a full node (bee's light nodes do not
+//! retrieve before some full peer has answered), announces a payment threshold and accepts every
+//! pseudosettle payment in full (so bee's light nodes are never held back or cut off), and serves
+//! retrieval from its store or, lacking the chunk, from the network.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures::AsyncReadExt;
+use libp2p::multiaddr::Protocol;
+use libp2p::{Multiaddr, PeerId};
+use tokio::sync::mpsc;
+use tracing::{debug, info, warn};
+
+use super::bee::handshake::{self, HandshakeError, Local, Remote};
+use super::bee::pb::status::Snapshot;
+use super::bee::{accounting, hive, retrieval as bee_retrieval, status};
+use super::bee::{HANDSHAKE, HIVE_PEERS, PINGPONG, PRICING, PSEUDOSETTLE, RETRIEVAL, STATUS};
+use super::node::Client;
+use super::streams::{Inbound, Opener};
+use crate::address::Address;
+use crate::identity::BzzAddress;
+
+/// Longest wait for one message of a bee protocol (bee's headers timeout is 10 s).
+pub const MESSAGE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest wait for a peer to close its side after a handshake (bee waits 30 s).
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
+/// The protocols this node accepts.
+pub const PROTOCOLS: [&str; 7] = [
+    HANDSHAKE,
+    PRICING,
+    PSEUDOSETTLE,
+    STATUS,
+    PINGPONG,
+    HIVE_PEERS,
+    RETRIEVAL,
+];
+
+/// Longest wait for the address of an inbound connection to be recorded.
+const REMOTE_ADDR_WAIT: Duration = Duration::from_secs(2);
+
+/// A peer that completed bee's handshake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BeePeer {
+    /// Its libp2p peer id.
+    pub peer_id: PeerId,
+    /// Its overlay.
+    pub overlay: Address,
+    /// Whether it is a full node.
+    pub full_node: bool,
+    /// Its signed address.
+    pub address: BzzAddress,
+}
+
+/// What the node keeps of bee's protocols.
+pub(crate) struct BeeState {
+    pub(crate) local: Local,
+    opener: Opener,
+    peers: Mutex<HashMap<PeerId, BeePeer>>,
+    handshaking: Mutex<HashSet<PeerId>>,
+    remote_addrs: Mutex<HashMap<PeerId, Multiaddr>>,
+    advertised: Mutex<Vec<Multiaddr>>,
+    learned: Mutex<HashMap<Address, BzzAddress>>,
+    clock: accounting::AckClock,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(1)
+}
+
+impl BeeState {
+    pub(crate) fn new(local: Local, opener: Opener) -> BeeState {
+        BeeState {
+            local,
+            opener,
+            peers: Mutex::new(HashMap::new()),
+            handshaking: Mutex::new(HashSet::new()),
+            remote_addrs: Mutex::new(HashMap::new()),
+            advertised: Mutex::new(Vec::new()),
+            learned: Mutex::new(HashMap::new()),
+            clock: accounting::AckClock::default(),
+        }
+    }
+
+    /// The peers that completed a handshake, by overlay.
+    pub(crate) fn peers(&self) -> Vec<BeePeer> {
+        let mut out: Vec<BeePeer> = lock(&self.peers).values().cloned().collect();
+        out.sort_by_key(|p| p.overlay);
+        out
+    }
+
+    /// Addresses learned through hive, not (yet) connected.
+    pub(crate) fn learned(&self) -> usize {
+        lock(&self.learned).len()
+    }
+
+    /// Records the listen addresses this node advertises (each with `/p2p/<id>`).
+    pub(crate) fn set_advertised(&self, addrs: Vec<Multiaddr>) {
+        *lock(&self.advertised) = addrs;
+    }
+
+    /// Records where a connection's peer is, as seen from here.
+    pub(crate) fn connected(&self, peer: PeerId, remote: Multiaddr) {
+        lock(&self.remote_addrs).insert(peer, remote);
+    }
+
+    /// Forgets a peer whose last connection closed.
+    pub(crate) fn disconnected(&self, peer: &PeerId) {
+        lock(&self.remote_addrs).remove(peer);
+        if let Some(p) = lock(&self.peers).remove(peer) {
+            info!(peer = %peer, overlay = %p.overlay, "bee peer left");
+        }
+    }
+
+    fn advertise(&self) -> Vec<Vec<u8>> {
+        lock(&self.advertised).iter().map(|a| a.to_vec()).collect()
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        let peers = lock(&self.peers).len() as u64;
+        Snapshot {
+            connected_peers: peers,
+            neighborhood_size: peers,
+            bee_mode: if self.local.full_node {
+                status::MODE_FULL
+            } else {
+                status::MODE_LIGHT
+            }
+            .to_string(),
+            is_reachable: true,
+            ..Snapshot::default()
+        }
+    }
+}
+
+fn with_peer(addr: &Multiaddr, peer: PeerId) -> Multiaddr {
+    match addr.iter().last() {
+        Some(Protocol::P2p(_)) => addr.clone(),
+        _ => addr.clone().with(Protocol::P2p(peer)),
+    }
+}
+
+async fn open(client: &Client, peer: PeerId, protocol: &'static str) -> Option<libp2p::Stream> {
+    match client.shared.bee.opener.open(peer, protocol).await {
+        Ok(s) => Some(s),
+        Err(e) => {
+            debug!(peer = %peer, protocol, error = %e, "cannot open stream");
+            None
+        }
+    }
+}
+
+/// Waits for the peer to close its side (bee's `FullClose`), reading nothing more.
+async fn await_close(stream: &mut libp2p::Stream) {
+    let mut buf = [0u8; 64];
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+}
+
+/// Runs the dialer's side of the handshake on a connection this node opened to `dialed`.
+pub(crate) fn spawn_outbound_handshake(client: Client, peer: PeerId, dialed: Multiaddr) {
+    let bee = &client.shared.bee;
+    if lock(&bee.peers).contains_key(&peer) || !lock(&bee.handshaking).insert(peer) {
+        return;
+    }
+    tokio::spawn(async move {
+        let result = outbound(&client, peer, &dialed).await;
+        let bee = &client.shared.bee;
+        lock(&bee.handshaking).remove(&peer);
+        match result {
+            Ok(remote) => after_handshake(&client, peer, remote).await,
+            Err(e) => warn!(peer = %peer, error = %e, "handshake refused"),
+        }
+    });
+}
+
+async fn outbound(
+    client: &Client,
+    peer: PeerId,
+    dialed: &Multiaddr,
+) -> Result<Remote, HandshakeError> {
+    let bee = &client.shared.bee;
+    let Some(mut stream) = open(client, peer, HANDSHAKE).await else {
+        return Err(HandshakeError::Missing("handshake protocol"));
+    };
+    let dialed = with_peer(dialed, peer).to_vec();
+    let ours = bee.advertise();
+    let remote = handshake::dial(&mut stream, &bee.local, &dialed, |_| ours, now).await?;
+    let _ = super::bee::wire::close(&mut stream).await;
+    await_close(&mut stream).await;
+    Ok(remote)
+}
+
+async fn inbound(
+    client: &Client,
+    peer: PeerId,
+    stream: &mut libp2p::Stream,
+) -> Result<Remote, HandshakeError> {
+    let bee = &client.shared.bee;
+    let waited = tokio::time::Instant::now();
+    let remote_addr = loop {
+        if let Some(a) = lock(&bee.remote_addrs).get(&peer) {
+            break Some(a.clone());
+        }
+        if waited.elapsed() > REMOTE_ADDR_WAIT {
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let seen = remote_addr
+        .map(|a| with_peer(&a, peer))
+        .unwrap_or_else(|| Multiaddr::empty().with(Protocol::P2p(peer)));
+    let ours = bee.advertise();
+    let remote = handshake::listen(stream, &bee.local, &seen.to_vec(), |_| ours, now).await?;
+    let _ = super::bee::wire::close(stream).await;
+    await_close(stream).await;
+    Ok(remote)
+}
+
+async fn after_handshake(client: &Client, peer: PeerId, remote: Remote) {
+    let bee = &client.shared.bee;
+    let new = BeePeer {
+        peer_id: peer,
+        overlay: remote.overlay,
+        full_node: remote.full_node,
+        address: remote.address.clone(),
+    };
+    info!(
+        peer = %peer,
+        overlay = %new.overlay,
+        full_node = new.full_node,
+        welcome = %remote.welcome,
+        "bee peer joined"
+    );
+    let others: Vec<BzzAddress> = lock(&bee.peers)
+        .values()
+        .filter(|p| p.full_node)
+        .map(|p| p.address.clone())
+        .collect();
+    lock(&bee.peers).insert(peer, new);
+    // bee disconnects a peer that does not take its payment threshold; we announce ours too.
+    if let Some(mut s) = open(client, peer, PRICING).await {
+        if let Err(e) =
+            accounting::announce(&mut s, accounting::PAYMENT_THRESHOLD, MESSAGE_TIMEOUT).await
+        {
+            debug!(peer = %peer, error = %e, "pricing announcement failed");
+        }
+    }
+    if !others.is_empty() {
+        if let Some(mut s) = open(client, peer, HIVE_PEERS).await {
+            if let Err(e) = hive::send(&mut s, &others, MESSAGE_TIMEOUT).await {
+                debug!(peer = %peer, error = %e, "hive send failed");
+            }
+        }
+    }
+}
+
+/// Serves the inbound streams of bee's protocols, each on its own task.
+pub(crate) fn spawn_acceptors(client: &Client, mut inbound: mpsc::Receiver<Inbound>) {
+    let client = client.clone();
+    tokio::spawn(async move {
+        while let Some((peer, protocol, stream)) = inbound.recv().await {
+            let Some(&protocol) = PROTOCOLS.iter().find(|p| **p == protocol.as_ref()) else {
+                continue;
+            };
+            let client = client.clone();
+            tokio::spawn(async move { serve(&client, protocol, peer, stream).await });
+        }
+    });
+}
+
+async fn serve(client: &Client, protocol: &'static str, peer: PeerId, mut stream: libp2p::Stream) {
+    let bee = &client.shared.bee;
+    if protocol == HANDSHAKE {
+        if !lock(&bee.handshaking).insert(peer) {
+            return;
+        }
+        let result = inbound(client, peer, &mut stream).await;
+        lock(&bee.handshaking).remove(&peer);
+        match result {
+            Ok(remote) => after_handshake(client, peer, remote).await,
+            Err(e) => warn!(peer = %peer, error = %e, "handshake refused"),
+        }
+        return;
+    }
+    // bee resets protocol streams from peers that have not completed a handshake.
+    if !lock(&bee.peers).contains_key(&peer) {
+        debug!(peer = %peer, protocol, "stream before handshake refused");
+        return;
+    }
+    let result: Result<(), String> = match protocol {
+        PRICING => accounting::accept_announcement(&mut stream, MESSAGE_TIMEOUT)
+            .await
+            .map(|t| debug!(peer = %peer, threshold = %hex::encode(t), "payment threshold"))
+            .map_err(|e| e.to_string()),
+        PSEUDOSETTLE => accounting::accept_payment(&mut stream, &bee.clock, now(), MESSAGE_TIMEOUT)
+            .await
+            .map(|a| debug!(peer = %peer, amount = %hex::encode(a), "payment accepted"))
+            .map_err(|e| e.to_string()),
+        STATUS => status::serve_status(&mut stream, &bee.snapshot(), MESSAGE_TIMEOUT)
+            .await
+            .map_err(|e| e.to_string()),
+        PINGPONG => status::serve_pingpong(&mut stream, MESSAGE_TIMEOUT)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        HIVE_PEERS => {
+            match hive::receive(&mut stream, bee.local.network_id, now(), MESSAGE_TIMEOUT).await {
+                Ok(received) => {
+                    for e in &received.refused {
+                        debug!(peer = %peer, error = %e, "hive record refused");
+                    }
+                    let mut learned = lock(&bee.learned);
+                    for v in received.valid {
+                        learned.insert(v.address.overlay, v.address);
+                    }
+                    Ok(())
+                }
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        RETRIEVAL => serve_retrieval(client, peer, &mut stream).await,
+        _ => Ok(()),
+    };
+    if let Err(e) = result {
+        debug!(peer = %peer, protocol, error = %e, "bee stream failed");
+    }
+}
+
+async fn serve_retrieval(
+    client: &Client,
+    peer: PeerId,
+    stream: &mut libp2p::Stream,
+) -> Result<(), String> {
+    let chunk = bee_retrieval::read_request(stream, MESSAGE_TIMEOUT)
+        .await
+        .map_err(|e| e.to_string())?;
+    let store = client.shared.store.clone();
+    let local = tokio::task::spawn_blocking(move || store.get(&chunk))
+        .await
+        .map_err(|e| e.to_string())?;
+    let found = match local {
+        Ok(Some(data)) => Ok(data),
+        Ok(None) => match super::retrieval::fetch(client, chunk).await {
+            Some(data) => Ok(data),
+            None => Err(bee_retrieval::NOT_FOUND.to_string()),
+        },
+        Err(e) => Err(e.to_string()),
+    };
+    debug!(peer = %peer, chunk = %chunk, found = found.is_ok(), "retrieval served");
+    bee_retrieval::answer(stream, chunk, found, MESSAGE_TIMEOUT)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Fetches `chunk` from `peer` over bee's retrieval protocol, checked against its address.
+pub(crate) async fn retrieve_from(
+    client: &Client,
+    peer: PeerId,
+    chunk: Address,
+) -> Result<Vec<u8>, String> {
+    let mut stream = open(client, peer, RETRIEVAL)
+        .await
+        .ok_or_else(|| format!("cannot open a retrieval stream to {peer}"))?;
+    bee_retrieval::request(&mut stream, chunk, MESSAGE_TIMEOUT)
+        .await
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,172 @@
+//! Nodes as real processes: `swarmec node` started and stopped as an operator would, and a small
+//! HTTP client for their APIs (and bee's). Shared by the network tests and the tests against bee.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// Tests that start clusters run one at a time.
+pub fn serial() -> MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A running `swarmec node` and what it printed on start.
+pub struct Process {
+    pub child: Child,
+    pub peer_id: String,
+    pub listen: String,
+    /// Its overlay in bee's protocols.
+    pub bee_overlay: String,
+    /// `http://ADDR` of the node's HTTP API, when started with `--api`.
+    pub api: Option<String>,
+    /// The last `peers N` the node printed.
+    pub peers: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Waits until every node reports at least `n` peers.
+pub fn wait_for_peers(nodes: &[&Process], n: usize) {
+    crate::common::wait_for(&format!("every node to know {n} peers"), || {
+        nodes
+            .iter()
+            .all(|p| p.peers.load(std::sync::atomic::Ordering::SeqCst) >= n)
+    });
+}
+
+/// The `swarmec` binary under test.
+pub fn swarmec() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_swarmec"))
+}
+
+/// Starts `swarmec node` on a loopback port and waits for its `ready` line.
+pub fn spawn_node(dir: &std::path::Path, bootstrap: Option<&str>) -> Process {
+    spawn_node_with(dir, bootstrap, &[])
+}
+
+pub fn spawn_node_with(dir: &std::path::Path, bootstrap: Option<&str>, extra: &[&str]) -> Process {
+    let mut cmd = swarmec();
+    cmd.args(["node", "--data-dir"])
+        .arg(dir)
+        .args(["--listen", "/ip4/127.0.0.1/tcp/0"])
+        .args(extra);
+    if let Some(b) = bootstrap {
+        cmd.args(["--bootstrap", b]);
+    }
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut peer_id = String::new();
+    let mut listen = String::new();
+    let mut bee_overlay = String::new();
+    let mut api = None;
+    let mut lines = BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(v) = line.strip_prefix("api http://") {
+            api = Some(v.to_string());
+        } else if let Some(v) = line.strip_prefix("peer_id ") {
+            peer_id = v.to_string();
+        } else if let Some(v) = line.strip_prefix("bee_overlay ") {
+            bee_overlay = v.to_string();
+        } else if let Some(v) = line.strip_prefix("listen ") {
+            listen = v.to_string();
+        } else if line == "ready" {
+            break;
+        }
+    }
+    assert!(!listen.is_empty(), "node printed no listen address");
+    // Keep reading, so that the node's `peers N` lines are seen (and its stdout never closes).
+    let peers = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = peers.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if let Some(n) = line.strip_prefix("peers ").and_then(|n| n.parse().ok()) {
+                seen.store(n, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    });
+    Process {
+        child,
+        peer_id,
+        listen,
+        bee_overlay,
+        api,
+        peers,
+    }
+}
+
+/// Sends SIGTERM and waits (at most 15 s) for a clean exit.
+pub fn terminate(mut p: Process) {
+    let status = Command::new("kill")
+        .args(["-TERM", &p.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = p.child.try_wait().unwrap() {
+            assert!(status.success(), "node exited with {status}");
+            return;
+        }
+        if Instant::now() > deadline {
+            let _ = p.child.kill();
+            panic!("node did not stop within 15 s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// One HTTP/1.1 request over a fresh connection; returns the status and the body.
+pub fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let mut body = raw[split + 4..].to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        // De-chunk: size line, data, CRLF, until a zero-size chunk.
+        let mut out = Vec::new();
+        let mut rest = &body[..];
+        loop {
+            let line_end = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+            let size =
+                usize::from_str_radix(std::str::from_utf8(&rest[..line_end]).unwrap().trim(), 16)
+                    .unwrap();
+            if size == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[line_end + 2..line_end + 2 + size]);
+            rest = &rest[line_end + 2 + size + 2..];
+        }
+        body = out;
+    }
+    (status, body)
+}
