@@ -5,6 +5,7 @@
 //!
 //! Not part of the API: hidden from the docs and free to change.
 
+pub mod bee_streams;
 pub mod bee_wire;
 pub mod http_router;
 pub mod input;
@@ -12,9 +13,10 @@ pub mod joiner;
 pub mod net_frames;
 pub mod parsers;
 pub mod rs_codec;
+pub mod scripted;
 
 /// Every target: its name (the folder of its corpus), its `run` and its `seeds`.
-pub const TARGETS: [Target; 6] = [
+pub const TARGETS: [Target; 7] = [
     Target {
         name: "joiner",
         run: joiner::run,
@@ -44,6 +46,11 @@ pub const TARGETS: [Target; 6] = [
         name: "bee_wire",
         run: bee_wire::run,
         seeds: bee_wire::seeds,
+    },
+    Target {
+        name: "bee_streams",
+        run: bee_streams::run,
+        seeds: bee_streams::seeds,
     },
 ];
 

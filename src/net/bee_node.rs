@@ -9,6 +9,7 @@
 //! retrieval from its store or, lacking the chunk, from the network.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -68,6 +69,7 @@ pub(crate) struct BeeState {
     advertised: Mutex<Vec<Multiaddr>>,
     learned: Mutex<HashMap<Address, BzzAddress>>,
     clock: accounting::AckClock,
+    refused: AtomicUsize,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -92,6 +94,7 @@ impl BeeState {
             advertised: Mutex::new(Vec::new()),
             learned: Mutex::new(HashMap::new()),
             clock: accounting::AckClock::default(),
+            refused: AtomicUsize::new(0),
         }
     }
 
@@ -100,6 +103,16 @@ impl BeeState {
         let mut out: Vec<BeePeer> = lock(&self.peers).values().cloned().collect();
         out.sort_by_key(|p| p.overlay);
         out
+    }
+
+    /// Handshakes refused so far (either side).
+    pub(crate) fn refused(&self) -> usize {
+        self.refused.load(Ordering::Relaxed)
+    }
+
+    fn refuse(&self, peer: PeerId, e: &HandshakeError) {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+        warn!(peer = %peer, error = %e, "handshake refused");
     }
 
     /// Addresses learned through hive, not (yet) connected.
@@ -189,7 +202,7 @@ pub(crate) fn spawn_outbound_handshake(client: Client, peer: PeerId, dialed: Mul
         lock(&bee.handshaking).remove(&peer);
         match result {
             Ok(remote) => after_handshake(&client, peer, remote).await,
-            Err(e) => warn!(peer = %peer, error = %e, "handshake refused"),
+            Err(e) => bee.refuse(peer, &e),
         }
     });
 }
@@ -299,7 +312,7 @@ async fn serve(client: &Client, protocol: &'static str, peer: PeerId, mut stream
         lock(&bee.handshaking).remove(&peer);
         match result {
             Ok(remote) => after_handshake(client, peer, remote).await,
-            Err(e) => warn!(peer = %peer, error = %e, "handshake refused"),
+            Err(e) => bee.refuse(peer, &e),
         }
         return;
     }

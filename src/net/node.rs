@@ -211,6 +211,11 @@ impl Client {
         self.shared.bee.peers()
     }
 
+    /// How many handshakes this node refused (a peer on another network, a forged address...).
+    pub fn refused_handshakes(&self) -> usize {
+        self.shared.bee.refused()
+    }
+
     /// How many peer addresses hive passed on that checked out.
     pub fn learned_peers(&self) -> usize {
         self.shared.bee.learned()

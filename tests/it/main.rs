@@ -5,6 +5,7 @@ mod common;
 
 mod api;
 mod bee_node;
+mod bee_peers;
 mod bee_wire;
 mod cli;
 mod cost;

@@ -1,0 +1,302 @@
+//! Target `bee_streams`: one side of each bee exchange the node runs ([`crate::net::bee`]'s
+//! `handshake`, `hive`, `accounting`, `status`, `retrieval`), fed a peer's bytes.
+//!
+//! Input: a selector byte, then the peer's bytes. The selector's low 4 bits pick the exchange
+//! ([`EXCHANGES`]), its high 4 bits how many bytes each read returns (1–16: frames arrive split at
+//! every point). The peer closes its side after its bytes. Beyond not panicking or hanging: a
+//! handshake or a hive record that is accepted verifies again on its own; a retrieval that succeeds
+//! delivered a valid chunk at the address asked for (the address is the input's first 32 bytes);
+//! pingpong answers at most [`crate::net::bee::status::MAX_PINGS`] pings; nothing writes more than
+//! [`MAX_WRITTEN`] bytes.
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use prost::Message;
+
+use super::scripted::{AtEnd, Scripted};
+use crate::address::Address;
+use crate::cac::Chunk;
+use crate::identity::{BzzAddress, EthAddress, OverlayKey};
+use crate::net::bee::handshake::{self, Local};
+use crate::net::bee::pb;
+use crate::net::bee::{accounting, hive, retrieval, status};
+
+/// The exchanges, by selector.
+pub const EXCHANGES: [&str; 9] = [
+    "handshake-listen",
+    "handshake-dial",
+    "hive-receive",
+    "pricing-accept",
+    "pseudosettle-accept",
+    "status-serve",
+    "pingpong-serve",
+    "retrieval-serve",
+    "retrieval-request",
+];
+
+/// Most bytes an exchange may write in answer.
+pub const MAX_WRITTEN: usize = 64 * 1024;
+/// The network the harness's node is on.
+pub const NETWORK_ID: u64 = 1;
+/// The harness's clock (Unix seconds).
+pub const NOW: i64 = 1_750_000_000;
+
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+thread_local! {
+    static RUNTIME: RefCell<Option<tokio::runtime::Runtime>> = const { RefCell::new(None) };
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    RUNTIME.with(|rt| {
+        let mut rt = rt.borrow_mut();
+        let rt = rt.get_or_insert_with(|| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .expect("a current-thread runtime")
+        });
+        rt.block_on(f)
+    })
+}
+
+fn key(byte: u8) -> OverlayKey {
+    OverlayKey::from_slice(&[byte; 32]).expect("a valid fixed key")
+}
+
+/// The harness's node.
+pub fn local() -> Local {
+    Local {
+        key: key(1),
+        nonce: [0; 32],
+        network_id: NETWORK_ID,
+        full_node: true,
+        welcome: "swarmec".into(),
+        timeout: TIMEOUT,
+    }
+}
+
+/// The peer's signed address (a fixed key, network 1).
+pub fn peer_address() -> BzzAddress {
+    let underlay = b"\x04\x7f\x00\x00\x01\x06\x06\x8a".to_vec(); // /ip4/127.0.0.1/tcp/1674
+    BzzAddress::sign(
+        &key(2),
+        &[underlay],
+        NETWORK_ID,
+        &[0; 32],
+        NOW - 100,
+        EthAddress::default(),
+    )
+    .expect("signing a fixed record")
+}
+
+fn our_underlay() -> Vec<u8> {
+    b"\x04\x7f\x00\x00\x01\x06\x06\x82".to_vec() // /ip4/127.0.0.1/tcp/1666
+}
+
+/// Runs one input; panics on a bug.
+pub fn run(data: &[u8]) {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let step = usize::from(selector >> 4) + 1;
+    let which = usize::from(selector & 0x0f) % EXCHANGES.len();
+    let (address, peer_bytes) = if which == 8 {
+        if rest.len() < 32 {
+            return;
+        }
+        let (a, b) = rest.split_at(32);
+        (Some(Address(a.try_into().expect("32 bytes"))), b)
+    } else {
+        (None, rest)
+    };
+    let mut s = Scripted::new(peer_bytes.to_vec(), step, AtEnd::Close);
+    let local = local();
+    block_on(async {
+        match which {
+            0 => {
+                let r = handshake::listen(
+                    &mut s,
+                    &local,
+                    &our_underlay(),
+                    |_| vec![our_underlay()],
+                    || NOW,
+                )
+                .await;
+                if let Ok(remote) = r {
+                    check_remote(&remote);
+                }
+            }
+            1 => {
+                let r = handshake::dial(
+                    &mut s,
+                    &local,
+                    &our_underlay(),
+                    |_| vec![our_underlay()],
+                    || NOW,
+                )
+                .await;
+                if let Ok(remote) = r {
+                    check_remote(&remote);
+                }
+            }
+            2 => {
+                if let Ok(received) = hive::receive(&mut s, NETWORK_ID, NOW, TIMEOUT).await {
+                    for v in received.valid {
+                        let again = v
+                            .address
+                            .verify_on(NETWORK_ID)
+                            .expect("an accepted record verifies");
+                        assert_eq!(again.address.overlay, v.address.overlay);
+                    }
+                }
+            }
+            3 => {
+                if let Ok(t) = accounting::accept_announcement(&mut s, TIMEOUT).await {
+                    assert!(t.len() <= accounting::MAX_AMOUNT_BYTES);
+                }
+            }
+            4 => {
+                let clock = accounting::AckClock::default();
+                if let Ok(a) = accounting::accept_payment(&mut s, &clock, NOW, TIMEOUT).await {
+                    assert!(a.len() <= accounting::MAX_AMOUNT_BYTES);
+                }
+            }
+            5 => {
+                let _ =
+                    status::serve_status(&mut s, &pb::status::Snapshot::default(), TIMEOUT).await;
+            }
+            6 => {
+                if let Ok(n) = status::serve_pingpong(&mut s, TIMEOUT).await {
+                    assert!(n <= status::MAX_PINGS);
+                }
+            }
+            7 => {
+                if let Ok(chunk) = retrieval::read_request(&mut s, TIMEOUT).await {
+                    let _ =
+                        retrieval::answer(&mut s, chunk, Err(retrieval::NOT_FOUND.into()), TIMEOUT)
+                            .await;
+                }
+            }
+            _ => {
+                let chunk = address.expect("read above");
+                if let Ok(data) = retrieval::request(&mut s, chunk, TIMEOUT).await {
+                    assert!(
+                        crate::soc::is_valid_chunk(&chunk, &data),
+                        "accepted an invalid delivery for {chunk}"
+                    );
+                }
+            }
+        }
+    });
+    assert!(
+        s.written.len() <= MAX_WRITTEN,
+        "wrote {} bytes",
+        s.written.len()
+    );
+}
+
+fn check_remote(remote: &handshake::Remote) {
+    let again = remote
+        .address
+        .verify_on(NETWORK_ID)
+        .expect("an accepted handshake address verifies");
+    assert_eq!(again.address.overlay, remote.overlay);
+    assert!(remote.welcome.len() <= crate::net::bee::MAX_WELCOME_MESSAGE_LEN);
+}
+
+fn frame<M: Message>(m: &M) -> Vec<u8> {
+    crate::net::bee::frame::encode_frame(m)
+}
+
+/// A well-behaved peer's side of each exchange, and a few split differently.
+pub fn seeds() -> Vec<(String, Vec<u8>)> {
+    let peer = peer_address();
+    let ack = pb::handshake::Ack {
+        address: Some(pb::handshake::BzzAddress::from(&peer)),
+        network_id: NETWORK_ID,
+        full_node: true,
+        welcome_message: "hello".into(),
+    };
+    let headers = frame(&pb::headers::Headers::default());
+    let chunk = Chunk::new(b"swarmec fuzz chunk").expect("a small chunk");
+    let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut add = |name: &str, which: u8, bytes: Vec<u8>| {
+        for step in [0u8, 3, 15] {
+            let mut input = vec![(step << 4) | which];
+            input.extend_from_slice(&bytes);
+            out.push((format!("seed-{name}-step{}", step + 1), input));
+        }
+    };
+    let syn = pb::handshake::Syn {
+        observed_underlay: our_underlay(),
+    };
+    add("handshake-listen", 0, [frame(&syn), frame(&ack)].concat());
+    let synack = pb::handshake::SynAck {
+        syn: Some(syn.clone()),
+        ack: Some(ack.clone()),
+    };
+    add("handshake-dial", 1, frame(&synack));
+    let mut foreign = ack.clone();
+    foreign.network_id = 10;
+    add(
+        "handshake-foreign-network",
+        0,
+        [frame(&syn), frame(&foreign)].concat(),
+    );
+    let peers = pb::hive::Peers {
+        peers: vec![pb::hive::BzzAddress::from(&peer)],
+    };
+    add("hive", 2, [headers.clone(), frame(&peers)].concat());
+    let announce = pb::pricing::AnnouncePaymentThreshold {
+        payment_threshold: accounting::encode_amount(accounting::BEE_PAYMENT_THRESHOLD),
+    };
+    add("pricing", 3, [headers.clone(), frame(&announce)].concat());
+    let payment = pb::pseudosettle::Payment {
+        amount: accounting::encode_amount(450_000),
+    };
+    add(
+        "pseudosettle",
+        4,
+        [headers.clone(), frame(&payment)].concat(),
+    );
+    add(
+        "status",
+        5,
+        [headers.clone(), frame(&pb::status::Get {})].concat(),
+    );
+    let ping = pb::pingpong::Ping {
+        greeting: "hey".into(),
+    };
+    add(
+        "pingpong",
+        6,
+        [headers.clone(), frame(&ping), frame(&ping)].concat(),
+    );
+    let request = pb::retrieval::Request {
+        addr: chunk.address.0.to_vec(),
+    };
+    add(
+        "retrieval-serve",
+        7,
+        [headers.clone(), frame(&request)].concat(),
+    );
+    let delivery = pb::retrieval::Delivery {
+        data: chunk.data.clone(),
+        ..Default::default()
+    };
+    add(
+        "retrieval-request",
+        8,
+        [chunk.address.0.to_vec(), headers.clone(), frame(&delivery)].concat(),
+    );
+    let mut wrong = delivery.clone();
+    wrong.data[9] ^= 1;
+    add(
+        "retrieval-request-wrong-data",
+        8,
+        [chunk.address.0.to_vec(), headers, frame(&wrong)].concat(),
+    );
+    out
+}
