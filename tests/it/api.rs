@@ -397,18 +397,27 @@ fn download_headers_strategies_and_recovery() {
     // headers went out (the body is cut short); the default recovers it and writes it back.
     let first = Chunk::new(&file[..4096]).unwrap().address;
     assert!(store.remove(&first).unwrap());
-    let strict = request(
-        srv.addr,
+    // The head and the failed body race inside the server: the client sees a 200 cut short, or
+    // the connection closed before even the head was flushed; never the whole file.
+    let mut s = TcpStream::connect(srv.addr).unwrap();
+    write_head(
+        &mut s,
         "GET",
         &path,
         &[
             ("Swarm-Redundancy-Strategy", "0"),
             ("Swarm-Redundancy-Fallback-Mode", "false"),
+            ("Connection", "close"),
         ],
-        b"",
     );
-    assert_eq!(strict.status, 200);
-    assert!(strict.body.len() < file.len());
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    assert!(
+        raw.is_empty() || (raw.starts_with(b"HTTP/1.1 200") && raw.len() < file.len()),
+        "strict download of a damaged file: {} bytes, {:?}",
+        raw.len(),
+        String::from_utf8_lossy(&raw[..raw.len().min(40)])
+    );
     let r = request(srv.addr, "GET", &path, &[], b"");
     assert_eq!(r.body, file);
     assert!(store.has(&first).unwrap());

@@ -46,7 +46,10 @@ fn ack_of(address: &BzzAddress, network_id: u64, welcome: &str) -> pb::handshake
     }
 }
 
-fn listen(peer_bytes: Vec<u8>, local: &Local) -> (Result<handshake::Remote, HandshakeError>, Scripted) {
+fn listen(
+    peer_bytes: Vec<u8>,
+    local: &Local,
+) -> (Result<handshake::Remote, HandshakeError>, Scripted) {
     let mut s = Scripted::new(peer_bytes, 7, AtEnd::Close);
     let r = rt().block_on(handshake::listen(
         &mut s,
@@ -68,11 +71,17 @@ fn a_well_behaved_peer_completes_the_handshake_and_gets_our_signed_address() {
     );
     let remote = r.unwrap();
     assert_eq!(remote.overlay, peer.overlay);
-    assert_eq!(remote.overlay, OverlayKey::from_slice(&[2; 32]).unwrap().overlay(NETWORK_ID, &[0; 32]));
+    assert_eq!(
+        remote.overlay,
+        OverlayKey::from_slice(&[2; 32])
+            .unwrap()
+            .overlay(NETWORK_ID, &[0; 32])
+    );
     assert_eq!(remote.welcome, "hi");
     assert_eq!(remote.observed, vec![UNDERLAY.to_vec()]);
     // What we wrote: one SynAck whose Ack is our address, signed, on our network.
-    let (answer, used) = swarmec::net::bee::frame::decode_frame::<pb::handshake::SynAck>(&s.written).unwrap();
+    let (answer, used) =
+        swarmec::net::bee::frame::decode_frame::<pb::handshake::SynAck>(&s.written).unwrap();
     assert_eq!(used, s.written.len());
     assert_eq!(answer.syn.unwrap().observed_underlay, UNDERLAY);
     let ours = answer.ack.unwrap();
@@ -87,12 +96,19 @@ fn a_well_behaved_peer_completes_the_handshake_and_gets_our_signed_address() {
 fn handshakes_with_bad_records_are_refused_saying_why() {
     let local = local();
     let peer = peer_address();
-    let refuse = |ack: pb::handshake::Ack| listen([syn(), encode_frame(&ack)].concat(), &local).0.unwrap_err();
+    let refuse = |ack: pb::handshake::Ack| {
+        listen([syn(), encode_frame(&ack)].concat(), &local)
+            .0
+            .unwrap_err()
+    };
 
     let mut forged = ack_of(&peer, NETWORK_ID, "");
     forged.address.as_mut().unwrap().signature[10] ^= 1;
     assert!(
-        matches!(refuse(forged), HandshakeError::Address(BzzError::Signature { .. } | BzzError::Overlay { .. })),
+        matches!(
+            refuse(forged),
+            HandshakeError::Address(BzzError::Signature { .. } | BzzError::Overlay { .. })
+        ),
         "a forged signature"
     );
 
@@ -102,23 +118,51 @@ fn handshakes_with_bad_records_are_refused_saying_why() {
     }
 
     // Signed for network 10, claimed on ours: the overlay does not follow.
-    let other_net = BzzAddress::sign(&OverlayKey::from_slice(&[2; 32]).unwrap(), &[UNDERLAY], 10, &[0; 32], NOW, EthAddress::default()).unwrap();
-    assert!(matches!(refuse(ack_of(&other_net, NETWORK_ID, "")), HandshakeError::Address(BzzError::Overlay { .. })));
+    let other_net = BzzAddress::sign(
+        &OverlayKey::from_slice(&[2; 32]).unwrap(),
+        &[UNDERLAY],
+        10,
+        &[0; 32],
+        NOW,
+        EthAddress::default(),
+    )
+    .unwrap();
+    assert!(matches!(
+        refuse(ack_of(&other_net, NETWORK_ID, "")),
+        HandshakeError::Address(BzzError::Overlay { .. })
+    ));
 
-    let future = BzzAddress::sign(&OverlayKey::from_slice(&[2; 32]).unwrap(), &[UNDERLAY], NETWORK_ID, &[0; 32], NOW + 3600, EthAddress::default()).unwrap();
+    let future = BzzAddress::sign(
+        &OverlayKey::from_slice(&[2; 32]).unwrap(),
+        &[UNDERLAY],
+        NETWORK_ID,
+        &[0; 32],
+        NOW + 3600,
+        EthAddress::default(),
+    )
+    .unwrap();
     assert!(matches!(
         refuse(ack_of(&future, NETWORK_ID, "")),
         HandshakeError::Address(BzzError::TimestampInFuture { .. })
     ));
 
-    assert!(matches!(refuse(ack_of(&peer, NETWORK_ID, &"w".repeat(141))), HandshakeError::Welcome(141)));
+    assert!(matches!(
+        refuse(ack_of(&peer, NETWORK_ID, &"w".repeat(141))),
+        HandshakeError::Welcome(141)
+    ));
 
     let ourselves = local.bzz_address(&[UNDERLAY.to_vec()], NOW).unwrap();
-    assert!(matches!(refuse(ack_of(&ourselves, NETWORK_ID, "")), HandshakeError::SelfConnection(_)));
+    assert!(matches!(
+        refuse(ack_of(&ourselves, NETWORK_ID, "")),
+        HandshakeError::SelfConnection(_)
+    ));
 
     let mut no_address = ack_of(&peer, NETWORK_ID, "");
     no_address.address = None;
-    assert!(matches!(refuse(no_address), HandshakeError::Missing("address")));
+    assert!(matches!(
+        refuse(no_address),
+        HandshakeError::Missing("address")
+    ));
 }
 
 #[test]
@@ -160,8 +204,17 @@ fn oversized_truncated_and_stalled_messages_are_refused() {
         ..local
     };
     let mut s = Scripted::new(syn(), 64, AtEnd::Stall);
-    let r = rt().block_on(handshake::listen(&mut s, &quick, UNDERLAY, |_| vec![UNDERLAY.to_vec()], || NOW));
-    assert!(matches!(r.unwrap_err(), HandshakeError::Wire(WireError::Timeout { .. })));
+    let r = rt().block_on(handshake::listen(
+        &mut s,
+        &quick,
+        UNDERLAY,
+        |_| vec![UNDERLAY.to_vec()],
+        || NOW,
+    ));
+    assert!(matches!(
+        r.unwrap_err(),
+        HandshakeError::Wire(WireError::Timeout { .. })
+    ));
 }
 
 fn headers() -> Vec<u8> {
@@ -172,25 +225,48 @@ fn headers() -> Vec<u8> {
 fn a_delivery_that_is_not_the_chunk_asked_for_is_refused() {
     let chunk = Chunk::new(b"the chunk asked for").unwrap();
     let request = |delivery: pb::retrieval::Delivery| {
-        let mut s = Scripted::new([headers(), encode_frame(&delivery)].concat(), 5, AtEnd::Close);
-        let r = rt().block_on(retrieval::request(&mut s, chunk.address, Duration::from_secs(5)));
+        let mut s = Scripted::new(
+            [headers(), encode_frame(&delivery)].concat(),
+            5,
+            AtEnd::Close,
+        );
+        let r = rt().block_on(retrieval::request(
+            &mut s,
+            chunk.address,
+            Duration::from_secs(5),
+        ));
         // What we sent: our (empty) headers, then the request for the address.
         let mut expected = headers();
-        expected.extend(encode_frame(&pb::retrieval::Request { addr: chunk.address.0.to_vec() }));
+        expected.extend(encode_frame(&pb::retrieval::Request {
+            addr: chunk.address.0.to_vec(),
+        }));
         assert_eq!(s.written, expected);
         r
     };
-    let good = pb::retrieval::Delivery { data: chunk.data.clone(), ..Default::default() };
+    let good = pb::retrieval::Delivery {
+        data: chunk.data.clone(),
+        ..Default::default()
+    };
     assert_eq!(request(good).unwrap(), chunk.data);
     let other = Chunk::new(b"another chunk").unwrap();
-    match request(pb::retrieval::Delivery { data: other.data.clone(), ..Default::default() }).unwrap_err() {
+    match request(pb::retrieval::Delivery {
+        data: other.data.clone(),
+        ..Default::default()
+    })
+    .unwrap_err()
+    {
         RetrievalError::Invalid { chunk: c, len } => {
             assert_eq!(c, chunk.address);
             assert_eq!(len, other.data.len());
         }
         e => panic!("{e}"),
     }
-    match request(pb::retrieval::Delivery { err: "storage: not found".into(), ..Default::default() }).unwrap_err() {
+    match request(pb::retrieval::Delivery {
+        err: "storage: not found".into(),
+        ..Default::default()
+    })
+    .unwrap_err()
+    {
         RetrievalError::Peer { chunk: c, message } => {
             assert_eq!(c, chunk.address);
             assert_eq!(message, "storage: not found");
@@ -199,12 +275,17 @@ fn a_delivery_that_is_not_the_chunk_asked_for_is_refused() {
     }
     // A request for something that is no address.
     let mut s = Scripted::new(
-        [headers(), encode_frame(&pb::retrieval::Request { addr: vec![1; 31] })].concat(),
+        [
+            headers(),
+            encode_frame(&pb::retrieval::Request { addr: vec![1; 31] }),
+        ]
+        .concat(),
         64,
         AtEnd::Close,
     );
     assert!(matches!(
-        rt().block_on(retrieval::read_request(&mut s, Duration::from_secs(5))).unwrap_err(),
+        rt().block_on(retrieval::read_request(&mut s, Duration::from_secs(5)))
+            .unwrap_err(),
         RetrievalError::BadRequest(_)
     ));
 }
@@ -219,32 +300,69 @@ fn hive_keeps_the_good_records_and_refuses_the_bad() {
     };
     let mut s = Scripted::new([headers(), encode_frame(&msg)].concat(), 64, AtEnd::Close);
     let got = rt()
-        .block_on(hive::receive(&mut s, NETWORK_ID, NOW, Duration::from_secs(5)))
+        .block_on(hive::receive(
+            &mut s,
+            NETWORK_ID,
+            NOW,
+            Duration::from_secs(5),
+        ))
         .unwrap();
     assert_eq!(got.valid.len(), 1);
     assert_eq!(got.valid[0].address.overlay, good.overlay);
     assert_eq!(got.refused.len(), 1);
-    assert!(matches!(got.refused[0], BzzError::Overlay { .. } | BzzError::Signature { .. }));
+    assert!(matches!(
+        got.refused[0],
+        BzzError::Overlay { .. } | BzzError::Signature { .. }
+    ));
 }
 
 #[test]
 fn payments_are_acknowledged_in_full_with_a_clock_that_never_goes_back() {
     let clock = accounting::AckClock::default();
     let pay = |amount: u64, now: i64| {
-        let payment = pb::pseudosettle::Payment { amount: accounting::encode_amount(amount) };
-        let mut s = Scripted::new([headers(), encode_frame(&payment)].concat(), 3, AtEnd::Close);
-        rt().block_on(accounting::accept_payment(&mut s, &clock, now, Duration::from_secs(5))).unwrap();
+        let payment = pb::pseudosettle::Payment {
+            amount: accounting::encode_amount(amount),
+        };
+        let mut s = Scripted::new(
+            [headers(), encode_frame(&payment)].concat(),
+            3,
+            AtEnd::Close,
+        );
+        rt().block_on(accounting::accept_payment(
+            &mut s,
+            &clock,
+            now,
+            Duration::from_secs(5),
+        ))
+        .unwrap();
         assert!(s.closed);
-        let ack = pb::pseudosettle::PaymentAck::decode_length_delimited(&s.written[headers().len()..]).unwrap();
+        let ack =
+            pb::pseudosettle::PaymentAck::decode_length_delimited(&s.written[headers().len()..])
+                .unwrap();
         (ack.amount, ack.timestamp)
     };
     assert_eq!(pay(900_000, NOW), (accounting::encode_amount(900_000), NOW));
-    assert_eq!(pay(450_000, NOW - 5), (accounting::encode_amount(450_000), NOW));
+    assert_eq!(
+        pay(450_000, NOW - 5),
+        (accounting::encode_amount(450_000), NOW)
+    );
     // An amount longer than 32 bytes is refused.
-    let payment = pb::pseudosettle::Payment { amount: vec![1; 33] };
-    let mut s = Scripted::new([headers(), encode_frame(&payment)].concat(), 64, AtEnd::Close);
+    let payment = pb::pseudosettle::Payment {
+        amount: vec![1; 33],
+    };
+    let mut s = Scripted::new(
+        [headers(), encode_frame(&payment)].concat(),
+        64,
+        AtEnd::Close,
+    );
     assert!(matches!(
-        rt().block_on(accounting::accept_payment(&mut s, &clock, NOW, Duration::from_secs(5))).unwrap_err(),
+        rt().block_on(accounting::accept_payment(
+            &mut s,
+            &clock,
+            NOW,
+            Duration::from_secs(5)
+        ))
+        .unwrap_err(),
         accounting::AccountingError::Amount { len: 33, .. }
     ));
 }
@@ -256,13 +374,30 @@ fn status_says_full_node_and_pings_are_answered() {
         connected_peers: 3,
         ..Default::default()
     };
-    let mut s = Scripted::new([headers(), encode_frame(&pb::status::Get {})].concat(), 1, AtEnd::Close);
-    rt().block_on(status::serve_status(&mut s, &snapshot, Duration::from_secs(5))).unwrap();
+    let mut s = Scripted::new(
+        [headers(), encode_frame(&pb::status::Get {})].concat(),
+        1,
+        AtEnd::Close,
+    );
+    rt().block_on(status::serve_status(
+        &mut s,
+        &snapshot,
+        Duration::from_secs(5),
+    ))
+    .unwrap();
     assert_eq!(s.written, [headers(), encode_frame(&snapshot)].concat());
 
     let ping = |g: &str| encode_frame(&pb::pingpong::Ping { greeting: g.into() });
-    let mut s = Scripted::new([headers(), ping("a"), ping("bee")].concat(), 2, AtEnd::Close);
-    assert_eq!(rt().block_on(status::serve_pingpong(&mut s, Duration::from_secs(5))).unwrap(), 2);
+    let mut s = Scripted::new(
+        [headers(), ping("a"), ping("bee")].concat(),
+        2,
+        AtEnd::Close,
+    );
+    assert_eq!(
+        rt().block_on(status::serve_pingpong(&mut s, Duration::from_secs(5)))
+            .unwrap(),
+        2
+    );
     let pong = |r: &str| encode_frame(&pb::pingpong::Pong { response: r.into() });
     assert_eq!(s.written, [headers(), pong("{a}"), pong("{bee}")].concat());
 }
@@ -280,24 +415,41 @@ fn nodes_on_another_network_are_refused() {
     };
     let start = |network_id| {
         let store: Arc<dyn ChunkStore> = Arc::new(MemStore::new());
-        rt.block_on(Node::start(libp2p_key(), store, config(network_id))).unwrap()
+        rt.block_on(Node::start(libp2p_key(), store, config(network_id)))
+            .unwrap()
     };
     let a = start(10);
     let b = start(10);
     let c = start(11);
-    rt.block_on(a.client().dial(b.listen_addrs()[0].clone())).unwrap();
+    rt.block_on(a.client().dial(b.listen_addrs()[0].clone()))
+        .unwrap();
     wait_for("a and b to complete the handshake", || {
-        a.client().bee_peers().iter().any(|p| p.overlay == b.client().bee_overlay())
-            && b.client().bee_peers().iter().any(|p| p.overlay == a.client().bee_overlay())
+        a.client()
+            .bee_peers()
+            .iter()
+            .any(|p| p.overlay == b.client().bee_overlay())
+            && b.client()
+                .bee_peers()
+                .iter()
+                .any(|p| p.overlay == a.client().bee_overlay())
     });
-    rt.block_on(a.client().dial(c.listen_addrs()[0].clone())).unwrap();
+    rt.block_on(a.client().dial(c.listen_addrs()[0].clone()))
+        .unwrap();
     wait_for("both sides to refuse the other network", || {
         a.client().refused_handshakes() >= 1 && c.client().refused_handshakes() >= 1
     });
-    assert!(a.client().bee_peers().iter().all(|p| p.overlay != c.client().bee_overlay()));
+    assert!(a
+        .client()
+        .bee_peers()
+        .iter()
+        .all(|p| p.overlay != c.client().bee_overlay()));
     assert!(c.client().bee_peers().is_empty());
     let overlay_a: Address = a.client().bee_overlay();
-    assert_ne!(overlay_a, a.overlay(), "bee's overlay is not the libp2p-derived one");
+    assert_ne!(
+        overlay_a,
+        a.overlay(),
+        "bee's overlay is not the libp2p-derived one"
+    );
     for n in [a, b, c] {
         rt.block_on(n.shutdown()).unwrap();
     }
