@@ -56,6 +56,9 @@ pub struct Peer {
     /// Push to or retrieve from the network through the node at MULTIADDR instead of the local store.
     #[arg(long, value_name = "MULTIADDR")]
     pub peer: Option<Multiaddr>,
+    /// bee's network id of that node's network (1 is Swarm mainnet).
+    #[arg(long, default_value_t = 1, value_name = "N", requires = "peer")]
+    pub network_id: u64,
 }
 
 #[derive(Subcommand, Debug)]

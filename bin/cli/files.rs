@@ -12,7 +12,7 @@ use swarmec::encryption::{OsRandom, RandomSource};
 use swarmec::file::inspect::{inspect_with, InspectOptions};
 use swarmec::file::splitter::{split_reader, with_background_writer, ChunkSink, Discard};
 use swarmec::file::{JoinOptions, Joiner, SplitError, SplitOptions, SplitSummary};
-use swarmec::net::{self, Multiaddr};
+use swarmec::net::Multiaddr;
 use swarmec::redundancy::Level;
 use swarmec::reference::{Reference, ReferenceError};
 use swarmec::store::ChunkStore;
@@ -105,8 +105,13 @@ pub fn upload(file: &Path, split: &Split, dir: &DataDir) -> Result<(), Failure> 
 }
 
 /// `upload --peer`: pushed through the node at `address`.
-pub fn upload_peer(file: &Path, split: &Split, address: &Multiaddr) -> Result<(), Failure> {
-    let session = connect(address)?;
+pub fn upload_peer(
+    file: &Path,
+    split: &Split,
+    address: &Multiaddr,
+    network_id: u64,
+) -> Result<(), Failure> {
+    let session = connect(address, network_id)?;
     // Each batch returns once every chunk in it has a verified receipt.
     let result = with_background_writer(session.store(), |sink| split_file(file, split, sink));
     session.close()?;
@@ -121,12 +126,15 @@ pub fn download(request: DownloadRequest, dir: &DataDir) -> Result<(), Failure> 
 }
 
 /// `download --peer`: retrieved through the node at `address`.
-pub fn download_peer(request: DownloadRequest, address: &Multiaddr) -> Result<(), Failure> {
+pub fn download_peer(
+    request: DownloadRequest,
+    address: &Multiaddr,
+    network_id: u64,
+) -> Result<(), Failure> {
     let reference = parse_reference(request.reference)?;
-    let session = connect(address)?;
+    let session = connect(address, network_id)?;
     // `prox` orders children by distance to the node that fetches them.
-    let origin =
-        net::identity::overlay_of_peer(&session.peer()).unwrap_or_else(|| session.overlay());
+    let origin = session.peer_overlay().unwrap_or_else(|| session.overlay());
     let options = JoinOptions {
         origin,
         ..request.options

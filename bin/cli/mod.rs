@@ -28,7 +28,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             dir,
             peer,
         } => match peer.peer {
-            Some(address) => files::upload_peer(&file, &split, &address),
+            Some(address) => files::upload_peer(&file, &split, &address, peer.network_id),
             None => files::upload(&file, &split, &dir),
         },
         Command::Download {
@@ -55,7 +55,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 },
             };
             match peer.peer {
-                Some(address) => files::download_peer(request, &address),
+                Some(address) => files::download_peer(request, &address, peer.network_id),
                 None => files::download(request, &dir),
             }
         }

@@ -16,8 +16,12 @@ use super::output::print_line;
 use super::store::open_store;
 
 /// A session with the node at `address`, for `--peer`.
-pub fn connect(address: &Multiaddr) -> Result<Session, Failure> {
-    Session::connect(address, NodeConfig::default())
+pub fn connect(address: &Multiaddr, network_id: u64) -> Result<Session, Failure> {
+    let config = NodeConfig {
+        network_id,
+        ..NodeConfig::default()
+    };
+    Session::connect(address, config)
         .map_err(|e| Failure::runtime(format!("cannot connect to {address}: {e}")))
 }
 
@@ -101,12 +105,7 @@ pub fn node(dir: &DataDir, request: NodeRequest) -> Result<(), Failure> {
         store.clone(),
         config,
         |node| {
-            let mut text = format!(
-                "peer_id {}\noverlay {}\nbee_overlay {}\n",
-                node.peer_id(),
-                node.overlay(),
-                node.client().bee_overlay()
-            );
+            let mut text = format!("peer_id {}\noverlay {}\n", node.peer_id(), node.overlay());
             for a in node.listen_addrs() {
                 text.push_str(&format!("listen {a}\n"));
             }

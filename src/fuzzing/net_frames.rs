@@ -14,23 +14,16 @@
 use std::fmt::Debug;
 
 use super::input::Output;
-use crate::address::Address;
 use crate::cac::Chunk;
 use crate::net::identity::overlay_of_peer;
 use crate::net::protocol::{
-    read_frame, write_frame, PushKind, PushRequest, PushResponse, Receipt, RetrievalRequest,
-    RetrievalResponse, Wire,
+    read_frame, write_frame, PushKind, PushRequest, PushResponse, Receipt, Wire,
 };
 use crate::net::pushsync::{receipt_peer, verify_receipt};
 use crate::soc;
 
 /// The message types, in selector order.
-pub const MESSAGES: [&str; 4] = [
-    "retrieval-request",
-    "retrieval-response",
-    "push-request",
-    "push-response",
-];
+pub const MESSAGES: [&str; 2] = ["push-request", "push-response"];
 
 /// Runs one input; panics on a bug.
 pub fn run(data: &[u8]) {
@@ -46,26 +39,12 @@ pub fn run(data: &[u8]) {
 fn decode_all(which: usize, framed: bool, body: &[u8]) {
     let all = which >= MESSAGES.len();
     if all || which == 0 {
-        if let Some(m) = one::<RetrievalRequest>(framed, body) {
-            let _ = m.address.to_hex();
-        }
-    }
-    if all || which == 1 {
-        if let Some(RetrievalResponse::Chunk(data)) = one::<RetrievalResponse>(framed, body) {
-            // The requester checks the chunk against the address it asked for.
-            let address = Chunk::with_data_span(data.clone())
-                .map(|c| c.address)
-                .unwrap_or(Address::ZERO);
-            let _ = soc::is_valid_chunk(&address, &data);
-        }
-    }
-    if all || which == 2 {
         if let Some(m) = one::<PushRequest>(framed, body) {
             let _ = soc::is_valid_chunk(&m.address, &m.data);
             assert!(matches!(m.kind, PushKind::Push | PushKind::Replicate));
         }
     }
-    if all || which == 3 {
+    if all || which == 1 {
         if let Some(PushResponse::Receipts(receipts)) = one::<PushResponse>(framed, body) {
             for r in &receipts {
                 let _ = verify_receipt(r, &r.address);
@@ -134,32 +113,8 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
     };
     let mut messages: Vec<(&str, usize, Vec<u8>)> = vec![
         (
-            "request",
-            0,
-            RetrievalRequest {
-                address: small.address,
-            }
-            .encode(),
-        ),
-        (
-            "chunk",
-            1,
-            RetrievalResponse::Chunk(small.data.clone()).encode(),
-        ),
-        (
-            "full",
-            1,
-            RetrievalResponse::Chunk(full.data.clone()).encode(),
-        ),
-        ("not-found", 1, RetrievalResponse::NotFound.encode()),
-        (
-            "error",
-            1,
-            RetrievalResponse::Error("no peer".into()).encode(),
-        ),
-        (
             "push",
-            2,
+            0,
             PushRequest {
                 kind: PushKind::Push,
                 address: small.address,
@@ -168,17 +123,27 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
             .encode(),
         ),
         (
+            "push-full",
+            0,
+            PushRequest {
+                kind: PushKind::Push,
+                address: full.address,
+                data: full.data.clone(),
+            }
+            .encode(),
+        ),
+        (
             "receipts",
-            3,
+            1,
             PushResponse::Receipts(vec![receipt.clone(), receipt]).encode(),
         ),
-        ("error", 3, PushResponse::Error("full".into()).encode()),
-        ("bad-count", 3, vec![0, 17]),
+        ("error", 1, PushResponse::Error("full".into()).encode()),
+        ("bad-count", 1, vec![0, 17]),
     ];
     if let Some(r) = replica {
         messages.push((
             "replicate-soc",
-            2,
+            0,
             PushRequest {
                 kind: PushKind::Replicate,
                 address: r.address,
@@ -186,7 +151,6 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
             }
             .encode(),
         ));
-        messages.push(("soc", 1, RetrievalResponse::Chunk(r.data).encode()));
     }
     for (name, which, body) in messages {
         let mut bare = Output::new();

@@ -21,6 +21,7 @@ use tracing::{debug, info, warn};
 
 use super::bee::handshake::{self, HandshakeError, Local, Remote};
 use super::bee::pb::status::Snapshot;
+use super::bee::retrieval::RetrievalError;
 use super::bee::{accounting, hive, retrieval as bee_retrieval, status};
 use super::bee::{HANDSHAKE, HIVE_PEERS, PINGPONG, PRICING, PSEUDOSETTLE, RETRIEVAL, STATUS};
 use super::node::Client;
@@ -64,12 +65,17 @@ pub(crate) struct BeeState {
     pub(crate) local: Local,
     opener: Opener,
     peers: Mutex<HashMap<PeerId, BeePeer>>,
+    /// Peers this node is dialling the handshake to (one at a time per peer).
     handshaking: Mutex<HashSet<PeerId>>,
     remote_addrs: Mutex<HashMap<PeerId, Multiaddr>>,
     advertised: Mutex<Vec<Multiaddr>>,
     learned: Mutex<HashMap<Address, BzzAddress>>,
     clock: accounting::AckClock,
     refused: AtomicUsize,
+    joined: tokio::sync::Notify,
+    failed: Mutex<HashMap<PeerId, String>>,
+    /// Peers whose handshake finished, both sides closed.
+    settled: Mutex<HashSet<PeerId>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -95,6 +101,9 @@ impl BeeState {
             learned: Mutex::new(HashMap::new()),
             clock: accounting::AckClock::default(),
             refused: AtomicUsize::new(0),
+            joined: tokio::sync::Notify::new(),
+            failed: Mutex::new(HashMap::new()),
+            settled: Mutex::new(HashSet::new()),
         }
     }
 
@@ -105,6 +114,21 @@ impl BeeState {
         out
     }
 
+    /// Waits until the handshake with `peer` is done: `Ok` once it completed, the reason once it was
+    /// refused.
+    pub(crate) async fn joined(&self, peer: &PeerId) -> Result<(), String> {
+        loop {
+            let notified = self.joined.notified();
+            if lock(&self.settled).contains(peer) {
+                return Ok(());
+            }
+            if let Some(reason) = lock(&self.failed).get(peer) {
+                return Err(reason.clone());
+            }
+            notified.await;
+        }
+    }
+
     /// Handshakes refused so far (either side).
     pub(crate) fn refused(&self) -> usize {
         self.refused.load(Ordering::Relaxed)
@@ -113,6 +137,8 @@ impl BeeState {
     fn refuse(&self, peer: PeerId, e: &HandshakeError) {
         self.refused.fetch_add(1, Ordering::Relaxed);
         warn!(peer = %peer, error = %e, "handshake refused");
+        lock(&self.failed).insert(peer, e.to_string());
+        self.joined.notify_waiters();
     }
 
     /// Addresses learned through hive, not (yet) connected.
@@ -133,6 +159,8 @@ impl BeeState {
     /// Forgets a peer whose last connection closed.
     pub(crate) fn disconnected(&self, peer: &PeerId) {
         lock(&self.remote_addrs).remove(peer);
+        lock(&self.failed).remove(peer);
+        lock(&self.settled).remove(peer);
         if let Some(p) = lock(&self.peers).remove(peer) {
             info!(peer = %peer, overlay = %p.overlay, "bee peer left");
         }
@@ -201,7 +229,7 @@ pub(crate) fn spawn_outbound_handshake(client: Client, peer: PeerId, dialed: Mul
         let bee = &client.shared.bee;
         lock(&bee.handshaking).remove(&peer);
         match result {
-            Ok(remote) => after_handshake(&client, peer, remote).await,
+            Ok(others) => announce(&client, peer, others).await,
             Err(e) => bee.refuse(peer, &e),
         }
     });
@@ -211,24 +239,29 @@ async fn outbound(
     client: &Client,
     peer: PeerId,
     dialed: &Multiaddr,
-) -> Result<Remote, HandshakeError> {
+) -> Result<Option<Vec<BzzAddress>>, HandshakeError> {
     let bee = &client.shared.bee;
     let Some(mut stream) = open(client, peer, HANDSHAKE).await else {
         return Err(HandshakeError::Missing("handshake protocol"));
     };
     let dialed = with_peer(dialed, peer).to_vec();
     let ours = bee.advertise();
-    let remote = handshake::dial(&mut stream, &bee.local, &dialed, |_| ours, now).await?;
-    let _ = super::bee::wire::close(&mut stream).await;
-    await_close(&mut stream).await;
-    Ok(remote)
+    let remote = handshake::dial(
+        &mut stream,
+        &bee.local,
+        &dialed,
+        |seen| advertisable(ours, seen),
+        now,
+    )
+    .await?;
+    Ok(finish(client, peer, remote, &mut stream).await)
 }
 
 async fn inbound(
     client: &Client,
     peer: PeerId,
     stream: &mut libp2p::Stream,
-) -> Result<Remote, HandshakeError> {
+) -> Result<Option<Vec<BzzAddress>>, HandshakeError> {
     let bee = &client.shared.bee;
     let waited = tokio::time::Instant::now();
     let remote_addr = loop {
@@ -244,14 +277,51 @@ async fn inbound(
         .map(|a| with_peer(&a, peer))
         .unwrap_or_else(|| Multiaddr::empty().with(Protocol::P2p(peer)));
     let ours = bee.advertise();
-    let remote = handshake::listen(stream, &bee.local, &seen.to_vec(), |_| ours, now).await?;
-    let _ = super::bee::wire::close(stream).await;
-    await_close(stream).await;
-    Ok(remote)
+    let remote = handshake::listen(
+        stream,
+        &bee.local,
+        &seen.to_vec(),
+        |seen| advertisable(ours, seen),
+        now,
+    )
+    .await?;
+    Ok(finish(client, peer, remote, stream).await)
 }
 
-async fn after_handshake(client: &Client, peer: PeerId, remote: Remote) {
+/// What this node signs as its underlays: its listen addresses, or, listening nowhere (a client),
+/// where the peer sees it (bee signs at least one underlay and refuses a record without).
+fn advertisable(listen: Vec<Vec<u8>>, seen: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    if listen.is_empty() {
+        seen.to_vec()
+    } else {
+        listen
+    }
+}
+
+/// After a successful exchange: registers the peer, then closes the stream and waits for the peer
+/// to close its side, as bee does, so that when either side sees the other's close, both have
+/// registered each other and protocol streams are welcome. Returns the full peers to tell the new
+/// peer about, or `None` if it was known already (the second of two simultaneous handshakes).
+async fn finish(
+    client: &Client,
+    peer: PeerId,
+    remote: Remote,
+    stream: &mut libp2p::Stream,
+) -> Option<Vec<BzzAddress>> {
+    let others = register(client, peer, remote);
+    let _ = super::bee::wire::close(stream).await;
+    await_close(stream).await;
     let bee = &client.shared.bee;
+    lock(&bee.settled).insert(peer);
+    bee.joined.notify_waiters();
+    others
+}
+
+fn register(client: &Client, peer: PeerId, remote: Remote) -> Option<Vec<BzzAddress>> {
+    let bee = &client.shared.bee;
+    if lock(&bee.peers).contains_key(&peer) {
+        return None;
+    }
     let new = BeePeer {
         peer_id: peer,
         overlay: remote.overlay,
@@ -270,7 +340,19 @@ async fn after_handshake(client: &Client, peer: PeerId, remote: Remote) {
         .filter(|p| p.full_node)
         .map(|p| p.address.clone())
         .collect();
+    if new.full_node {
+        // Only full nodes store and serve chunks; light ones (bee's light and ultra-light nodes,
+        // swarmec's clients) are never asked.
+        client.shared.peers().add(peer, new.overlay);
+    }
+    lock(&bee.failed).remove(&peer);
     lock(&bee.peers).insert(peer, new);
+    Some(others)
+}
+
+/// Tells a new peer our payment threshold and the full peers we know.
+async fn announce(client: &Client, peer: PeerId, others: Option<Vec<BzzAddress>>) {
+    let Some(others) = others else { return };
     // bee disconnects a peer that does not take its payment threshold; we announce ours too.
     if let Some(mut s) = open(client, peer, PRICING).await {
         if let Err(e) =
@@ -305,13 +387,10 @@ pub(crate) fn spawn_acceptors(client: &Client, mut inbound: mpsc::Receiver<Inbou
 async fn serve(client: &Client, protocol: &'static str, peer: PeerId, mut stream: libp2p::Stream) {
     let bee = &client.shared.bee;
     if protocol == HANDSHAKE {
-        if !lock(&bee.handshaking).insert(peer) {
-            return;
-        }
-        let result = inbound(client, peer, &mut stream).await;
-        lock(&bee.handshaking).remove(&peer);
-        match result {
-            Ok(remote) => after_handshake(client, peer, remote).await,
+        // Also while our own handshake to the same peer runs: when two nodes dial each other at
+        // once, each must answer the other's, or both would wait on a refused stream.
+        match inbound(client, peer, &mut stream).await {
+            Ok(others) => announce(client, peer, others).await,
             Err(e) => bee.refuse(peer, &e),
         }
         return;
@@ -368,18 +447,7 @@ async fn serve_retrieval(
     let chunk = bee_retrieval::read_request(stream, MESSAGE_TIMEOUT)
         .await
         .map_err(|e| e.to_string())?;
-    let store = client.shared.store.clone();
-    let local = tokio::task::spawn_blocking(move || store.get(&chunk))
-        .await
-        .map_err(|e| e.to_string())?;
-    let found = match local {
-        Ok(Some(data)) => Ok(data),
-        Ok(None) => match super::retrieval::fetch(client, chunk).await {
-            Some(data) => Ok(data),
-            None => Err(bee_retrieval::NOT_FOUND.to_string()),
-        },
-        Err(e) => Err(e.to_string()),
-    };
+    let found = super::retrieval::serve(client, peer, chunk).await;
     debug!(peer = %peer, chunk = %chunk, found = found.is_ok(), "retrieval served");
     bee_retrieval::answer(stream, chunk, found, MESSAGE_TIMEOUT)
         .await
@@ -391,11 +459,14 @@ pub(crate) async fn retrieve_from(
     client: &Client,
     peer: PeerId,
     chunk: Address,
-) -> Result<Vec<u8>, String> {
-    let mut stream = open(client, peer, RETRIEVAL)
-        .await
-        .ok_or_else(|| format!("cannot open a retrieval stream to {peer}"))?;
-    bee_retrieval::request(&mut stream, chunk, MESSAGE_TIMEOUT)
-        .await
-        .map_err(|e| e.to_string())
+) -> Result<Vec<u8>, RetrievalError> {
+    let mut stream =
+        open(client, peer, RETRIEVAL)
+            .await
+            .ok_or_else(|| RetrievalError::Unreachable {
+                chunk,
+                message: format!("cannot open a retrieval stream to {peer}"),
+            })?;
+    let timeout = client.shared.config.request_timeout;
+    bee_retrieval::request(&mut stream, chunk, timeout).await
 }

@@ -227,6 +227,16 @@ impl Session {
         self.peer
     }
 
+    /// The overlay of the node connected to, as its handshake gave it.
+    pub fn peer_overlay(&self) -> Option<Address> {
+        self.node
+            .client()
+            .bee_peers()
+            .into_iter()
+            .find(|p| p.peer_id == self.peer)
+            .map(|p| p.overlay)
+    }
+
     /// Disconnects.
     pub fn close(self) -> Result<(), NetError> {
         let Session { runtime, node, .. } = self;

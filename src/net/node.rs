@@ -23,11 +23,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::bee::handshake::Local;
 use super::bee_node::{self, BeePeer, BeeState};
-use super::identity::{overlay_of_key, overlay_of_peer, OverlayIdentity};
+use super::identity::OverlayIdentity;
 use super::peers::{PeerInfo, PeerTable};
 use super::protocol::{
-    FrameCodec, PushRequest, PushResponse, RetrievalRequest, RetrievalResponse, IDENTIFY_PROTOCOL,
-    KAD_PROTOCOL, PUSHSYNC_PROTOCOL, RETRIEVAL_PROTOCOL,
+    FrameCodec, PushRequest, PushResponse, IDENTIFY_PROTOCOL, KAD_PROTOCOL, PUSHSYNC_PROTOCOL,
 };
 use super::{pushsync, retrieval, NetError};
 use crate::address::Address;
@@ -106,7 +105,6 @@ pub struct PeerSummary {
 struct Behaviour {
     kademlia: kad::Behaviour<kad::store::MemoryStore>,
     identify: identify::Behaviour,
-    retrieval: request_response::Behaviour<FrameCodec<RetrievalRequest, RetrievalResponse>>,
     pushsync: request_response::Behaviour<FrameCodec<PushRequest, PushResponse>>,
     streams: super::streams::Behaviour,
     ping: ping::Behaviour,
@@ -141,19 +139,10 @@ impl Shared {
 type Reply<T> = oneshot::Sender<Result<T, NetError>>;
 
 enum Command {
-    Retrieve {
-        peer: PeerId,
-        request: RetrievalRequest,
-        reply: Reply<RetrievalResponse>,
-    },
     Push {
         peer: PeerId,
         request: PushRequest,
         reply: Reply<PushResponse>,
-    },
-    RespondRetrieval {
-        channel: ResponseChannel<RetrievalResponse>,
-        response: RetrievalResponse,
     },
     RespondPush {
         channel: ResponseChannel<PushResponse>,
@@ -201,11 +190,6 @@ impl Client {
         out
     }
 
-    /// This node's overlay address in bee's protocols.
-    pub fn bee_overlay(&self) -> Address {
-        self.shared.bee.local.overlay()
-    }
-
     /// The peers that completed bee's handshake, by overlay.
     pub fn bee_peers(&self) -> Vec<BeePeer> {
         self.shared.bee.peers()
@@ -225,7 +209,7 @@ impl Client {
     pub async fn bee_retrieve(&self, peer: PeerId, address: Address) -> Result<Vec<u8>, NetError> {
         bee_node::retrieve_from(self, peer, address)
             .await
-            .map_err(NetError::Request)
+            .map_err(|e| NetError::Request(e.to_string()))
     }
 
     /// Fetches a chunk from the network (not from the local store), validated against `address`.
@@ -242,29 +226,23 @@ impl Client {
         pushsync::push_origin(self, address, data).await
     }
 
-    /// Connects to `address` and returns the peer id found there.
+    /// Connects to `address` and returns the peer id found there once bee's handshake with it is
+    /// done.
     pub async fn dial(&self, address: Multiaddr) -> Result<PeerId, NetError> {
         let (reply, rx) = oneshot::channel();
         self.send(Command::Dial { address, reply }).await?;
-        tokio::time::timeout(self.shared.config.connect_timeout, rx)
+        let connect = async {
+            let peer = rx.await.map_err(|_| NetError::Stopped)??;
+            self.shared
+                .bee
+                .joined(&peer)
+                .await
+                .map_err(|reason| NetError::Transport(format!("{peer}: {reason}")))?;
+            Ok(peer)
+        };
+        tokio::time::timeout(self.shared.config.connect_timeout, connect)
             .await
-            .map_err(|_| NetError::Timeout("connecting"))?
-            .map_err(|_| NetError::Stopped)?
-    }
-
-    pub(crate) async fn request_retrieval(
-        &self,
-        peer: PeerId,
-        request: RetrievalRequest,
-    ) -> Result<RetrievalResponse, NetError> {
-        let (reply, rx) = oneshot::channel();
-        self.send(Command::Retrieve {
-            peer,
-            request,
-            reply,
-        })
-        .await?;
-        rx.await.map_err(|_| NetError::Stopped)?
+            .map_err(|_| NetError::Timeout("connecting and completing the handshake"))?
     }
 
     pub(crate) async fn request_push(
@@ -306,7 +284,6 @@ impl Node {
         config: NodeConfig,
     ) -> Result<Node, NetError> {
         let peer_id = keypair.public().to_peer_id();
-        let overlay = overlay_of_key(&keypair.public());
         let storer = config.storer;
         let overlay_identity = match &config.overlay {
             Some(o) => o.clone(),
@@ -324,6 +301,7 @@ impl Node {
             welcome: config.welcome.clone(),
             timeout: bee_node::MESSAGE_TIMEOUT,
         };
+        let overlay = local.overlay();
         let (streams, inbound, opener) = super::streams::Behaviour::new(&bee_node::PROTOCOLS);
         let mut swarm = libp2p::SwarmBuilder::with_existing_identity(keypair.clone())
             .with_tokio()
@@ -349,11 +327,6 @@ impl Node {
                     identify: identify::Behaviour::new(
                         identify::Config::new(IDENTIFY_PROTOCOL.to_string(), key.public())
                             .with_agent_version(format!("swarmec/{}", env!("CARGO_PKG_VERSION"))),
-                    ),
-                    retrieval: request_response::Behaviour::with_codec(
-                        FrameCodec::default(),
-                        [(RETRIEVAL_PROTOCOL, ProtocolSupport::Full)],
-                        rr.clone(),
                     ),
                     pushsync: request_response::Behaviour::with_codec(
                         FrameCodec::default(),
@@ -406,7 +379,6 @@ impl Node {
             swarm,
             commands: rx,
             client: client.clone(),
-            pending_retrieval: HashMap::new(),
             pending_push: HashMap::new(),
             pending_dial: HashMap::new(),
         };
@@ -522,7 +494,6 @@ struct EventLoop {
     swarm: Swarm<Behaviour>,
     commands: mpsc::Receiver<Command>,
     client: Client,
-    pending_retrieval: HashMap<OutboundRequestId, Reply<RetrievalResponse>>,
     pending_push: HashMap<OutboundRequestId, Reply<PushResponse>>,
     pending_dial: HashMap<ConnectionId, Reply<PeerId>>,
 }
@@ -565,14 +536,6 @@ impl EventLoop {
     fn on_command(&mut self, command: Command) {
         let behaviour = self.swarm.behaviour_mut();
         match command {
-            Command::Retrieve {
-                peer,
-                request,
-                reply,
-            } => {
-                let id = behaviour.retrieval.send_request(&peer, request);
-                self.pending_retrieval.insert(id, reply);
-            }
             Command::Push {
                 peer,
                 request,
@@ -580,10 +543,6 @@ impl EventLoop {
             } => {
                 let id = behaviour.pushsync.send_request(&peer, request);
                 self.pending_push.insert(id, reply);
-            }
-            Command::RespondRetrieval { channel, response } => {
-                // The requester may have given up; nothing to do then.
-                let _ = behaviour.retrieval.send_response(channel, response);
             }
             Command::RespondPush { channel, response } => {
                 let _ = behaviour.pushsync.send_response(channel, response);
@@ -601,15 +560,6 @@ impl EventLoop {
                 }
             }
             Command::Shutdown => {}
-        }
-    }
-
-    fn add_peer(&self, peer: PeerId) {
-        if peer == self.client.shared.peer_id {
-            return;
-        }
-        if let Some(overlay) = overlay_of_peer(&peer) {
-            self.client.shared.peers().add(peer, overlay);
         }
     }
 
@@ -631,10 +581,6 @@ impl EventLoop {
                     }
                 }
                 if let Some(reply) = self.pending_dial.remove(&connection_id) {
-                    // A client routes through the node it dialled.
-                    if !self.client.shared.config.storer {
-                        self.add_peer(peer_id);
-                    }
                     let _ = reply.send(Ok(peer_id));
                 }
             }
@@ -642,7 +588,10 @@ impl EventLoop {
                 peer_id,
                 num_established: 0,
                 ..
-            } => self.client.shared.bee.disconnected(&peer_id),
+            } => {
+                self.client.shared.peers().remove(&peer_id);
+                self.client.shared.bee.disconnected(&peer_id);
+            }
             SwarmEvent::OutgoingConnectionError {
                 connection_id,
                 error,
@@ -652,55 +601,33 @@ impl EventLoop {
                     let _ = reply.send(Err(NetError::Transport(error.to_string())));
                 }
             }
+            // A peer found is a peer to shake hands with: chunk peers are the connected ones.
             SwarmEvent::Behaviour(BehaviourEvent::Kademlia(kad::Event::RoutingUpdated {
                 peer,
+                addresses,
                 ..
-            })) => self.add_peer(peer),
+            })) if peer != self.client.shared.peer_id && !self.swarm.is_connected(&peer) => {
+                let opts = DialOpts::peer_id(peer)
+                    .addresses(addresses.into_vec())
+                    .build();
+                if let Err(e) = self.swarm.dial(opts) {
+                    tracing::debug!(peer = %peer, error = %e, "cannot dial a peer Kademlia found");
+                }
+            }
             SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
                 peer_id,
                 info,
                 ..
             })) if self.client.shared.config.storer && info.protocols.contains(&KAD_PROTOCOL) => {
                 // Only storers speak Kademlia as servers; clients are answered but never routed to.
+                // Kademlia only finds peers: chunk peers are those that completed bee's handshake.
                 for address in info.listen_addrs {
                     self.swarm
                         .behaviour_mut()
                         .kademlia
                         .add_address(&peer_id, address);
                 }
-                self.add_peer(peer_id);
             }
-            SwarmEvent::Behaviour(BehaviourEvent::Retrieval(event)) => match event {
-                request_response::Event::Message { peer, message, .. } => match message {
-                    request_response::Message::Request {
-                        request, channel, ..
-                    } => {
-                        let client = self.client.clone();
-                        tokio::spawn(async move {
-                            let response = retrieval::serve(&client, peer, request).await;
-                            let _ = client
-                                .send(Command::RespondRetrieval { channel, response })
-                                .await;
-                        });
-                    }
-                    request_response::Message::Response {
-                        request_id,
-                        response,
-                    } => {
-                        if let Some(reply) = self.pending_retrieval.remove(&request_id) {
-                            let _ = reply.send(Ok(response));
-                        }
-                    }
-                },
-                request_response::Event::OutboundFailure {
-                    request_id, error, ..
-                } => {
-                    if let Some(reply) = self.pending_retrieval.remove(&request_id) {
-                        let _ = reply.send(Err(NetError::Request(error.to_string())));
-                    }
-                }
-                _ => {}
-            },
             SwarmEvent::Behaviour(BehaviourEvent::Pushsync(event)) => match event {
                 request_response::Event::Message { peer, message, .. } => match message {
                     request_response::Message::Request {

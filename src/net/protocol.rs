@@ -1,4 +1,5 @@
-//! Wire messages of the two chunk protocols and their framing.
+//! Wire messages of swarmec's own pushsync and their framing (retrieval moved to bee's protocol,
+//! [`super::bee::retrieval`]; pushsync follows with postage stamps).
 //!
 //! Every message travels on its own libp2p stream (request-response: one request, one response) as a
 //! 4-byte big-endian length followed by that many bytes. A length over the message type's limit is
@@ -6,10 +7,6 @@
 //! trailing bytes, oversized fields) is an error: the stream is dropped and the request fails.
 //!
 //! ```text
-//! retrieval request   addr(32)
-//! retrieval response  0x00 data(1..=4201)    chunk data (CAC span||payload, or SOC)
-//!                     0x01                   not found
-//!                     0x02 message(0..=256)  error, UTF-8
 //! pushsync request    kind(1) addr(32) data(1..=4201)
 //!                     kind 0x00 = push: store if among the closest, else forward closer
 //!                     kind 0x01 = replicate: store here, do not forward
@@ -31,8 +28,6 @@ use libp2p::StreamProtocol;
 use crate::address::Address;
 use crate::store::MAX_CHUNK_DATA;
 
-/// Protocol id of retrieval.
-pub const RETRIEVAL_PROTOCOL: StreamProtocol = StreamProtocol::new("/swarmec/retrieval/1.0.0");
 /// Protocol id of pushsync.
 pub const PUSHSYNC_PROTOCOL: StreamProtocol = StreamProtocol::new("/swarmec/pushsync/1.0.0");
 /// Protocol id of the Kademlia DHT used for discovery.
@@ -55,24 +50,6 @@ pub trait Wire: Sized + Send + Sync + 'static {
     fn encode(&self) -> Vec<u8>;
     /// Decodes a body; `None` if it is not exactly one valid message.
     fn decode(body: &[u8]) -> Option<Self>;
-}
-
-/// Asks for one chunk.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RetrievalRequest {
-    /// The chunk wanted.
-    pub address: Address,
-}
-
-/// The answer to a [`RetrievalRequest`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RetrievalResponse {
-    /// The chunk's data (not yet validated by the receiver).
-    Chunk(Vec<u8>),
-    /// Neither the peer nor anyone it asked has the chunk.
-    NotFound,
-    /// The peer failed.
-    Error(String),
 }
 
 /// What a pushsync receiver should do with the chunk.
@@ -116,7 +93,7 @@ pub enum PushResponse {
 }
 
 const OK: u8 = 0;
-const NOT_FOUND: u8 = 1;
+// Tag 1 was retrieval's "not found", before retrieval moved to bee's protocol.
 const ERROR: u8 = 2;
 
 fn error_bytes(tag: u8, message: &str) -> Vec<u8> {
@@ -138,41 +115,6 @@ fn decode_error(rest: &[u8]) -> Option<String> {
 
 fn chunk_data(rest: &[u8]) -> Option<Vec<u8>> {
     (!rest.is_empty() && rest.len() <= MAX_CHUNK_DATA).then(|| rest.to_vec())
-}
-
-impl Wire for RetrievalRequest {
-    const MAX_LEN: usize = 32;
-    fn encode(&self) -> Vec<u8> {
-        self.address.0.to_vec()
-    }
-    fn decode(body: &[u8]) -> Option<Self> {
-        Address::from_slice(body).map(|address| RetrievalRequest { address })
-    }
-}
-
-impl Wire for RetrievalResponse {
-    const MAX_LEN: usize = 1 + MAX_CHUNK_DATA;
-    fn encode(&self) -> Vec<u8> {
-        match self {
-            RetrievalResponse::Chunk(data) => {
-                let mut out = Vec::with_capacity(1 + data.len());
-                out.push(OK);
-                out.extend_from_slice(data);
-                out
-            }
-            RetrievalResponse::NotFound => vec![NOT_FOUND],
-            RetrievalResponse::Error(m) => error_bytes(ERROR, m),
-        }
-    }
-    fn decode(body: &[u8]) -> Option<Self> {
-        let (&tag, rest) = body.split_first()?;
-        match tag {
-            OK => chunk_data(rest).map(RetrievalResponse::Chunk),
-            NOT_FOUND if rest.is_empty() => Some(RetrievalResponse::NotFound),
-            ERROR => decode_error(rest).map(RetrievalResponse::Error),
-            _ => None,
-        }
-    }
 }
 
 impl Wire for PushRequest {
@@ -367,10 +309,6 @@ mod tests {
     #[test]
     fn messages_round_trip() {
         let a = Address([7; 32]);
-        round(RetrievalRequest { address: a });
-        round(RetrievalResponse::Chunk(vec![1; 4104]));
-        round(RetrievalResponse::NotFound);
-        round(RetrievalResponse::Error("no".into()));
         round(PushRequest {
             kind: PushKind::Replicate,
             address: a,
@@ -389,19 +327,17 @@ mod tests {
 
     #[test]
     fn malformed_messages_are_refused() {
-        assert_eq!(RetrievalRequest::decode(&[0; 31]), None);
-        assert_eq!(RetrievalResponse::decode(&[]), None);
-        assert_eq!(RetrievalResponse::decode(&[0]), None);
-        assert_eq!(RetrievalResponse::decode(&[1, 0]), None);
-        assert_eq!(RetrievalResponse::decode(&[9]), None);
+        assert_eq!(PushRequest::decode(&[0; 31]), None);
+        assert_eq!(PushResponse::decode(&[]), None);
+        assert_eq!(PushResponse::decode(&[9]), None);
         let mut big = vec![0u8];
-        big.extend(vec![0; MAX_CHUNK_DATA + 1]);
-        assert_eq!(RetrievalResponse::decode(&big), None);
+        big.extend(vec![0; 32 + MAX_CHUNK_DATA + 1]);
+        assert_eq!(PushRequest::decode(&big), None);
         assert_eq!(PushRequest::decode(&[2; 40]), None);
         assert_eq!(PushResponse::decode(&[0, 17]), None);
         assert_eq!(PushResponse::decode(&[0, 1, 0]), None);
         assert_eq!(
-            RetrievalResponse::Error("é".repeat(200)).encode().len(),
+            PushResponse::Error("é".repeat(200)).encode().len(),
             1 + MAX_ERROR_LEN
         );
     }
@@ -409,14 +345,14 @@ mod tests {
     #[test]
     fn frames_over_the_limit_are_refused_before_reading() {
         let mut input: &[u8] = &[0, 0, 0x20, 0x00];
-        let r = futures::executor::block_on(read_frame::<RetrievalResponse, _>(&mut input));
+        let r = futures::executor::block_on(read_frame::<PushRequest, _>(&mut input));
         assert_eq!(r.unwrap_err().kind(), io::ErrorKind::InvalidData);
         let mut buf = Vec::new();
-        let msg = RetrievalResponse::Chunk(vec![5; 10]);
+        let msg = PushResponse::Error("full".into());
         futures::executor::block_on(write_frame(&mut futures::io::Cursor::new(&mut buf), &msg))
             .unwrap();
         let mut input: &[u8] = &buf;
-        let back = futures::executor::block_on(read_frame::<RetrievalResponse, _>(&mut input));
+        let back = futures::executor::block_on(read_frame::<PushResponse, _>(&mut input));
         assert_eq!(back.unwrap(), msg);
     }
 }

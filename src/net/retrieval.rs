@@ -1,46 +1,51 @@
-//! Retrieval (modelled on bee's, spec §8.2): fetch one chunk by address from the closest peers.
+//! Retrieval (bee's retrieval 1.4.0, [`super::bee::retrieval`]): fetch one chunk by address from the
+//! closest peers.
 //!
-//! An origin asks the peers closest to the chunk, one at a time, in order of XOR distance (peers that
-//! delivered bad data go last, peers that recently failed are skipped), until one delivers valid data,
-//! at most [`NodeConfig::origin_attempts`](super::NodeConfig::origin_attempts) peers and
-//! [`NodeConfig::retrieve_deadline`](super::NodeConfig::retrieve_deadline) in all; each attempt waits
-//! at most [`NodeConfig::request_timeout`](super::NodeConfig::request_timeout).
+//! An origin asks the full peers closest to the chunk, one at a time, in order of XOR distance between
+//! overlays (peers that delivered bad data go last, peers that recently failed are skipped), until one
+//! delivers valid data, at most [`NodeConfig::origin_attempts`](super::NodeConfig::origin_attempts)
+//! peers and [`NodeConfig::retrieve_deadline`](super::NodeConfig::retrieve_deadline) in all; each
+//! attempt waits at most [`NodeConfig::request_timeout`](super::NodeConfig::request_timeout).
 //!
 //! A node asked for a chunk serves it from its store; lacking it, it forwards the request to peers
 //! strictly closer to the chunk than itself (never back to the requester), so every hop gets closer
 //! and forwarding ends; a node with no closer peer answers not found. Every delivery is validated —
 //! a content-addressed chunk must hash to the address, a single-owner chunk must carry a valid
 //! signature for it — and a peer delivering anything else is skipped for this request and scored down.
-//! Forwarders do not cache what they relay.
+//! Forwarders do not cache what they relay. Store reads run on blocking threads.
 
 use std::time::Instant;
 
 use libp2p::PeerId;
 
+use super::bee::retrieval::{RetrievalError, NOT_FOUND};
+use super::bee_node;
 use super::node::Client;
-use super::protocol::{RetrievalRequest, RetrievalResponse};
 use crate::address::Address;
-use crate::soc;
 
-/// Serves a request from `from`: the local chunk, or one fetched from a closer peer.
+/// Serves a request from `from`: the local chunk, or one fetched from a closer peer; the error text
+/// to answer otherwise.
 pub(crate) async fn serve(
     client: &Client,
     from: PeerId,
-    request: RetrievalRequest,
-) -> RetrievalResponse {
-    let address = request.address;
+    address: Address,
+) -> Result<Vec<u8>, String> {
     let shared = &client.shared;
-    match shared.store.get(&address) {
-        Ok(Some(data)) => return RetrievalResponse::Chunk(data),
+    let store = shared.store.clone();
+    let local = tokio::task::spawn_blocking(move || store.get(&address))
+        .await
+        .map_err(|e| e.to_string())?;
+    match local {
+        Ok(Some(data)) => return Ok(data),
         Ok(None) => {}
-        Err(e) => return RetrievalResponse::Error(e.to_string()),
+        Err(e) => return Err(e.to_string()),
     }
     let me = shared.overlay;
     let candidates = shared.peers().ranked(&address, |peer, info| {
         *peer != from && address.distance(&info.overlay) < address.distance(&me)
     });
     let config = &shared.config;
-    match ask(
+    ask(
         client,
         address,
         candidates,
@@ -48,10 +53,7 @@ pub(crate) async fn serve(
         config.forward_timeout,
     )
     .await
-    {
-        Some(data) => RetrievalResponse::Chunk(data),
-        None => RetrievalResponse::NotFound,
-    }
+    .ok_or_else(|| NOT_FOUND.to_string())
 }
 
 /// Fetches a chunk as origin: from any peer, closest first.
@@ -84,18 +86,13 @@ async fn ask(
             break;
         }
         let wait = remaining.min(shared.config.request_timeout);
-        let request = RetrievalRequest { address };
-        match tokio::time::timeout(wait, client.request_retrieval(peer, request)).await {
-            Ok(Ok(RetrievalResponse::Chunk(data))) => {
-                if soc::is_valid_chunk(&address, &data) {
-                    shared.peers().heard_from(&peer);
-                    return Some(data);
-                }
-                shared.peers().penalize(&peer);
-            }
-            Ok(Ok(RetrievalResponse::NotFound)) | Ok(Ok(RetrievalResponse::Error(_))) => {
+        match tokio::time::timeout(wait, bee_node::retrieve_from(client, peer, address)).await {
+            Ok(Ok(data)) => {
                 shared.peers().heard_from(&peer);
+                return Some(data);
             }
+            Ok(Err(RetrievalError::Invalid { .. })) => shared.peers().penalize(&peer),
+            Ok(Err(RetrievalError::Peer { .. })) => shared.peers().heard_from(&peer),
             Ok(Err(_)) | Err(_) => shared.peers().skip(&peer, shared.config.skip_duration),
         }
     }

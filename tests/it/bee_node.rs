@@ -159,7 +159,7 @@ fn real_bee_ultra_light_node_downloads_files_from_a_swarmec_network() {
     let all_overlays: Vec<String> = nodes
         .iter()
         .chain(std::iter::once(&gateway))
-        .map(|n| n.bee_overlay.clone())
+        .map(|n| n.overlay.clone())
         .collect();
     wait_for(
         "bee to connect to every swarmec node as a full peer",
@@ -185,6 +185,7 @@ fn real_bee_ultra_light_node_downloads_files_from_a_swarmec_network() {
         std::fs::write(&file, &data).unwrap();
         let out = swarmec()
             .args(["upload", "--peer", &nodes[i % nodes.len()].listen])
+            .args(["--network-id", NETWORK_ID])
             .args(*flags)
             .arg(&file)
             .output()

@@ -86,6 +86,7 @@ impl Cluster {
         let config = NodeConfig {
             bootstrap,
             replication,
+            overlay: Some(identity::load_or_create_overlay(dir.path()).unwrap()),
             ..test_config()
         };
         let node = self

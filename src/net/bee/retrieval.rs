@@ -48,6 +48,14 @@ pub enum RetrievalError {
         /// Bytes delivered.
         len: usize,
     },
+    /// No stream to the peer could be opened.
+    #[error("retrieval of {chunk}: {message}")]
+    Unreachable {
+        /// The chunk.
+        chunk: Address,
+        /// Why.
+        message: String,
+    },
     /// The request does not name a chunk.
     #[error("retrieval request for {0:?}: not a 32-byte address")]
     BadRequest(String),

@@ -18,8 +18,8 @@ pub struct Process {
     pub child: Child,
     pub peer_id: String,
     pub listen: String,
-    /// Its overlay in bee's protocols.
-    pub bee_overlay: String,
+    /// Its overlay address (bee's).
+    pub overlay: String,
     /// `http://ADDR` of the node's HTTP API, when started with `--api`.
     pub api: Option<String>,
     /// The last `peers N` the node printed.
@@ -62,7 +62,7 @@ pub fn spawn_node_with(dir: &std::path::Path, bootstrap: Option<&str>, extra: &[
     let stdout = child.stdout.take().unwrap();
     let mut peer_id = String::new();
     let mut listen = String::new();
-    let mut bee_overlay = String::new();
+    let mut overlay = String::new();
     let mut api = None;
     let mut lines = BufReader::new(stdout).lines();
     for line in lines.by_ref() {
@@ -71,8 +71,8 @@ pub fn spawn_node_with(dir: &std::path::Path, bootstrap: Option<&str>, extra: &[
             api = Some(v.to_string());
         } else if let Some(v) = line.strip_prefix("peer_id ") {
             peer_id = v.to_string();
-        } else if let Some(v) = line.strip_prefix("bee_overlay ") {
-            bee_overlay = v.to_string();
+        } else if let Some(v) = line.strip_prefix("overlay ") {
+            overlay = v.to_string();
         } else if let Some(v) = line.strip_prefix("listen ") {
             listen = v.to_string();
         } else if line == "ready" {
@@ -94,7 +94,7 @@ pub fn spawn_node_with(dir: &std::path::Path, bootstrap: Option<&str>, extra: &[
         child,
         peer_id,
         listen,
-        bee_overlay,
+        overlay,
         api,
         peers,
     }
