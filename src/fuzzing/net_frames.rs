@@ -4,7 +4,7 @@
 //! ([`Wire::decode`]) and as a length-prefixed frame read from a stream ([`read_frame`]). A decoded
 //! message must encode back to exactly the bytes it came from (a message has one wire form) within
 //! its type's limit; the checks a node then applies to what it received run too: receipt signatures
-//! and peer ids ([`verify_receipt`], [`receipt_peer`], [`overlay_of_peer`]) and chunk validity
+//! and peer ids ([`verify_receipt`], [`receipt_peer`], [`public_key_of_peer`]) and chunk validity
 //! ([`soc::is_valid_chunk`]).
 //!
 //! Input: a selector byte (low bit: body or frame; the rest: which message type, or all of them),
@@ -15,7 +15,7 @@ use std::fmt::Debug;
 
 use super::input::Output;
 use crate::cac::Chunk;
-use crate::net::identity::overlay_of_peer;
+use crate::net::identity::public_key_of_peer;
 use crate::net::protocol::{
     read_frame, write_frame, PushKind, PushRequest, PushResponse, Receipt, Wire,
 };
@@ -49,7 +49,7 @@ fn decode_all(which: usize, framed: bool, body: &[u8]) {
             for r in &receipts {
                 let _ = verify_receipt(r, &r.address);
                 if let Some(peer) = receipt_peer(r) {
-                    let _ = overlay_of_peer(&peer);
+                    let _ = public_key_of_peer(&peer);
                 }
             }
         }

@@ -9,10 +9,8 @@
 //! or imported from bee's `keys/swarm.key` ([`import_bee_key`]). The overlay address on network `n`
 //! is bee's: `keccak256(eth address || n as u64 little-endian || nonce)`.
 //!
-//! The `/swarmec/*` protocols, which the bee protocols replace, still route by an overlay derived
-//! from the libp2p key ([`overlay_of_key`]): `keccak256(protobuf-encoded public key)`. For Ed25519 keys the peer id embeds that encoding
-//! verbatim (an identity multihash), so any peer's overlay is known from its peer id alone; peer ids
-//! that do not embed a key (hashed ids of large keys) have no overlay and are not used for routing.
+//! A peer's overlay comes from its handshake; its libp2p key ([`public_key_of_peer`], embedded in
+//! Ed25519 peer ids as an identity multihash) still checks the receipts of swarmec's own pushsync.
 
 use std::path::{Path, PathBuf};
 
@@ -22,7 +20,6 @@ use libp2p::PeerId;
 use crate::address::Address;
 use crate::identity::key::{NONCE_SIZE, SECRET_KEY_SIZE};
 use crate::identity::{Nonce, OverlayKey};
-use crate::keccak::keccak256;
 
 /// File name of the node key inside the data directory.
 pub const KEY_FILE: &str = "node.key";
@@ -215,16 +212,6 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The overlay address of a public key: keccak256 of its protobuf encoding.
-pub fn overlay_of_key(key: &PublicKey) -> Address {
-    Address(keccak256(&key.encode_protobuf()))
-}
-
-/// The overlay address of a peer, if its peer id embeds its public key.
-pub fn overlay_of_peer(peer: &PeerId) -> Option<Address> {
-    public_key_of_peer(peer).map(|k| overlay_of_key(&k))
-}
-
 /// The public key embedded in a peer id, if any.
 pub fn public_key_of_peer(peer: &PeerId) -> Option<PublicKey> {
     let hash: &libp2p::multihash::Multihash<64> = peer.as_ref();
@@ -239,17 +226,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn key_is_created_once_and_overlay_follows_from_the_peer_id() {
+    fn key_is_created_once_and_its_public_key_follows_from_the_peer_id() {
         let dir = tempfile::tempdir().unwrap();
         let a = load_or_create_key(dir.path()).unwrap();
         let b = load_or_create_key(dir.path()).unwrap();
         assert_eq!(a.public().to_peer_id(), b.public().to_peer_id());
         let peer = a.public().to_peer_id();
-        assert_eq!(overlay_of_peer(&peer), Some(overlay_of_key(&a.public())));
-        assert_eq!(
-            overlay_of_key(&a.public()),
-            Address(keccak256(&a.public().encode_protobuf()))
-        );
+        assert_eq!(public_key_of_peer(&peer), Some(a.public()));
     }
 
     #[test]

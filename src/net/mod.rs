@@ -1,36 +1,39 @@
 //! The network: libp2p nodes that push chunks to the nodes closest to them and retrieve chunks from
-//! wherever they are, modelled on bee (spec §8) under our own protocol ids.
+//! wherever they are, speaking bee's protocols (spec §8; `docs/NETWORK.md`), so that bee nodes and
+//! swarmec nodes form one network.
 //!
 //! # Transport and discovery
-//! TCP with Noise and Yamux, on tokio. Identify announces listen addresses; Kademlia
-//! (`/swarmec/kad/1.0.0`, server mode on storer nodes) discovers peers from the bootstrap addresses
-//! and every [`NodeConfig::bootstrap_interval`]. Every peer Kademlia routes to is a chunk peer.
+//! TCP with Noise and Yamux, on tokio; identify and ping. Kademlia (`/swarmec/kad/1.0.0`, server mode
+//! on storer nodes) finds peers from the bootstrap addresses and every
+//! [`NodeConfig::bootstrap_interval`], and each is dialled. Every connection runs bee's handshake
+//! ([`bee::handshake`], driven by `bee_node`); the full nodes that complete it are the chunk peers.
 //!
 //! # Identity and overlay
-//! The node key is an Ed25519 keypair kept in `node.key` in the data directory ([`identity`]). The
-//! overlay address is `keccak256(protobuf-encoded public key)`, so a peer's overlay follows from its
-//! peer id; proximity and distance are bee's (§8.4).
+//! A libp2p key (`node.key`) and bee's secp256k1 overlay key with its nonce (`overlay.key`), both in
+//! the data directory ([`identity`]). The overlay address is bee's, on [`NodeConfig::network_id`];
+//! proximity and distance are bee's (§8.4).
 //!
 //! # Protocols
-//! * `/swarmec/retrieval/1.0.0` ([`retrieval`]): request `addr(32)`, response a chunk, not found, or
-//!   an error.
+//! * bee's handshake, pricing, pseudosettle, status, pingpong, hive and retrieval ([`bee`],
+//!   [`retrieval`]) on raw libp2p streams (`streams`).
 //! * `/swarmec/pushsync/1.0.0` ([`pushsync`]): request `kind addr data`, response receipts (signed by
-//!   each storer) or an error.
+//!   each storer) or an error; one request and one response per stream, each a 4-byte big-endian
+//!   length and a body; bodies over 4.3 KB (chunks) or 8.6 KB (receipts) are refused before allocation
+//!   ([`protocol`]). To be replaced by bee's pushsync with postage stamps.
 //!
-//! One request and one response per stream, each a 4-byte big-endian length and a body; bodies over
-//! 4.3 KB (chunks) or 8.6 KB (receipts) are refused before allocation ([`protocol`]). Every wait is
-//! bounded: per request ([`NodeConfig::request_timeout`]), per forward
+//! Every wait is bounded: per request ([`NodeConfig::request_timeout`]), per forward
 //! ([`NodeConfig::forward_timeout`]), per chunk at the origin ([`NodeConfig::retrieve_deadline`]),
 //! per connection or listener ([`NodeConfig::connect_timeout`]).
 //!
 //! # What it refuses
 //! Chunks that are neither valid content-addressed nor single-owner chunks are never stored, relayed
-//! or returned; malformed or oversized messages fail the request. Peer ids that do not embed their
-//! key have no overlay and are not routed to.
+//! or returned; malformed or oversized messages fail the request. Peers on another network, or whose
+//! signed address does not check out, are refused at the handshake.
 //!
 //! # Not built
-//! Postage stamps, bandwidth accounting (SWAP), storage radius and reserve management, pull sync,
-//! NAT traversal and QUIC.
+//! Postage stamps on the network, bee's pushsync, hive as the only discovery, bee's topology,
+//! bandwidth accounting beyond accepting light nodes' payments (SWAP), storage radius and reserve
+//! management, pull sync, NAT traversal and QUIC.
 
 pub mod bee;
 mod bee_node;

@@ -1,7 +1,7 @@
 //! bee's wire protocols (bee v2.8.1): stream ids, protobuf messages ([`pb`]), the varint-delimited
 //! framing ([`frame`]), and each protocol's exchange over a stream ([`wire`], [`handshake`],
 //! [`accounting`], [`hive`], [`retrieval`], [`status`]). No libp2p here: the exchanges run on any
-//! `futures` stream, a libp2p one in the node ([`super::bee_node`]) and an in-memory pipe in tests.
+//! `futures` stream, a libp2p one in the node (`net::bee_node`) and an in-memory pipe in tests.
 //!
 //! Every stream is `/swarm/{protocol}/{version}/{stream}` (bee's `p2p.NewSwarmStreamName`). A
 //! stream other than the handshake's opens with a [`pb::headers::Headers`] exchange (the opener
