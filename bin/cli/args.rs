@@ -200,6 +200,16 @@ pub enum Command {
     Id {
         #[command(flatten)]
         dir: DataDir,
+        /// Import bee's encrypted overlay key (`keys/swarm.key` of a bee data directory) as this
+        /// node's, before its first start: the node then has the bee node's overlay.
+        #[arg(long, value_name = "FILE", requires = "password_file")]
+        import_bee_key: Option<std::path::PathBuf>,
+        /// File holding the password of that key file (bee's `--password-file`).
+        #[arg(long, value_name = "FILE", requires = "import_bee_key")]
+        password_file: Option<std::path::PathBuf>,
+        /// The bee node's overlay nonce, 64 hex characters (zero unless it mined one).
+        #[arg(long, value_name = "HEX", requires = "import_bee_key")]
+        nonce: Option<String>,
     },
     /// Manage the local chunk store.
     Store {

@@ -101,7 +101,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 network_id,
             },
         ),
-        Command::Id { dir } => net::id(&dir),
+        Command::Id {
+            dir,
+            import_bee_key,
+            password_file,
+            nonce,
+        } => match (import_bee_key, password_file) {
+            (Some(key), Some(password)) => {
+                net::import_bee_key(&dir, &key, &password, nonce.as_deref())
+            }
+            _ => net::id(&dir),
+        },
         Command::Store { action } => match action {
             StoreAction::List { dir } => store::list(&dir),
             StoreAction::Remove { addresses, dir } => store::remove(&addresses, &dir),

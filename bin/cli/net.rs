@@ -31,6 +31,41 @@ pub fn id(dir: &DataDir) -> Result<(), Failure> {
     print_line(&key.public().to_peer_id().to_string())
 }
 
+/// `id --import-bee-key`: bee's `swarm.key` becomes this data directory's overlay key; prints the
+/// peer id and the overlay on network 1.
+pub fn import_bee_key(
+    dir: &DataDir,
+    key_file: &std::path::Path,
+    password_file: &std::path::Path,
+    nonce: Option<&str>,
+) -> Result<(), Failure> {
+    let read = |p: &std::path::Path| {
+        std::fs::read(p).map_err(|e| Failure::runtime(format!("cannot read {}: {e}", p.display())))
+    };
+    let key = read(key_file)?;
+    let password = String::from_utf8(read(password_file)?)
+        .map_err(|_| Failure::usage(format!("{} is not UTF-8", password_file.display())))?;
+    // bee reads the password file whole, less one trailing newline.
+    let password = password.strip_suffix('\n').unwrap_or(&password);
+    let nonce: [u8; 32] = match nonce {
+        None => [0; 32],
+        Some(hex_nonce) => hex::decode(hex_nonce)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| {
+                Failure::usage(format!("--nonce {hex_nonce:?}: want 64 hex characters"))
+            })?,
+    };
+    let identity = net::identity::import_bee_key(&dir.path(), &key, password, nonce)
+        .map_err(NetError::from)?;
+    let peer = net::identity::load_or_create_key(&dir.path()).map_err(NetError::from)?;
+    print_line(&format!(
+        "{}\noverlay {}",
+        peer.public().to_peer_id(),
+        identity.overlay(1)
+    ))
+}
+
 /// `api`: bee's HTTP API over the local store until SIGINT or SIGTERM.
 pub fn api(listen: SocketAddr, dir: &DataDir) -> Result<(), Failure> {
     let store: Arc<dyn ChunkStore> = Arc::new(open_store(dir)?);

@@ -261,6 +261,28 @@ mod tests {
     }
 
     #[test]
+    fn bee_key_file_is_imported_once_with_its_nonce() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = OverlayKey::from_slice(&[9; 32]).unwrap();
+        let file = crate::identity::encrypt_key_file(&key, "secret").unwrap();
+        let nonce = [5; NONCE_SIZE];
+        assert!(matches!(
+            import_bee_key(dir.path(), file.as_bytes(), "wrong", nonce),
+            Err(IdentityError::Invalid { .. })
+        ));
+        let imported = import_bee_key(dir.path(), file.as_bytes(), "secret", nonce).unwrap();
+        assert_eq!(imported.key.secret_bytes(), [9; 32]);
+        let loaded = load_or_create_overlay(dir.path()).unwrap();
+        assert_eq!(loaded.key.secret_bytes(), [9; 32]);
+        assert_eq!(loaded.nonce, nonce);
+        assert_eq!(loaded.overlay(1), key.overlay(1, &nonce));
+        assert!(matches!(
+            import_bee_key(dir.path(), file.as_bytes(), "secret", nonce),
+            Err(IdentityError::Exists { .. })
+        ));
+    }
+
+    #[test]
     fn a_file_that_is_not_a_key_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(KEY_FILE), b"not a key").unwrap();

@@ -103,6 +103,11 @@ impl Bee {
         serde_json::from_slice(&body).unwrap()
     }
 
+    /// bee's `keys/swarm.key` (its overlay key, encrypted with the password it was started with).
+    fn swarm_key(&self) -> Vec<u8> {
+        std::fs::read(self._dir.path().join("data/keys/swarm.key")).unwrap()
+    }
+
     /// bee's own underlay, with `/p2p/<id>`.
     fn underlay(&self) -> String {
         let a = self.get_json("/addresses");
@@ -144,6 +149,18 @@ fn real_bee_ultra_light_node_downloads_files_from_a_swarmec_network() {
             &net,
         ));
     }
+    // bee's own key file, imported: the same Ethereum address and, with bee's zero nonce, the same
+    // overlay on this network.
+    let addresses = bee.get_json("/addresses");
+    let key = swarmec::identity::decrypt_key_file(&bee.swarm_key(), "swarmec-test").unwrap();
+    assert_eq!(
+        format!("0x{}", key.eth_address().to_hex()),
+        addresses["ethereum"].as_str().unwrap()
+    );
+    assert_eq!(
+        key.overlay(NETWORK_ID.parse().unwrap(), &[0; 32]).to_hex(),
+        addresses["overlay"].as_str().unwrap()
+    );
     let bee_underlay = bee.underlay();
     let gateway = spawn_node_with(
         &tmp.path().join("gateway"),

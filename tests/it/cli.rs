@@ -473,3 +473,47 @@ fn api_stops_cleanly_on_sigterm_and_sigint() {
     assert_eq!(stop_with(spawn_api(d), "-TERM"), Some(0));
     assert_eq!(stop_with(spawn_api(d), "-INT"), Some(0));
 }
+
+/// `id --import-bee-key`: bee's encrypted key file becomes the node's overlay key, once.
+#[test]
+fn id_imports_bee_key_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let key = swarmec::identity::OverlayKey::from_slice(&[0x42; 32]).unwrap();
+    let file = swarmec::identity::encrypt_key_file(&key, "pass word").unwrap();
+    std::fs::write(d.join("swarm.key"), file).unwrap();
+    std::fs::write(d.join("password"), "pass word\n").unwrap();
+    std::fs::write(d.join("wrong"), "nope\n").unwrap();
+    let nonce = "07".repeat(32);
+    let import = |password: &str| {
+        swarmec(
+            d,
+            &[
+                "id",
+                "--import-bee-key",
+                "swarm.key",
+                "--password-file",
+                password,
+                "--nonce",
+                &nonce,
+            ],
+            None,
+        )
+    };
+    let refused = import("wrong");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("bee key file"),
+        "{}",
+        stderr(&refused)
+    );
+    let out = ok(&import("password"));
+    let peer_id = ok(&swarmec(d, &["id"], None));
+    let expected = key.overlay(1, &[7; 32]).to_hex();
+    assert_eq!(out, format!("{peer_id}overlay {expected}\n"));
+    let again = import("password");
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("exists"), "{}", stderr(&again));
+    let usage = swarmec(d, &["id", "--import-bee-key", "swarm.key"], None);
+    assert_eq!(usage.status.code(), Some(2));
+}
