@@ -239,7 +239,7 @@ async fn outbound(
     client: &Client,
     peer: PeerId,
     dialed: &Multiaddr,
-) -> Result<Option<Vec<BzzAddress>>, HandshakeError> {
+) -> Result<Option<Joined>, HandshakeError> {
     let bee = &client.shared.bee;
     let Some(mut stream) = open(client, peer, HANDSHAKE).await else {
         return Err(HandshakeError::Missing("handshake protocol"));
@@ -261,7 +261,7 @@ async fn inbound(
     client: &Client,
     peer: PeerId,
     stream: &mut libp2p::Stream,
-) -> Result<Option<Vec<BzzAddress>>, HandshakeError> {
+) -> Result<Option<Joined>, HandshakeError> {
     let bee = &client.shared.bee;
     let waited = tokio::time::Instant::now();
     let remote_addr = loop {
@@ -307,7 +307,7 @@ async fn finish(
     peer: PeerId,
     remote: Remote,
     stream: &mut libp2p::Stream,
-) -> Option<Vec<BzzAddress>> {
+) -> Option<Joined> {
     let others = register(client, peer, remote);
     let _ = super::bee::wire::close(stream).await;
     await_close(stream).await;
@@ -317,7 +317,13 @@ async fn finish(
     others
 }
 
-fn register(client: &Client, peer: PeerId, remote: Remote) -> Option<Vec<BzzAddress>> {
+/// A peer that just joined, and the full peers known before it.
+struct Joined {
+    new: BeePeer,
+    others: Vec<BeePeer>,
+}
+
+fn register(client: &Client, peer: PeerId, remote: Remote) -> Option<Joined> {
     let bee = &client.shared.bee;
     if lock(&bee.peers).contains_key(&peer) {
         return None;
@@ -335,10 +341,10 @@ fn register(client: &Client, peer: PeerId, remote: Remote) -> Option<Vec<BzzAddr
         welcome = %remote.welcome,
         "bee peer joined"
     );
-    let others: Vec<BzzAddress> = lock(&bee.peers)
+    let others: Vec<BeePeer> = lock(&bee.peers)
         .values()
         .filter(|p| p.full_node)
-        .map(|p| p.address.clone())
+        .cloned()
         .collect();
     if new.full_node {
         // Only full nodes store and serve chunks; light ones (bee's light and ultra-light nodes,
@@ -346,13 +352,16 @@ fn register(client: &Client, peer: PeerId, remote: Remote) -> Option<Vec<BzzAddr
         client.shared.peers().add(peer, new.overlay);
     }
     lock(&bee.failed).remove(&peer);
-    lock(&bee.peers).insert(peer, new);
-    Some(others)
+    lock(&bee.peers).insert(peer, new.clone());
+    Some(Joined { new, others })
 }
 
-/// Tells a new peer our payment threshold and the full peers we know.
-async fn announce(client: &Client, peer: PeerId, others: Option<Vec<BzzAddress>>) {
-    let Some(others) = others else { return };
+/// Tells a new peer our payment threshold and the full peers we know, and, if it is a full node,
+/// tells those about it (bee's kademlia `Announce`): hive is how nodes find each other.
+async fn announce(client: &Client, peer: PeerId, joined: Option<Joined>) {
+    let Some(Joined { new, others }) = joined else {
+        return;
+    };
     // bee disconnects a peer that does not take its payment threshold; we announce ours too.
     if let Some(mut s) = open(client, peer, PRICING).await {
         if let Err(e) =
@@ -362,11 +371,55 @@ async fn announce(client: &Client, peer: PeerId, others: Option<Vec<BzzAddress>>
         }
     }
     if !others.is_empty() {
-        if let Some(mut s) = open(client, peer, HIVE_PEERS).await {
-            if let Err(e) = hive::send(&mut s, &others, MESSAGE_TIMEOUT).await {
-                debug!(peer = %peer, error = %e, "hive send failed");
-            }
+        let records: Vec<BzzAddress> = others.iter().map(|p| p.address.clone()).collect();
+        send_peers(client, peer, &records).await;
+    }
+    if new.full_node {
+        for other in others {
+            send_peers(client, other.peer_id, std::slice::from_ref(&new.address)).await;
         }
+    }
+}
+
+/// Sends signed addresses to `peer` over hive, 30 at a time.
+async fn send_peers(client: &Client, peer: PeerId, records: &[BzzAddress]) {
+    for batch in records.chunks(super::bee::HIVE_MAX_BATCH) {
+        let Some(mut s) = open(client, peer, HIVE_PEERS).await else {
+            return;
+        };
+        if let Err(e) = hive::send(&mut s, batch, MESSAGE_TIMEOUT).await {
+            debug!(peer = %peer, error = %e, "hive send failed");
+            return;
+        }
+    }
+}
+
+/// Dials the peers hive passed on that this node is not connected to, at the first of their
+/// underlays that names a peer id.
+fn dial_learned(client: &Client, records: &[crate::identity::VerifiedBzzAddress]) {
+    let me = client.shared.overlay;
+    for v in records {
+        if v.address.overlay == me
+            || lock(&client.shared.bee.peers)
+                .values()
+                .any(|p| p.overlay == v.address.overlay)
+        {
+            continue;
+        }
+        let Some(addr) = v
+            .underlays
+            .iter()
+            .filter_map(|u| Multiaddr::try_from(u.clone()).ok())
+            .find(|a| matches!(a.iter().last(), Some(Protocol::P2p(_))))
+        else {
+            continue;
+        };
+        let client = client.clone();
+        tokio::spawn(async move {
+            if let Err(e) = client.dial(addr.clone()).await {
+                debug!(address = %addr, error = %e, "cannot dial a peer hive passed on");
+            }
+        });
     }
 }
 
@@ -422,6 +475,7 @@ async fn serve(client: &Client, protocol: &'static str, peer: PeerId, mut stream
                     for e in &received.refused {
                         debug!(peer = %peer, error = %e, "hive record refused");
                     }
+                    dial_learned(client, &received.valid);
                     let mut learned = lock(&bee.learned);
                     for v in received.valid {
                         learned.insert(v.address.overlay, v.address);

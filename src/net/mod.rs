@@ -3,10 +3,11 @@
 //! swarmec nodes form one network.
 //!
 //! # Transport and discovery
-//! TCP with Noise and Yamux, on tokio; identify and ping. Kademlia (`/swarmec/kad/1.0.0`, server mode
-//! on storer nodes) finds peers from the bootstrap addresses and every
-//! [`NodeConfig::bootstrap_interval`], and each is dialled. Every connection runs bee's handshake
-//! ([`bee::handshake`], driven by `bee_node`); the full nodes that complete it are the chunk peers.
+//! TCP with Noise and Yamux, on tokio; identify and ping. A node dials its bootstrap peers (again
+//! every [`NodeConfig::bootstrap_interval`] while it has none); every connection runs bee's
+//! handshake ([`bee::handshake`], driven by `bee_node`), and the full nodes that complete it are the
+//! chunk peers. Hive finds the rest: a node tells a new full peer the full peers it knows and tells
+//! those about it, and dials the peers it is told about.
 //!
 //! # Identity and overlay
 //! A libp2p key (`node.key`) and bee's secp256k1 overlay key with its nonce (`overlay.key`), both in

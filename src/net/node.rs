@@ -18,7 +18,7 @@ use libp2p::multiaddr::Protocol;
 use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport, ResponseChannel};
 use libp2p::swarm::dial_opts::DialOpts;
 use libp2p::swarm::{ConnectionId, NetworkBehaviour, SwarmEvent};
-use libp2p::{identify, kad, noise, ping, tcp, yamux, Multiaddr, PeerId, Swarm};
+use libp2p::{identify, noise, ping, tcp, yamux, Multiaddr, PeerId, Swarm};
 use tokio::sync::{mpsc, oneshot};
 
 use super::bee::handshake::Local;
@@ -26,7 +26,7 @@ use super::bee_node::{self, BeePeer, BeeState};
 use super::identity::OverlayIdentity;
 use super::peers::{PeerInfo, PeerTable};
 use super::protocol::{
-    FrameCodec, PushRequest, PushResponse, IDENTIFY_PROTOCOL, KAD_PROTOCOL, PUSHSYNC_PROTOCOL,
+    FrameCodec, PushRequest, PushResponse, IDENTIFY_PROTOCOL, PUSHSYNC_PROTOCOL,
 };
 use super::{pushsync, retrieval, NetError};
 use crate::address::Address;
@@ -56,7 +56,7 @@ pub struct NodeConfig {
     pub forward_attempts: usize,
     /// How long a peer that failed a request is not asked (default 60 s).
     pub skip_duration: Duration,
-    /// How often Kademlia looks for more peers (default 30 s).
+    /// How often a node without peers dials its bootstrap peers again (default 30 s).
     pub bootstrap_interval: Duration,
     /// Longest wait for a connection or a listener (default 10 s).
     pub connect_timeout: Duration,
@@ -103,7 +103,6 @@ pub struct PeerSummary {
 
 #[derive(NetworkBehaviour)]
 struct Behaviour {
-    kademlia: kad::Behaviour<kad::store::MemoryStore>,
     identify: identify::Behaviour,
     pushsync: request_response::Behaviour<FrameCodec<PushRequest, PushResponse>>,
     streams: super::streams::Behaviour,
@@ -312,18 +311,10 @@ impl Node {
             )
             .map_err(|e| NetError::Transport(e.to_string()))?
             .with_behaviour(|key| {
-                let mut kad_config = kad::Config::new(KAD_PROTOCOL);
-                kad_config.set_query_timeout(Duration::from_secs(30));
-                let kademlia = kad::Behaviour::with_config(
-                    peer_id,
-                    kad::store::MemoryStore::new(peer_id),
-                    kad_config,
-                );
                 let rr = request_response::Config::default()
                     .with_request_timeout(config.request_timeout)
                     .with_max_concurrent_streams(1024);
                 Behaviour {
-                    kademlia,
                     identify: identify::Behaviour::new(
                         identify::Config::new(IDENTIFY_PROTOCOL.to_string(), key.public())
                             .with_agent_version(format!("swarmec/{}", env!("CARGO_PKG_VERSION"))),
@@ -340,19 +331,8 @@ impl Node {
             .map_err(|e| NetError::Transport(e.to_string()))?
             .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
             .build();
-        // Loopback and private networks have no confirmed external address, so Kademlia would stay
-        // a client; storers must answer queries for discovery to work.
-        swarm.behaviour_mut().kademlia.set_mode(Some(if storer {
-            kad::Mode::Server
-        } else {
-            kad::Mode::Client
-        }));
-
         let listen_addrs = listen(&mut swarm, &config).await?;
         for address in &config.bootstrap {
-            if let Some((peer, addr)) = split_peer(address) {
-                swarm.behaviour_mut().kademlia.add_address(&peer, addr);
-            }
             swarm
                 .dial(address.clone())
                 .map_err(|e| NetError::Dial(address.clone(), e.to_string()))?;
@@ -481,15 +461,6 @@ fn advertised(listen: &[Multiaddr]) -> Vec<Multiaddr> {
     }
 }
 
-/// Splits `/.../p2p/<id>` into the peer id and the address before it.
-fn split_peer(address: &Multiaddr) -> Option<(PeerId, Multiaddr)> {
-    let mut addr = address.clone();
-    match addr.pop() {
-        Some(Protocol::P2p(peer)) => Some((peer, addr)),
-        _ => None,
-    }
-}
-
 struct EventLoop {
     swarm: Swarm<Behaviour>,
     commands: mpsc::Receiver<Command>,
@@ -512,9 +483,14 @@ impl EventLoop {
                     Some(command) => self.on_command(command),
                 },
                 _ = bootstrap.tick() => {
-                    if shared.config.storer {
-                        // Fails only when no peer is known yet; the next tick tries again.
-                        let _ = self.swarm.behaviour_mut().kademlia.bootstrap();
+                    // Alone, a node dials its bootstrap peers again (they may have been down);
+                    // once it has a peer, hive brings it the others.
+                    if shared.config.storer && shared.bee.peers().is_empty() {
+                        for address in &shared.config.bootstrap {
+                            if let Err(e) = self.swarm.dial(address.clone()) {
+                                tracing::debug!(%address, error = %e, "cannot dial a bootstrap peer");
+                            }
+                        }
                     }
                 }
                 _ = sync.tick() => {
@@ -599,33 +575,6 @@ impl EventLoop {
             } => {
                 if let Some(reply) = self.pending_dial.remove(&connection_id) {
                     let _ = reply.send(Err(NetError::Transport(error.to_string())));
-                }
-            }
-            // A peer found is a peer to shake hands with: chunk peers are the connected ones.
-            SwarmEvent::Behaviour(BehaviourEvent::Kademlia(kad::Event::RoutingUpdated {
-                peer,
-                addresses,
-                ..
-            })) if peer != self.client.shared.peer_id && !self.swarm.is_connected(&peer) => {
-                let opts = DialOpts::peer_id(peer)
-                    .addresses(addresses.into_vec())
-                    .build();
-                if let Err(e) = self.swarm.dial(opts) {
-                    tracing::debug!(peer = %peer, error = %e, "cannot dial a peer Kademlia found");
-                }
-            }
-            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
-                peer_id,
-                info,
-                ..
-            })) if self.client.shared.config.storer && info.protocols.contains(&KAD_PROTOCOL) => {
-                // Only storers speak Kademlia as servers; clients are answered but never routed to.
-                // Kademlia only finds peers: chunk peers are those that completed bee's handshake.
-                for address in info.listen_addrs {
-                    self.swarm
-                        .behaviour_mut()
-                        .kademlia
-                        .add_address(&peer_id, address);
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Pushsync(event)) => match event {

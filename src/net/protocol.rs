@@ -30,8 +30,6 @@ use crate::store::MAX_CHUNK_DATA;
 
 /// Protocol id of pushsync.
 pub const PUSHSYNC_PROTOCOL: StreamProtocol = StreamProtocol::new("/swarmec/pushsync/1.0.0");
-/// Protocol id of the Kademlia DHT used for discovery.
-pub const KAD_PROTOCOL: StreamProtocol = StreamProtocol::new("/swarmec/kad/1.0.0");
 /// Protocol version announced by identify.
 pub const IDENTIFY_PROTOCOL: &str = "/swarmec/id/1.0.0";
 
