@@ -1,6 +1,6 @@
 //! The node's side of bee's protocols: a handshake on every connection, then pricing, pseudosettle,
-//! status, pingpong, hive and retrieval on libp2p streams (`libp2p-stream`), each stream served by
-//! its own task. The exchanges themselves are in [`super::bee`]; this file runs them on the
+//! status, pingpong, hive and retrieval on raw libp2p streams ([`super::streams`]), each stream
+//! served by its own task. The exchanges themselves are in [`super::bee`]; this file runs them on the
 //! node's connections and keeps what they learn (the peers that completed a handshake).
 //!
 //! What this node does for a peer: it answers status as a full node (bee's light nodes do not
