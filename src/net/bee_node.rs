@@ -44,6 +44,12 @@ pub const PROTOCOLS: [&str; 7] = [
     RETRIEVAL,
 ];
 
+/// Most addresses kept from hive (bee keeps a saturated table; a peer could send signed records
+/// without end, each with a key of its own).
+pub const MAX_LEARNED: usize = 4096;
+/// Most full peers a node dials on hearing of them through hive.
+pub const MAX_DIALLED_PEERS: usize = 128;
+
 /// Longest wait for the address of an inbound connection to be recorded.
 const REMOTE_ADDR_WAIT: Duration = Duration::from_secs(2);
 
@@ -129,6 +135,11 @@ impl BeeState {
         }
     }
 
+    /// Whether a connection to `peer` is open.
+    pub(crate) fn is_connected(&self, peer: &PeerId) -> bool {
+        lock(&self.remote_addrs).contains_key(peer)
+    }
+
     /// Handshakes refused so far (either side).
     pub(crate) fn refused(&self) -> usize {
         self.refused.load(Ordering::Relaxed)
@@ -137,7 +148,12 @@ impl BeeState {
     fn refuse(&self, peer: PeerId, e: &HandshakeError) {
         self.refused.fetch_add(1, Ordering::Relaxed);
         warn!(peer = %peer, error = %e, "handshake refused");
-        lock(&self.failed).insert(peer, e.to_string());
+        let mut failed = lock(&self.failed);
+        if failed.len() >= MAX_LEARNED {
+            failed.clear();
+        }
+        failed.insert(peer, e.to_string());
+        drop(failed);
         self.joined.notify_waiters();
     }
 
@@ -158,8 +174,9 @@ impl BeeState {
 
     /// Forgets a peer whose last connection closed.
     pub(crate) fn disconnected(&self, peer: &PeerId) {
+        // `failed` is kept: a dial waiting on the handshake reads the reason after the refusal
+        // closed the connection.
         lock(&self.remote_addrs).remove(peer);
-        lock(&self.failed).remove(peer);
         lock(&self.settled).remove(peer);
         if let Some(p) = lock(&self.peers).remove(peer) {
             info!(peer = %peer, overlay = %p.overlay, "bee peer left");
@@ -230,7 +247,10 @@ pub(crate) fn spawn_outbound_handshake(client: Client, peer: PeerId, dialed: Mul
         lock(&bee.handshaking).remove(&peer);
         match result {
             Ok(others) => announce(&client, peer, others).await,
-            Err(e) => bee.refuse(peer, &e),
+            Err(e) => {
+                bee.refuse(peer, &e);
+                client.disconnect(peer).await;
+            }
         }
     });
 }
@@ -399,6 +419,9 @@ async fn send_peers(client: &Client, peer: PeerId, records: &[BzzAddress]) {
 fn dial_learned(client: &Client, records: &[crate::identity::VerifiedBzzAddress]) {
     let me = client.shared.overlay;
     for v in records {
+        if lock(&client.shared.bee.peers).len() >= MAX_DIALLED_PEERS {
+            return;
+        }
         if v.address.overlay == me
             || lock(&client.shared.bee.peers)
                 .values()
@@ -444,7 +467,10 @@ async fn serve(client: &Client, protocol: &'static str, peer: PeerId, mut stream
         // once, each must answer the other's, or both would wait on a refused stream.
         match inbound(client, peer, &mut stream).await {
             Ok(others) => announce(client, peer, others).await,
-            Err(e) => bee.refuse(peer, &e),
+            Err(e) => {
+                bee.refuse(peer, &e);
+                client.disconnect(peer).await;
+            }
         }
         return;
     }
@@ -478,6 +504,10 @@ async fn serve(client: &Client, protocol: &'static str, peer: PeerId, mut stream
                     dial_learned(client, &received.valid);
                     let mut learned = lock(&bee.learned);
                     for v in received.valid {
+                        if learned.len() >= MAX_LEARNED && !learned.contains_key(&v.address.overlay)
+                        {
+                            break;
+                        }
                         learned.insert(v.address.overlay, v.address);
                     }
                     Ok(())

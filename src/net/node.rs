@@ -151,6 +151,8 @@ enum Command {
         address: Multiaddr,
         reply: Reply<PeerId>,
     },
+    /// Closes every connection to a peer (a refused handshake).
+    Disconnect(PeerId),
     Shutdown,
 }
 
@@ -192,6 +194,11 @@ impl Client {
     /// The peers that completed bee's handshake, by overlay.
     pub fn bee_peers(&self) -> Vec<BeePeer> {
         self.shared.bee.peers()
+    }
+
+    /// Whether a connection to `peer` is open.
+    pub fn is_connected(&self, peer: &PeerId) -> bool {
+        self.shared.bee.is_connected(peer)
     }
 
     /// How many handshakes this node refused (a peer on another network, a forged address...).
@@ -257,6 +264,12 @@ impl Client {
         })
         .await?;
         rx.await.map_err(|_| NetError::Stopped)?
+    }
+
+    /// Closes every connection to `peer`.
+    pub(crate) async fn disconnect(&self, peer: PeerId) {
+        // A stopped node has no connections left to close.
+        let _ = self.send(Command::Disconnect(peer)).await;
     }
 
     async fn send(&self, command: Command) -> Result<(), NetError> {
@@ -534,6 +547,10 @@ impl EventLoop {
                         let _ = reply.send(Err(NetError::Dial(address, e.to_string())));
                     }
                 }
+            }
+            Command::Disconnect(peer) => {
+                // Already gone is fine.
+                let _ = self.swarm.disconnect_peer_id(peer);
             }
             Command::Shutdown => {}
         }

@@ -442,6 +442,11 @@ fn nodes_on_another_network_are_refused() {
     wait_for("both sides to refuse the other network", || {
         a.client().refused_handshakes() >= 1 && c.client().refused_handshakes() >= 1
     });
+    // As bee does, a refused peer is disconnected.
+    wait_for("the refused connection to close", || {
+        !a.client().is_connected(&c.peer_id()) && !c.client().is_connected(&a.peer_id())
+    });
+    assert!(a.client().is_connected(&b.peer_id()));
     assert!(a
         .client()
         .bee_peers()
