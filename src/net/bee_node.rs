@@ -44,9 +44,9 @@ pub const PROTOCOLS: [&str; 7] = [
     RETRIEVAL,
 ];
 
-/// Most addresses kept from hive (bee keeps a saturated table; a peer could send signed records
-/// without end, each with a key of its own).
-pub const MAX_LEARNED: usize = 4096;
+/// Most refused peers whose reason is kept for a waiting dial (a peer could make refusals without
+/// end, each with a key of its own).
+pub const MAX_REFUSALS_KEPT: usize = 4096;
 /// Most full peers a node dials on hearing of them through hive.
 pub const MAX_DIALLED_PEERS: usize = 128;
 
@@ -75,7 +75,6 @@ pub(crate) struct BeeState {
     handshaking: Mutex<HashSet<PeerId>>,
     remote_addrs: Mutex<HashMap<PeerId, Multiaddr>>,
     advertised: Mutex<Vec<Multiaddr>>,
-    learned: Mutex<HashMap<Address, BzzAddress>>,
     clock: accounting::AckClock,
     refused: AtomicUsize,
     joined: tokio::sync::Notify,
@@ -104,7 +103,6 @@ impl BeeState {
             handshaking: Mutex::new(HashSet::new()),
             remote_addrs: Mutex::new(HashMap::new()),
             advertised: Mutex::new(Vec::new()),
-            learned: Mutex::new(HashMap::new()),
             clock: accounting::AckClock::default(),
             refused: AtomicUsize::new(0),
             joined: tokio::sync::Notify::new(),
@@ -149,17 +147,12 @@ impl BeeState {
         self.refused.fetch_add(1, Ordering::Relaxed);
         warn!(peer = %peer, error = %e, "handshake refused");
         let mut failed = lock(&self.failed);
-        if failed.len() >= MAX_LEARNED {
+        if failed.len() >= MAX_REFUSALS_KEPT {
             failed.clear();
         }
         failed.insert(peer, e.to_string());
         drop(failed);
         self.joined.notify_waiters();
-    }
-
-    /// Addresses learned through hive, not (yet) connected.
-    pub(crate) fn learned(&self) -> usize {
-        lock(&self.learned).len()
     }
 
     /// Records the listen addresses this node advertises (each with `/p2p/<id>`).
@@ -502,14 +495,6 @@ async fn serve(client: &Client, protocol: &'static str, peer: PeerId, mut stream
                         debug!(peer = %peer, error = %e, "hive record refused");
                     }
                     dial_learned(client, &received.valid);
-                    let mut learned = lock(&bee.learned);
-                    for v in received.valid {
-                        if learned.len() >= MAX_LEARNED && !learned.contains_key(&v.address.overlay)
-                        {
-                            break;
-                        }
-                        learned.insert(v.address.overlay, v.address);
-                    }
                     Ok(())
                 }
                 Err(e) => Err(e.to_string()),

@@ -206,18 +206,6 @@ impl Client {
         self.shared.bee.refused()
     }
 
-    /// How many peer addresses hive passed on that checked out.
-    pub fn learned_peers(&self) -> usize {
-        self.shared.bee.learned()
-    }
-
-    /// Fetches `address` from `peer` over bee's retrieval protocol, validated against the address.
-    pub async fn bee_retrieve(&self, peer: PeerId, address: Address) -> Result<Vec<u8>, NetError> {
-        bee_node::retrieve_from(self, peer, address)
-            .await
-            .map_err(|e| NetError::Request(e.to_string()))
-    }
-
     /// Fetches a chunk from the network (not from the local store), validated against `address`.
     pub async fn retrieve(&self, address: Address) -> Result<Option<Vec<u8>>, NetError> {
         Ok(retrieval::fetch(self, address).await)

@@ -65,6 +65,17 @@ pub enum AccountingError {
     },
 }
 
+/// Refuses an amount longer than [`MAX_AMOUNT_BYTES`].
+fn check_amount(protocol: &'static str, amount: &[u8]) -> Result<(), AccountingError> {
+    if amount.len() > MAX_AMOUNT_BYTES {
+        return Err(AccountingError::Amount {
+            protocol,
+            len: amount.len(),
+        });
+    }
+    Ok(())
+}
+
 fn wire_err(protocol: &'static str) -> impl Fn(WireError) -> AccountingError {
     move |source| AccountingError::Wire { protocol, source }
 }
@@ -101,12 +112,7 @@ where
     let msg: AnnouncePaymentThreshold = wire::read(stream, MAX_MESSAGE, timeout)
         .await
         .map_err(&err)?;
-    if msg.payment_threshold.len() > MAX_AMOUNT_BYTES {
-        return Err(AccountingError::Amount {
-            protocol: "pricing",
-            len: msg.payment_threshold.len(),
-        });
-    }
+    check_amount("pricing", &msg.payment_threshold)?;
     wire::close(stream).await.map_err(&err)?;
     Ok(msg.payment_threshold)
 }
@@ -142,12 +148,7 @@ where
     let payment: Payment = wire::read(stream, MAX_MESSAGE, timeout)
         .await
         .map_err(&err)?;
-    if payment.amount.len() > MAX_AMOUNT_BYTES {
-        return Err(AccountingError::Amount {
-            protocol: "pseudosettle",
-            len: payment.amount.len(),
-        });
-    }
+    check_amount("pseudosettle", &payment.amount)?;
     let ack = PaymentAck {
         amount: payment.amount.clone(),
         timestamp: clock.stamp(now),
