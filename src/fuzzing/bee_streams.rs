@@ -1,11 +1,13 @@
 //! Target `bee_streams`: one side of each bee exchange the node runs ([`crate::net::bee`]'s
-//! `handshake`, `hive`, `accounting`, `status`, `retrieval`), fed a peer's bytes.
+//! `handshake`, `hive`, `accounting`, `status`, `retrieval`, `pushsync`), fed a peer's bytes.
 //!
 //! Input: a selector byte, then the peer's bytes. The selector's low 4 bits pick the exchange
 //! ([`EXCHANGES`]), its high 4 bits how many bytes each read returns (1–16: frames arrive split at
 //! every point). The peer closes its side after its bytes. Beyond not panicking or hanging: a
 //! handshake or a hive record that is accepted verifies again on its own; a retrieval that succeeds
-//! delivered a valid chunk at the address asked for (the address is the input's first 32 bytes);
+//! delivered a valid chunk at the address asked for (the address is the input's first 32 bytes, also
+//! for a push); a push that succeeds brought back a receipt for the chunk pushed; a delivery read
+//! keeps its batch claim within [`crate::net::bee::pushsync::MAX_CLAIM_LEN`];
 //! pingpong answers at most [`crate::net::bee::status::MAX_PINGS`] pings; nothing writes more than
 //! [`MAX_WRITTEN`] bytes.
 
@@ -20,10 +22,12 @@ use crate::cac::Chunk;
 use crate::identity::{BzzAddress, EthAddress, OverlayKey};
 use crate::net::bee::handshake::{self, Local};
 use crate::net::bee::pb;
+use crate::net::bee::pushsync::{self, Push};
 use crate::net::bee::{accounting, hive, retrieval, status};
+use crate::postage::{Stamp, STAMP_SIZE};
 
 /// The exchanges, by selector.
-pub const EXCHANGES: [&str; 9] = [
+pub const EXCHANGES: [&str; 11] = [
     "handshake-listen",
     "handshake-dial",
     "hive-receive",
@@ -33,6 +37,8 @@ pub const EXCHANGES: [&str; 9] = [
     "pingpong-serve",
     "retrieval-serve",
     "retrieval-request",
+    "pushsync-serve",
+    "pushsync-push",
 ];
 
 /// Most bytes an exchange may write in answer.
@@ -102,7 +108,7 @@ pub fn run(data: &[u8]) {
     };
     let step = usize::from(selector >> 4) + 1;
     let which = usize::from(selector & 0x0f) % EXCHANGES.len();
-    let (address, peer_bytes) = if which == 8 {
+    let (address, peer_bytes) = if which == 8 || which == 10 {
         if rest.len() < 32 {
             return;
         }
@@ -179,6 +185,36 @@ pub fn run(data: &[u8]) {
                             .await;
                 }
             }
+            9 => {
+                if let Ok(incoming) = pushsync::read_delivery(&mut s, TIMEOUT).await {
+                    assert!(
+                        incoming.claim.as_ref().map_or(0, String::len) <= pushsync::MAX_CLAIM_LEN
+                    );
+                    let _ = incoming.stamp.recover_owner(&incoming.chunk);
+                    let receipt =
+                        pushsync::sign_receipt(&local.key, &local.nonce, &incoming.chunk, 0)
+                            .map_err(|e| e.to_string());
+                    let _ = pushsync::answer(&mut s, incoming.chunk, receipt, TIMEOUT).await;
+                }
+            }
+            10 => {
+                let chunk = address.expect("read above");
+                let push = Push {
+                    chunk,
+                    data: Vec::new(),
+                    stamp: fixed_stamp(),
+                    claim: Some("claim".into()),
+                    replicate: false,
+                };
+                if let Ok(receipt) = pushsync::push(&mut s, &push, TIMEOUT).await {
+                    assert_eq!(
+                        receipt.address,
+                        chunk.0.to_vec(),
+                        "receipt for another chunk"
+                    );
+                    let _ = pushsync::check_receipt(&receipt, &chunk, NETWORK_ID, 0);
+                }
+            }
             _ => {
                 let chunk = address.expect("read above");
                 if let Ok(data) = retrieval::request(&mut s, chunk, TIMEOUT).await {
@@ -204,6 +240,11 @@ fn check_remote(remote: &handshake::Remote) {
         .expect("an accepted handshake address verifies");
     assert_eq!(again.address.overlay, remote.overlay);
     assert!(remote.welcome.len() <= crate::net::bee::MAX_WELCOME_MESSAGE_LEN);
+}
+
+/// A stamp for the pushes (its content is never checked by the pusher).
+fn fixed_stamp() -> Stamp {
+    Stamp::from_bytes(&[7u8; STAMP_SIZE]).expect("113 bytes parse")
 }
 
 fn frame<M: Message>(m: &M) -> Vec<u8> {
@@ -296,7 +337,26 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
     add(
         "retrieval-request-wrong-data",
         8,
-        [chunk.address.0.to_vec(), headers, frame(&wrong)].concat(),
+        [chunk.address.0.to_vec(), headers.clone(), frame(&wrong)].concat(),
+    );
+    let push = pb::pushsync::Delivery {
+        address: chunk.address.0.to_vec(),
+        data: chunk.data.clone(),
+        stamp: fixed_stamp().to_bytes().to_vec(),
+    };
+    let claim = frame(&pb::headers::Headers {
+        headers: vec![pb::headers::Header {
+            key: pushsync::BATCH_CLAIM_HEADER.into(),
+            value: b"20,16,0,00".to_vec(),
+        }],
+    });
+    add("pushsync-serve", 9, [claim, frame(&push)].concat());
+    let receipt = pushsync::sign_receipt(&key(3), &[0; 32], &chunk.address, 0)
+        .expect("signing a fixed receipt");
+    add(
+        "pushsync-push",
+        10,
+        [chunk.address.0.to_vec(), headers, frame(&receipt)].concat(),
     );
     out
 }

@@ -10,13 +10,12 @@ pub mod bee_wire;
 pub mod http_router;
 pub mod input;
 pub mod joiner;
-pub mod net_frames;
 pub mod parsers;
 pub mod rs_codec;
 pub mod scripted;
 
 /// Every target: its name (the folder of its corpus), its `run` and its `seeds`.
-pub const TARGETS: [Target; 7] = [
+pub const TARGETS: [Target; 6] = [
     Target {
         name: "joiner",
         run: joiner::run,
@@ -26,11 +25,6 @@ pub const TARGETS: [Target; 7] = [
         name: "parsers",
         run: parsers::run,
         seeds: parsers::seeds,
-    },
-    Target {
-        name: "net_frames",
-        run: net_frames::run,
-        seeds: net_frames::seeds,
     },
     Target {
         name: "http_router",

@@ -1,5 +1,5 @@
 //! The node's side of bee's protocols: a handshake on every connection, then pricing, pseudosettle,
-//! status, pingpong, hive and retrieval on raw libp2p streams ([`super::streams`]), each stream
+//! status, pingpong, hive, retrieval and pushsync on raw libp2p streams ([`super::streams`]), each stream
 //! served by its own task. The exchanges themselves are in [`super::bee`]; this file runs them on the
 //! node's connections and keeps what they learn (the peers that completed a handshake).
 //!
@@ -20,10 +20,14 @@ use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
 use super::bee::handshake::{self, HandshakeError, Local, Remote};
+use super::bee::pb::pushsync::Receipt;
 use super::bee::pb::status::Snapshot;
+use super::bee::pushsync::{self as bee_pushsync, Push, PushsyncError};
 use super::bee::retrieval::RetrievalError;
 use super::bee::{accounting, hive, retrieval as bee_retrieval, status};
-use super::bee::{HANDSHAKE, HIVE_PEERS, PINGPONG, PRICING, PSEUDOSETTLE, RETRIEVAL, STATUS};
+use super::bee::{
+    HANDSHAKE, HIVE_PEERS, PINGPONG, PRICING, PSEUDOSETTLE, PUSHSYNC, RETRIEVAL, STATUS,
+};
 use super::node::Client;
 use super::streams::{Inbound, Opener};
 use crate::address::Address;
@@ -34,7 +38,7 @@ pub const MESSAGE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest wait for a peer to close its side after a handshake (bee waits 30 s).
 pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
 /// The protocols this node accepts.
-pub const PROTOCOLS: [&str; 7] = [
+pub const PROTOCOLS: [&str; 8] = [
     HANDSHAKE,
     PRICING,
     PSEUDOSETTLE,
@@ -42,6 +46,7 @@ pub const PROTOCOLS: [&str; 7] = [
     PINGPONG,
     HIVE_PEERS,
     RETRIEVAL,
+    PUSHSYNC,
 ];
 
 /// Most refused peers whose reason is kept for a waiting dial (a peer could make refusals without
@@ -501,6 +506,7 @@ async fn serve(client: &Client, protocol: &'static str, peer: PeerId, mut stream
             }
         }
         RETRIEVAL => serve_retrieval(client, peer, &mut stream).await,
+        PUSHSYNC => serve_pushsync(client, peer, &mut stream).await,
         _ => Ok(()),
     };
     if let Err(e) = result {
@@ -521,6 +527,44 @@ async fn serve_retrieval(
     bee_retrieval::answer(stream, chunk, found, MESSAGE_TIMEOUT)
         .await
         .map_err(|e| e.to_string())
+}
+
+async fn serve_pushsync(
+    client: &Client,
+    peer: PeerId,
+    stream: &mut libp2p::Stream,
+) -> Result<(), String> {
+    let incoming = bee_pushsync::read_delivery(stream, MESSAGE_TIMEOUT)
+        .await
+        .map_err(|e| e.to_string())?;
+    let chunk = incoming.chunk;
+    let receipt = super::pushsync::serve(client, peer, incoming).await;
+    if let Err(e) = &receipt {
+        debug!(peer = %peer, chunk = %chunk, error = %e, "push refused");
+    }
+    // The receipt goes back within the pusher's wait, however long the forwarding took.
+    bee_pushsync::answer(stream, chunk, receipt, MESSAGE_TIMEOUT)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Pushes a stamped chunk to `peer` over bee's pushsync protocol; its receipt (address and error
+/// checked, the signature not: that is the origin's check).
+pub(crate) async fn push_to(
+    client: &Client,
+    peer: PeerId,
+    push: &Push,
+) -> Result<Receipt, PushsyncError> {
+    let chunk = push.chunk;
+    let mut stream =
+        open(client, peer, PUSHSYNC)
+            .await
+            .ok_or_else(|| PushsyncError::Unreachable {
+                chunk,
+                message: format!("cannot open a pushsync stream to {peer}"),
+            })?;
+    let timeout = client.shared.config.request_timeout;
+    bee_pushsync::push(&mut stream, push, timeout).await
 }
 
 /// Fetches `chunk` from `peer` over bee's retrieval protocol, checked against its address.

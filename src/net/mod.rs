@@ -15,12 +15,10 @@
 //! proximity and distance are bee's (§8.4).
 //!
 //! # Protocols
-//! * bee's handshake, pricing, pseudosettle, status, pingpong, hive and retrieval ([`bee`],
-//!   [`retrieval`]) on raw libp2p streams (`streams`).
-//! * `/swarmec/pushsync/1.0.0` ([`pushsync`]): request `kind addr data`, response receipts (signed by
-//!   each storer) or an error; one request and one response per stream, each a 4-byte big-endian
-//!   length and a body; bodies over 4.3 KB (chunks) or 8.6 KB (receipts) are refused before allocation
-//!   ([`protocol`]). To be replaced by bee's pushsync with postage stamps.
+//! * bee's handshake, pricing, pseudosettle, status, pingpong, hive, retrieval and pushsync
+//!   ([`bee`], [`retrieval`], [`pushsync`]) on raw libp2p streams (`streams`); no protocol of our
+//!   own. Deliveries carry bee's postage stamps; a node with a batch store checks them
+//!   ([`pushsync::StampCheck`]), an uploader stamps with [`pushsync::Stamper`].
 //!
 //! Every wait is bounded: per request ([`NodeConfig::request_timeout`]), per forward
 //! ([`NodeConfig::forward_timeout`]), per chunk at the origin ([`NodeConfig::retrieve_deadline`]),
@@ -32,7 +30,7 @@
 //! signed address does not check out, are refused at the handshake.
 //!
 //! # Not built
-//! Postage stamps on the network, bee's pushsync, hive as the only discovery, bee's topology,
+//! Batches from the chain (only local batches; see `docs/NETWORK.md`), bee's topology,
 //! bandwidth accounting beyond accepting light nodes' payments (SWAP), storage radius and reserve
 //! management, pull sync, NAT traversal and QUIC.
 
@@ -41,7 +39,6 @@ mod bee_node;
 pub mod identity;
 mod node;
 pub mod peers;
-pub mod protocol;
 pub mod pushsync;
 pub mod retrieval;
 mod store;

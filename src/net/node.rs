@@ -15,22 +15,23 @@ use futures::StreamExt;
 use libp2p::core::ConnectedPoint;
 use libp2p::identity::Keypair;
 use libp2p::multiaddr::Protocol;
-use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport, ResponseChannel};
 use libp2p::swarm::dial_opts::DialOpts;
 use libp2p::swarm::{ConnectionId, NetworkBehaviour, SwarmEvent};
 use libp2p::{identify, noise, ping, tcp, yamux, Multiaddr, PeerId, Swarm};
 use tokio::sync::{mpsc, oneshot};
 
 use super::bee::handshake::Local;
+use super::bee::pushsync::{CheckedReceipt, Push};
 use super::bee_node::{self, BeePeer, BeeState};
 use super::identity::OverlayIdentity;
 use super::peers::{PeerInfo, PeerTable};
-use super::protocol::{
-    FrameCodec, PushRequest, PushResponse, IDENTIFY_PROTOCOL, PUSHSYNC_PROTOCOL,
-};
+use super::pushsync::PostageCheck;
 use super::{pushsync, retrieval, NetError};
 use crate::address::Address;
 use crate::store::ChunkStore;
+
+/// The protocol version identify reports (the stream itself is libp2p's `/ipfs/id/1.0.0`).
+const IDENTIFY_VERSION: &str = "swarmec/1";
 
 /// How a node behaves; [`NodeConfig::default`] gives the documented defaults.
 #[derive(Debug, Clone)]
@@ -66,6 +67,12 @@ pub struct NodeConfig {
     pub overlay: Option<OverlayIdentity>,
     /// The greeting sent in bee's handshake (at most 140 bytes).
     pub welcome: String,
+    /// The storage radius sent in receipts and used to refuse shallow ones (default 0: every
+    /// node of a small network is in every neighbourhood).
+    pub storage_radius: u8,
+    /// The batch store and stamp ledger that deliveries are checked against; `None` accepts any
+    /// well-formed stamp (a client, which stores nothing, or a test).
+    pub postage: Option<PostageCheck>,
 }
 
 impl Default for NodeConfig {
@@ -86,6 +93,8 @@ impl Default for NodeConfig {
             network_id: 1,
             overlay: None,
             welcome: String::new(),
+            storage_radius: 0,
+            postage: None,
         }
     }
 }
@@ -104,7 +113,6 @@ pub struct PeerSummary {
 #[derive(NetworkBehaviour)]
 struct Behaviour {
     identify: identify::Behaviour,
-    pushsync: request_response::Behaviour<FrameCodec<PushRequest, PushResponse>>,
     streams: super::streams::Behaviour,
     ping: ping::Behaviour,
 }
@@ -113,7 +121,6 @@ struct Behaviour {
 pub(crate) struct Shared {
     pub(crate) peer_id: PeerId,
     pub(crate) overlay: Address,
-    pub(crate) keypair: Keypair,
     pub(crate) store: Arc<dyn ChunkStore>,
     pub(crate) config: NodeConfig,
     peers: Mutex<PeerTable>,
@@ -138,15 +145,6 @@ impl Shared {
 type Reply<T> = oneshot::Sender<Result<T, NetError>>;
 
 enum Command {
-    Push {
-        peer: PeerId,
-        request: PushRequest,
-        reply: Reply<PushResponse>,
-    },
-    RespondPush {
-        channel: ResponseChannel<PushResponse>,
-        response: PushResponse,
-    },
     Dial {
         address: Multiaddr,
         reply: Reply<PeerId>,
@@ -211,13 +209,9 @@ impl Client {
         Ok(retrieval::fetch(self, address).await)
     }
 
-    /// Pushes a chunk to its closest nodes and returns the verified receipts.
-    pub async fn push(
-        &self,
-        address: Address,
-        data: Vec<u8>,
-    ) -> Result<Vec<super::protocol::Receipt>, NetError> {
-        pushsync::push_origin(self, address, data).await
+    /// Pushes a stamped chunk to its closest nodes and returns the storer's checked receipt.
+    pub async fn push(&self, push: Push) -> Result<CheckedReceipt, NetError> {
+        pushsync::push_origin(self, push).await
     }
 
     /// Connects to `address` and returns the peer id found there once bee's handshake with it is
@@ -237,21 +231,6 @@ impl Client {
         tokio::time::timeout(self.shared.config.connect_timeout, connect)
             .await
             .map_err(|_| NetError::Timeout("connecting and completing the handshake"))?
-    }
-
-    pub(crate) async fn request_push(
-        &self,
-        peer: PeerId,
-        request: PushRequest,
-    ) -> Result<PushResponse, NetError> {
-        let (reply, rx) = oneshot::channel();
-        self.send(Command::Push {
-            peer,
-            request,
-            reply,
-        })
-        .await?;
-        rx.await.map_err(|_| NetError::Stopped)?
     }
 
     /// Closes every connection to `peer`.
@@ -311,23 +290,13 @@ impl Node {
                 yamux::Config::default,
             )
             .map_err(|e| NetError::Transport(e.to_string()))?
-            .with_behaviour(|key| {
-                let rr = request_response::Config::default()
-                    .with_request_timeout(config.request_timeout)
-                    .with_max_concurrent_streams(1024);
-                Behaviour {
-                    identify: identify::Behaviour::new(
-                        identify::Config::new(IDENTIFY_PROTOCOL.to_string(), key.public())
-                            .with_agent_version(format!("swarmec/{}", env!("CARGO_PKG_VERSION"))),
-                    ),
-                    pushsync: request_response::Behaviour::with_codec(
-                        FrameCodec::default(),
-                        [(PUSHSYNC_PROTOCOL, ProtocolSupport::Full)],
-                        rr,
-                    ),
-                    streams,
-                    ping: ping::Behaviour::default(),
-                }
+            .with_behaviour(|key| Behaviour {
+                identify: identify::Behaviour::new(
+                    identify::Config::new(IDENTIFY_VERSION.to_string(), key.public())
+                        .with_agent_version(format!("swarmec/{}", env!("CARGO_PKG_VERSION"))),
+                ),
+                streams,
+                ping: ping::Behaviour::default(),
             })
             .map_err(|e| NetError::Transport(e.to_string()))?
             .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
@@ -344,7 +313,6 @@ impl Node {
         let shared = Arc::new(Shared {
             peer_id,
             overlay,
-            keypair,
             store,
             config,
             peers: Mutex::new(PeerTable::default()),
@@ -360,7 +328,6 @@ impl Node {
             swarm,
             commands: rx,
             client: client.clone(),
-            pending_push: HashMap::new(),
             pending_dial: HashMap::new(),
         };
         bee_node::spawn_acceptors(&client, inbound);
@@ -466,7 +433,6 @@ struct EventLoop {
     swarm: Swarm<Behaviour>,
     commands: mpsc::Receiver<Command>,
     client: Client,
-    pending_push: HashMap<OutboundRequestId, Reply<PushResponse>>,
     pending_dial: HashMap<ConnectionId, Reply<PeerId>>,
 }
 
@@ -511,19 +477,7 @@ impl EventLoop {
     }
 
     fn on_command(&mut self, command: Command) {
-        let behaviour = self.swarm.behaviour_mut();
         match command {
-            Command::Push {
-                peer,
-                request,
-                reply,
-            } => {
-                let id = behaviour.pushsync.send_request(&peer, request);
-                self.pending_push.insert(id, reply);
-            }
-            Command::RespondPush { channel, response } => {
-                let _ = behaviour.pushsync.send_response(channel, response);
-            }
             Command::Dial { address, reply } => {
                 let opts = DialOpts::unknown_peer_id().address(address.clone()).build();
                 let id = opts.connection_id();
@@ -582,37 +536,6 @@ impl EventLoop {
                     let _ = reply.send(Err(NetError::Transport(error.to_string())));
                 }
             }
-            SwarmEvent::Behaviour(BehaviourEvent::Pushsync(event)) => match event {
-                request_response::Event::Message { peer, message, .. } => match message {
-                    request_response::Message::Request {
-                        request, channel, ..
-                    } => {
-                        let client = self.client.clone();
-                        tokio::spawn(async move {
-                            let response = pushsync::serve(&client, peer, request).await;
-                            let _ = client
-                                .send(Command::RespondPush { channel, response })
-                                .await;
-                        });
-                    }
-                    request_response::Message::Response {
-                        request_id,
-                        response,
-                    } => {
-                        if let Some(reply) = self.pending_push.remove(&request_id) {
-                            let _ = reply.send(Ok(response));
-                        }
-                    }
-                },
-                request_response::Event::OutboundFailure {
-                    request_id, error, ..
-                } => {
-                    if let Some(reply) = self.pending_push.remove(&request_id) {
-                        let _ = reply.send(Err(NetError::Request(error.to_string())));
-                    }
-                }
-                _ => {}
-            },
             _ => {}
         }
     }

@@ -1,79 +1,140 @@
-//! Pushsync (modelled on bee's, spec §8.3): hand a chunk to the nodes closest to its address.
+//! Pushsync (bee's pushsync 1.3.1, [`super::bee::pushsync`]): hand a stamped chunk to the nodes
+//! closest to its address and bring back a storer's signed receipt.
 //!
-//! Placement rule: a chunk belongs on the [`replication`](super::NodeConfig::replication) nodes whose
-//! overlays are closest (XOR) to its address. A storer handling a push checks its own view: if it is
-//! among those closest (fewer than `replication` known peers are closer), it validates and stores the
-//! chunk, sends it as *replicate* to the next closest peers until `replication` copies exist, and
-//! answers with every storer's receipt. Otherwise it forwards the push to the closest peer strictly
-//! closer to the chunk than itself (at most
+//! Placement rule: a chunk belongs on the [`replication`](super::NodeConfig::replication) nodes
+//! whose overlays are closest (XOR) to its address. A node handling a delivery first checks the
+//! chunk (a valid content-addressed or single-owner chunk at its address) and, if it keeps a batch
+//! store, the stamp ([`StampCheck`]); then it checks its own view: if it is a storer among the
+//! closest (fewer than `replication` known peers are closer), it stores the chunk, sends copies to
+//! the next closest peers (marked as copies, so that they store and do not copy again) until
+//! `replication` nodes hold it, and answers with its own receipt. Otherwise it forwards the
+//! delivery to the closest peer strictly closer to the chunk than itself (at most
 //! [`forward_attempts`](super::NodeConfig::forward_attempts) of them, each within
-//! [`request_timeout`](super::NodeConfig::request_timeout)) and passes the receipts back; with no
-//! closer peer reachable it stores the chunk itself. A client (not a storer) forwards to its node.
+//! [`request_timeout`](super::NodeConfig::request_timeout)) and passes that peer's receipt back;
+//! with no closer peer reachable, a storer stores the chunk itself. A client (not a storer)
+//! forwards to its nodes. Store calls run on blocking threads.
 //!
-//! The origin verifies each receipt (address, and the signature against the key embedded in the
-//! storer's peer id) and fails the push if none is valid. A chunk that is neither a valid
-//! content-addressed nor single-owner chunk is refused by every node.
+//! bee moves copies within a neighbourhood by pull sync instead; until this node has pull sync,
+//! the copies are pushsync deliveries carrying our replicate header (bee ignores it and treats
+//! the copy as a delivery).
+//!
+//! The origin checks the receipt as bee's origin does ([`check_receipt`]): the signature recovers
+//! the storer's overlay, and a storer shallower than its own radius or ours (less 1) is refused.
 
-use libp2p::identity::PublicKey;
+use std::sync::Arc;
+
+use futures::stream::{FuturesUnordered, StreamExt};
 use libp2p::PeerId;
+use tracing::{debug, info};
 
-use super::identity::public_key_of_peer;
+use super::bee::pb::pushsync::Receipt;
+use super::bee::pushsync::{check_receipt, sign_receipt, CheckedReceipt, Incoming, Push};
+use super::bee_node;
 use super::node::Client;
-use super::protocol::{PushKind, PushRequest, PushResponse, Receipt, RECEIPT_DOMAIN};
 use super::NetError;
 use crate::address::Address;
 use crate::cac::Chunk;
+use crate::postage::Stamp;
 use crate::soc;
 
-/// Pushes a chunk from this node and returns the verified receipts.
-pub(crate) async fn push_origin(
-    client: &Client,
-    address: Address,
-    data: Vec<u8>,
-) -> Result<Vec<Receipt>, NetError> {
-    let request = PushRequest {
-        kind: PushKind::Push,
-        address,
-        data,
-    };
-    let receipts = match handle(client, None, request).await {
-        PushResponse::Receipts(r) => r,
-        PushResponse::Error(message) => return Err(NetError::Push { address, message }),
-    };
-    let valid: Vec<Receipt> = receipts
-        .into_iter()
-        .filter(|r| verify_receipt(r, &address))
-        .collect();
-    if valid.is_empty() {
-        return Err(NetError::Push {
-            address,
-            message: "no valid receipt".into(),
-        });
+/// What a node needs of postage to accept chunks: the batch store and the stamp ledger.
+pub trait StampCheck: Send + Sync {
+    /// Whether `stamp` pays for `chunk` here: the batch is known (or learned from `claim`, the
+    /// delivery's batch claim header), the stamp is valid for it, and bee's ordering rule lets it
+    /// in. Blocking (called on a blocking thread); the error text is what the pusher is told.
+    fn admit(&self, chunk: &Address, stamp: &Stamp, claim: Option<&str>) -> Result<(), String>;
+}
+
+/// What an uploader needs of postage: stamps from one batch.
+pub trait Stamper: Send + Sync {
+    /// One stamp for each chunk, in order; every slot is recorded durably before it is returned,
+    /// so no slot is issued twice. Blocking.
+    fn stamp(&self, chunks: &[Address]) -> Result<Vec<Stamp>, String>;
+    /// The batch claim to send beside each delivery (for a batch made without a chain), if any.
+    fn claim(&self) -> Option<String>;
+}
+
+/// A shared [`StampCheck`] with a `Debug` form, for [`super::NodeConfig`].
+#[derive(Clone)]
+pub struct PostageCheck(pub Arc<dyn StampCheck>);
+
+impl std::fmt::Debug for PostageCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PostageCheck(..)")
     }
-    Ok(valid)
 }
 
-/// Serves a push from peer `from`.
-pub(crate) async fn serve(client: &Client, from: PeerId, request: PushRequest) -> PushResponse {
-    handle(client, Some(from), request).await
-}
-
-async fn handle(client: &Client, from: Option<PeerId>, request: PushRequest) -> PushResponse {
+/// Pushes a stamped chunk from this node; the checked receipt (our own when this node stored it).
+pub(crate) async fn push_origin(client: &Client, push: Push) -> Result<CheckedReceipt, NetError> {
+    let chunk = push.chunk;
+    let failed = |message: String| NetError::Push {
+        address: chunk,
+        message,
+    };
+    if !soc::is_valid_chunk(&chunk, &push.data) {
+        return Err(failed("not a valid chunk at that address".into()));
+    }
+    // A node with a batch store checks its own stamps as its peers will.
+    admit(client, &push).await.map_err(failed)?;
+    let receipt = handle(client, None, push).await.map_err(failed)?;
     let shared = &client.shared;
-    let address = request.address;
-    if !soc::is_valid_chunk(&address, &request.data) {
-        return PushResponse::Error(format!("chunk {address} is not valid"));
-    }
-    if request.kind == PushKind::Replicate {
-        if !shared.config.storer {
-            return PushResponse::Error("not a storer".into());
-        }
-        return match store(client, request) {
-            Ok(receipt) => PushResponse::Receipts(vec![receipt]),
-            Err(e) => PushResponse::Error(e),
-        };
-    }
+    let checked = check_receipt(
+        &receipt,
+        &chunk,
+        shared.config.network_id,
+        shared.config.storage_radius,
+    )
+    .map_err(|e| failed(e.to_string()))?;
+    debug!(chunk = %chunk, storer = %checked.storer, "pushed");
+    Ok(checked)
+}
 
+/// Serves a delivery from peer `from`: the receipt, or the error text to answer.
+pub(crate) async fn serve(
+    client: &Client,
+    from: PeerId,
+    incoming: Incoming,
+) -> Result<Receipt, String> {
+    let chunk = incoming.chunk;
+    if !soc::is_valid_chunk(&chunk, &incoming.data) {
+        info!(peer = %from, chunk = %chunk, "delivery refused: data does not match the address");
+        return Err(format!("chunk {chunk}: invalid chunk"));
+    }
+    let push = Push {
+        chunk,
+        data: incoming.data,
+        stamp: incoming.stamp,
+        claim: incoming.claim,
+        replicate: false,
+    };
+    if let Err(reason) = admit(client, &push).await {
+        info!(peer = %from, chunk = %chunk, %reason, "delivery refused: stamp");
+        return Err(format!("invalid stamp: {reason}"));
+    }
+    if incoming.replicate {
+        if !client.shared.config.storer {
+            return Err("not a storer".into());
+        }
+        return store(client, &push).await.map(|(receipt, _)| receipt);
+    }
+    handle(client, Some(from), push).await
+}
+
+/// The node's [`StampCheck`] on a delivery (nothing to check without a batch store).
+async fn admit(client: &Client, push: &Push) -> Result<(), String> {
+    let Some(postage) = &client.shared.config.postage else {
+        return Ok(());
+    };
+    let postage = postage.0.clone();
+    let (chunk, stamp, claim) = (push.chunk, push.stamp, push.claim.clone());
+    tokio::task::spawn_blocking(move || postage.admit(&chunk, &stamp, claim.as_deref()))
+        .await
+        .map_err(|e| e.to_string())?
+}
+
+async fn handle(client: &Client, from: Option<PeerId>, push: Push) -> Result<Receipt, String> {
+    let shared = &client.shared;
+    let address = push.chunk;
     let me = shared.overlay;
     let replication = shared.config.replication.max(1);
     let closer_than_me = |overlay: &Address| address.distance(overlay) < address.distance(&me);
@@ -86,105 +147,102 @@ async fn handle(client: &Client, from: Option<PeerId>, request: PushRequest) -> 
             Some(*peer) != from && (!shared.config.storer || closer_than_me(&info.overlay))
         });
         for (peer, _) in candidates.into_iter().take(shared.config.forward_attempts) {
-            let forward = PushRequest {
-                kind: PushKind::Push,
-                address,
-                data: request.data.clone(),
-            };
-            match ask(client, peer, forward).await {
-                Some(receipts) => return PushResponse::Receipts(receipts),
-                None => continue,
+            if let Some(receipt) = ask(client, peer, push.clone()).await {
+                return Ok(receipt);
             }
         }
         if !shared.config.storer {
-            return PushResponse::Error(format!("no peer accepted chunk {address}"));
+            return Err(format!("no peer accepted chunk {address}"));
         }
     }
 
-    // Store here, then make up the remaining copies on the next closest peers.
-    let data = request.data.clone();
-    let mut receipts = match store(client, request) {
-        Ok(r) => vec![r],
-        Err(e) => return PushResponse::Error(e),
-    };
-    let others = shared
-        .peers()
-        .ranked(&address, |peer, _| Some(*peer) != from);
-    let extra = shared.config.forward_attempts;
-    for (peer, _) in others.into_iter().take(replication - 1 + extra) {
-        if receipts.len() >= replication {
-            break;
-        }
-        let replicate = PushRequest {
-            kind: PushKind::Replicate,
-            address,
-            data: data.clone(),
-        };
-        if let Some(mut r) = ask(client, peer, replicate).await {
-            receipts.append(&mut r);
-        }
+    let (receipt, new) = store(client, &push).await?;
+    if new {
+        replicate(client, from, push, replication - 1).await;
     }
-    PushResponse::Receipts(receipts)
+    Ok(receipt)
 }
 
-/// Sends a push to one peer; its receipts, or `None` (and the peer skipped) if it failed.
-async fn ask(client: &Client, peer: PeerId, request: PushRequest) -> Option<Vec<Receipt>> {
+/// Sends copies of a chunk this node stored to the next closest peers, until `copies` of them hold
+/// it (trying at most `forward_attempts` more), all at once.
+async fn replicate(client: &Client, from: Option<PeerId>, push: Push, copies: usize) {
+    if copies == 0 {
+        return;
+    }
     let shared = &client.shared;
-    let wait = shared.config.request_timeout;
-    match tokio::time::timeout(wait, client.request_push(peer, request)).await {
-        Ok(Ok(PushResponse::Receipts(r))) if !r.is_empty() => {
-            shared.peers().heard_from(&peer);
-            Some(r)
+    let others = shared
+        .peers()
+        .ranked(&push.chunk, |peer, _| Some(*peer) != from);
+    let copy = Push {
+        replicate: true,
+        ..push
+    };
+    let mut pending: FuturesUnordered<_> = others
+        .into_iter()
+        .take(copies + shared.config.forward_attempts)
+        .map(|(peer, _)| ask(client, peer, copy.clone()))
+        .collect();
+    let mut held = 0;
+    while let Some(result) = pending.next().await {
+        if result.is_some() {
+            held += 1;
+            if held >= copies {
+                break;
+            }
         }
-        Ok(Ok(_)) => None,
-        Ok(Err(_)) | Err(_) => {
+    }
+}
+
+/// Sends a delivery to one peer; its receipt, or `None` (and the peer skipped) if it failed.
+async fn ask(client: &Client, peer: PeerId, push: Push) -> Option<Receipt> {
+    let shared = &client.shared;
+    let chunk = push.chunk;
+    let wait = shared.config.request_timeout;
+    match tokio::time::timeout(wait, bee_node::push_to(client, peer, &push)).await {
+        Ok(Ok(receipt)) => {
+            shared.peers().heard_from(&peer);
+            Some(receipt)
+        }
+        Ok(Err(e)) => {
+            debug!(peer = %peer, chunk = %chunk, error = %e, "push to peer failed");
+            shared.peers().skip(&peer, shared.config.skip_duration);
+            None
+        }
+        Err(_) => {
+            debug!(peer = %peer, chunk = %chunk, "push to peer timed out");
             shared.peers().skip(&peer, shared.config.skip_duration);
             None
         }
     }
 }
 
-/// Stores a validated chunk locally and signs a receipt for it.
-fn store(client: &Client, request: PushRequest) -> Result<Receipt, String> {
+/// Stores a checked chunk locally and signs a receipt for it; whether it was new here.
+async fn store(client: &Client, push: &Push) -> Result<(Receipt, bool), String> {
     let shared = &client.shared;
     let chunk = Chunk {
-        address: request.address,
-        data: request.data,
+        address: push.chunk,
+        data: push.data.clone(),
     };
-    shared.store.put(&chunk).map_err(|e| e.to_string())?;
-    shared.mark_dirty();
-    let signature = shared
-        .keypair
-        .sign(&receipt_message(&chunk.address))
-        .map_err(|e| e.to_string())?;
-    Ok(Receipt {
-        address: chunk.address,
-        peer_id: shared.peer_id.to_bytes(),
-        signature,
+    let local = shared.store.clone();
+    let new = tokio::task::spawn_blocking(move || {
+        let new = !local.has(&chunk.address)?;
+        if new {
+            local.put(&chunk)?;
+        }
+        Ok::<_, crate::store::StoreError>(new)
     })
-}
-
-fn receipt_message(address: &Address) -> Vec<u8> {
-    let mut m = RECEIPT_DOMAIN.to_vec();
-    m.extend_from_slice(&address.0);
-    m
-}
-
-/// Whether `receipt` is for `address` and signed by the key of the peer it names.
-pub fn verify_receipt(receipt: &Receipt, address: &Address) -> bool {
-    if receipt.address != *address {
-        return false;
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| e.to_string())?;
+    if new {
+        shared.mark_dirty();
     }
-    let Ok(peer) = PeerId::from_bytes(&receipt.peer_id) else {
-        return false;
-    };
-    let Some(key): Option<PublicKey> = public_key_of_peer(&peer) else {
-        return false;
-    };
-    key.verify(&receipt_message(address), &receipt.signature)
-}
-
-/// The peer a receipt names, if it parses.
-pub fn receipt_peer(receipt: &Receipt) -> Option<PeerId> {
-    PeerId::from_bytes(&receipt.peer_id).ok()
+    let receipt = sign_receipt(
+        &shared.bee.local.key,
+        &shared.bee.local.nonce,
+        &push.chunk,
+        shared.config.storage_radius,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok((receipt, new))
 }

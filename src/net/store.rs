@@ -4,9 +4,11 @@
 //! Reads look in the local store first, then ask the network (retrieval); fetched chunks are cached in
 //! the local store when caching is on. [`ChunkStore::get_many`] asks for every missing address at
 //! once and drops (cancels) the outstanding requests as soon as `need` chunks arrived — this is what
-//! makes the joiner's `race` strategy a race. Writes push every chunk to its closest nodes (pushsync)
-//! and return once each has at least one valid receipt; they are not stored locally (a storer node
-//! stores them itself when it is among the closest). `has`, `remove` and `iterate` see the local store
+//! makes the joiner's `race` strategy a race. Writes stamp every chunk of a batch first (the
+//! [`Stamper`]: one durable record for the whole batch, and a full or unknown batch fails before any
+//! chunk leaves), then push every chunk to its closest nodes (pushsync) and return once each has a
+//! storer's checked receipt; they are not stored locally (a storer node stores them itself when it
+//! is among the closest). A store without a stamper refuses writes. `has`, `remove` and `iterate` see the local store
 //! only.
 //!
 //! The store methods block the calling thread on the node's tokio runtime: call them from ordinary
@@ -17,7 +19,9 @@ use std::sync::Arc;
 
 use futures::stream::{FuturesUnordered, StreamExt};
 
+use super::bee::pushsync::Push;
 use super::node::Client;
+use super::pushsync::Stamper;
 use crate::address::Address;
 use crate::cac::Chunk;
 use crate::store::{ChunkStore, StoreError};
@@ -31,6 +35,7 @@ pub struct NetworkStore {
     client: Client,
     runtime: tokio::runtime::Handle,
     cache: bool,
+    stamper: Option<Arc<dyn Stamper>>,
 }
 
 impl NetworkStore {
@@ -47,7 +52,14 @@ impl NetworkStore {
             client,
             runtime,
             cache,
+            stamper: None,
         }
+    }
+
+    /// This store with writes stamped by `stamper`.
+    pub fn with_stamper(mut self, stamper: Arc<dyn Stamper>) -> NetworkStore {
+        self.stamper = Some(stamper);
+        self
     }
 
     /// The node handle.
@@ -100,13 +112,46 @@ impl ChunkStore for NetworkStore {
     }
 
     fn put_batch(&self, chunks: &[Chunk]) -> Result<(), StoreError> {
+        let Some(stamper) = &self.stamper else {
+            return Err(StoreError::Backend {
+                op: "push",
+                address: chunks.first().map(|c| c.address),
+                message: "no postage batch to stamp chunks with".into(),
+            });
+        };
+        let addresses: Vec<Address> = chunks.iter().map(|c| c.address).collect();
+        let stamps = stamper
+            .stamp(&addresses)
+            .map_err(|message| StoreError::Backend {
+                op: "stamp",
+                address: addresses.first().copied(),
+                message,
+            })?;
+        if stamps.len() != chunks.len() {
+            return Err(StoreError::Backend {
+                op: "stamp",
+                address: addresses.first().copied(),
+                message: format!("{} stamps for {} chunks", stamps.len(), chunks.len()),
+            });
+        }
+        let claim = stamper.claim();
+        let pushes: Vec<Push> = chunks
+            .iter()
+            .zip(stamps)
+            .map(|(c, stamp)| Push {
+                chunk: c.address,
+                data: c.data.clone(),
+                stamp,
+                claim: claim.clone(),
+                replicate: false,
+            })
+            .collect();
         let client = self.client.clone();
-        let chunks = chunks.to_vec();
         let results = self.block("put", async move {
-            futures::stream::iter(chunks)
-                .map(|c| {
+            futures::stream::iter(pushes)
+                .map(|p| {
                     let client = client.clone();
-                    async move { (c.address, client.push(c.address, c.data).await) }
+                    async move { (p.chunk, client.push(p).await) }
                 })
                 .buffer_unordered(PUSH_CONCURRENCY)
                 .collect::<Vec<_>>()

@@ -64,11 +64,6 @@ fn parsers() {
 }
 
 #[test]
-fn net_frames() {
-    replay("net_frames");
-}
-
-#[test]
 fn http_router() {
     replay("http_router");
 }

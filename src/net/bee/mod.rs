@@ -1,6 +1,6 @@
 //! bee's wire protocols (bee v2.8.1): stream ids, protobuf messages ([`pb`]), the varint-delimited
 //! framing ([`frame`]), and each protocol's exchange over a stream ([`wire`], [`handshake`],
-//! [`accounting`], [`hive`], [`retrieval`], [`status`]). No libp2p here: the exchanges run on any
+//! [`accounting`], [`hive`], [`pushsync`], [`retrieval`], [`status`]). No libp2p here: the exchanges run on any
 //! `futures` stream, a libp2p one in the node (`net::bee_node`) and an in-memory pipe in tests.
 //!
 //! Every stream is `/swarm/{protocol}/{version}/{stream}` (bee's `p2p.NewSwarmStreamName`). A
@@ -28,6 +28,7 @@ pub mod frame;
 pub mod handshake;
 pub mod hive;
 pub mod pb;
+pub mod pushsync;
 pub mod retrieval;
 pub mod status;
 pub mod wire;

@@ -119,7 +119,19 @@ pub async fn open_headers<S>(stream: &mut S, timeout: Duration) -> Result<Header
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    write(stream, &Headers::default(), timeout).await?;
+    open_headers_with(stream, &Headers::default(), timeout).await
+}
+
+/// [`open_headers`] sending `ours` (bee reads every header and ignores those it does not know).
+pub async fn open_headers_with<S>(
+    stream: &mut S,
+    ours: &Headers,
+    timeout: Duration,
+) -> Result<Headers, WireError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    write(stream, ours, timeout).await?;
     read(stream, MAX_HEADERS_SIZE, timeout).await
 }
 

@@ -1,3 +1,0 @@
-#![no_main]
-// The logic lives in the library (swarmec::fuzzing::net_frames) so that tests/it/fuzz_corpus.rs replays the corpus.
-libfuzzer_sys::fuzz_target!(|data: &[u8]| swarmec::fuzzing::net_frames::run(data));
