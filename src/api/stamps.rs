@@ -202,13 +202,10 @@ pub(super) async fn get(State(state): State<ApiState>, uri: Uri) -> Result<Respo
         return Err(issuer_missing());
     };
     let _slot = state.slot().await?;
-    let status = tokio::task::spawn_blocking(move || {
-        let own = postage.own_batches()?;
-        Ok::<_, StampsError>(own.into_iter().find(|s| s.record.batch.id == id))
-    })
-    .await
-    .map_err(|_| ApiError::internal("get issuer failed"))?
-    .map_err(|e| internal(&e))?
-    .ok_or_else(issuer_missing)?;
+    let status = tokio::task::spawn_blocking(move || postage.own_batch(&id))
+        .await
+        .map_err(|_| ApiError::internal("get issuer failed"))?
+        .map_err(|e| internal(&e))?
+        .ok_or_else(issuer_missing)?;
     Ok(Json(StampResponse::of(&status)).into_response())
 }

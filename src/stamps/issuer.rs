@@ -24,6 +24,10 @@
 //! log with damaged records, a torn tail or many records is rewritten compactly (one record per
 //! bucket) through a temporary file, fsync and rename.
 //!
+//! One issuer per batch at a time: [`Issuer::open`] takes an exclusive lock on
+//! `<id>.lock` beside the log (two issuers appending to one log, or one compacting it under the
+//! other, could hand out a slot twice). [`Issuer::peek_utilization`] reads a log without it.
+//!
 //! A full bucket of an immutable batch refuses ([`StampsError::BucketFull`]); of a mutable batch it
 //! starts over at slot 0, as bee's `StampIssuer.increment` does: such a slot is reissued by design
 //! (the newer stamp replaces the older chunk at storers). "Never twice" is about the slots of one
@@ -103,6 +107,90 @@ struct State {
     failed: bool,
 }
 
+/// Slots per bucket, refusing parameters no stamp can have.
+fn slots_of(batch: &Batch) -> Result<u64, StampsError> {
+    let slots = batch.slots_per_bucket();
+    if slots == 0 || batch.bucket_depth > 32 {
+        return Err(PostageError::BatchDepth {
+            batch: hex::encode(batch.id),
+            depth: batch.depth,
+            bucket_depth: batch.bucket_depth,
+        }
+        .into());
+    }
+    Ok(slots)
+}
+
+fn log_path(data_dir: &Path, batch: &Batch) -> PathBuf {
+    data_dir
+        .join(ISSUERS_DIR)
+        .join(format!("{}.log", hex::encode(batch.id)))
+}
+
+/// bee's utilization from the bucket counters: the fullest bucket in its current round.
+fn utilization_of(counters: impl Iterator<Item = u64>, slots: u64) -> u64 {
+    counters.map(|c| c.min(slots)).max().unwrap_or(0)
+}
+
+/// What a log holds: the largest counter per bucket, and what was wrong with it.
+struct Replay {
+    counters: HashMap<u32, u64>,
+    records: usize,
+    damaged: Vec<usize>,
+    torn: usize,
+}
+
+/// Reads a log: checks the header against `batch`, keeps the largest counter per bucket, and
+/// notes damaged records and a torn tail.
+fn replay(path: &Path, batch: &Batch, bytes: &[u8]) -> Result<Replay, StampsError> {
+    let bad = |offset: u64, message: &str| StampsError::IssuerLog {
+        path: path.to_path_buf(),
+        offset,
+        message: message.to_string(),
+    };
+    let Some(found) = bytes.get(..HEADER_LEN) else {
+        return Err(bad(0, "shorter than the header"));
+    };
+    if found[..8] != MAGIC[..] || found[44..] != check4(&found[..44]) {
+        return Err(bad(0, "not an issuer log"));
+    }
+    if found != header(batch) {
+        return Err(bad(
+            8,
+            "the log of another batch or of other batch parameters",
+        ));
+    }
+    let buckets = 1u64 << batch.bucket_depth.min(32);
+    let body = &bytes[HEADER_LEN..];
+    let mut counters: HashMap<u32, u64> = HashMap::new();
+    let mut damaged = Vec::new();
+    let mut valid_after_damage = false;
+    let chunks = body.chunks_exact(RECORD_LEN);
+    let torn = chunks.remainder().len();
+    for (i, r) in chunks.enumerate() {
+        match read_record(r, buckets) {
+            Some((bucket, leased)) => {
+                valid_after_damage |= !damaged.is_empty();
+                let c = counters.entry(bucket).or_insert(0);
+                *c = (*c).max(leased);
+            }
+            None => damaged.push(HEADER_LEN + i * RECORD_LEN),
+        }
+    }
+    if valid_after_damage {
+        tracing::warn!(
+            "issuer log {}: damaged records before valid ones (at bytes {damaged:?}); they are ignored",
+            path.display()
+        );
+    }
+    Ok(Replay {
+        counters,
+        records: body.len() / RECORD_LEN,
+        damaged,
+        torn,
+    })
+}
+
 /// The issuer of one batch. Shared by reference (`Arc`); calls are serialised inside. Every call
 /// blocks on the file system.
 #[derive(Debug)]
@@ -110,25 +198,37 @@ pub struct Issuer {
     batch: Batch,
     path: PathBuf,
     slots: u64,
+    /// The open lock file; the lock ends when it is closed.
+    _lock: File,
     state: Mutex<State>,
 }
 
 impl Issuer {
     /// Opens (creating if needed) the issuer of `batch` in `data_dir`, replaying its lease log.
+    /// Holds an exclusive lock (`<id>.lock` beside the log) while open: a second issuer of the
+    /// batch, in this process or another, is refused ([`StampsError::IssuerBusy`]).
     pub fn open(data_dir: &Path, batch: &Batch) -> Result<Issuer, StampsError> {
-        let slots = batch.slots_per_bucket();
-        let buckets = 1u64.checked_shl(u32::from(batch.bucket_depth)).unwrap_or(0);
-        if slots == 0 || buckets == 0 {
-            return Err(PostageError::BatchDepth {
-                batch: hex::encode(batch.id),
-                depth: batch.depth,
-                bucket_depth: batch.bucket_depth,
-            }
-            .into());
-        }
+        let slots = slots_of(batch)?;
         let dir = data_dir.join(ISSUERS_DIR);
         std::fs::create_dir_all(&dir).map_err(io("creating", &dir))?;
-        let path = dir.join(format!("{}.log", hex::encode(batch.id)));
+        let path = log_path(data_dir, batch);
+        let lock_path = dir.join(format!("{}.lock", hex::encode(batch.id)));
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io("opening", &lock_path))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StampsError::IssuerBusy {
+                    batch: hex::encode(batch.id),
+                    path: lock_path,
+                })
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io("locking", &lock_path)(e)),
+        }
         let head = header(batch);
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
@@ -138,50 +238,12 @@ impl Issuer {
             }
             Err(e) => return Err(io("reading", &path)(e)),
         };
-        let bad = |offset: u64, message: &str| StampsError::IssuerLog {
-            path: path.clone(),
-            offset,
-            message: message.to_string(),
-        };
-        let Some(found) = bytes.get(..HEADER_LEN) else {
-            return Err(bad(0, "shorter than the header"));
-        };
-        if found[..8] != MAGIC[..] || found[44..] != check4(&found[..44]) {
-            return Err(bad(0, "not an issuer log"));
-        }
-        if found != head {
-            return Err(bad(
-                8,
-                "the log of another batch or of other batch parameters",
-            ));
-        }
-        let body = &bytes[HEADER_LEN..];
-        let mut counters: HashMap<u32, u64> = HashMap::new();
-        let mut damaged = Vec::new();
-        let mut valid_after_damage = false;
-        let chunks = body.chunks_exact(RECORD_LEN);
-        let torn = chunks.remainder().len();
-        let records = body.len() / RECORD_LEN;
-        for (i, r) in chunks.enumerate() {
-            match read_record(r, buckets) {
-                Some((bucket, leased)) => {
-                    if !damaged.is_empty() {
-                        valid_after_damage = true;
-                    }
-                    let c = counters.entry(bucket).or_insert(0);
-                    *c = (*c).max(leased);
-                }
-                None => damaged.push(HEADER_LEN + i * RECORD_LEN),
-            }
-        }
-        if valid_after_damage {
-            tracing::warn!(
-                "issuer log {}: damaged records before valid ones (at bytes {damaged:?}); they are ignored",
-                path.display()
-            );
-        }
-        if torn > 0 || !damaged.is_empty() || records > COMPACT_SLACK + 2 * counters.len() {
-            let mut sorted: Vec<_> = counters.iter().map(|(&b, &c)| (b, c)).collect();
+        let replay = replay(&path, batch, &bytes)?;
+        if replay.torn > 0
+            || !replay.damaged.is_empty()
+            || replay.records > COMPACT_SLACK + 2 * replay.counters.len()
+        {
+            let mut sorted: Vec<_> = replay.counters.iter().map(|(&b, &c)| (b, c)).collect();
             sorted.sort_unstable();
             let mut compact = head.to_vec();
             for (b, c) in sorted {
@@ -193,20 +255,18 @@ impl Issuer {
             .append(true)
             .open(&path)
             .map_err(io("opening", &path))?;
-        let buckets: HashMap<u32, Bucket> = counters
+        let buckets: HashMap<u32, Bucket> = replay
+            .counters
             .into_iter()
             .map(|(b, c)| (b, Bucket { next: c, leased: c }))
             .collect();
         let issued = buckets.values().map(|b| b.next).sum();
-        let utilization = buckets
-            .values()
-            .map(|b| b.next.min(slots))
-            .max()
-            .unwrap_or(0);
+        let utilization = utilization_of(buckets.values().map(|b| b.next), slots);
         Ok(Issuer {
             batch: *batch,
             path,
             slots,
+            _lock: lock,
             state: Mutex::new(State {
                 file,
                 buckets,
@@ -216,6 +276,23 @@ impl Issuer {
                 failed: false,
             }),
         })
+    }
+
+    /// The utilization of `batch` read from its log without opening the issuer (no lock, no
+    /// repair): for showing a batch that another process issues for. Slots leased by that process
+    /// count as used, so this is above its own figure by less than [`LEASE_SLOTS`]. 0 when there
+    /// is no log.
+    pub fn peek_utilization(data_dir: &Path, batch: &Batch) -> Result<u32, StampsError> {
+        let slots = slots_of(batch)?;
+        let path = log_path(data_dir, batch);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(io("reading", &path)(e)),
+        };
+        let replay = replay(&path, batch, &bytes)?;
+        let u = utilization_of(replay.counters.into_values(), slots);
+        Ok(u32::try_from(u).unwrap_or(u32::MAX))
     }
 
     /// The batch.
@@ -281,10 +358,6 @@ impl Issuer {
         let mut touched: HashMap<u32, Bucket> = HashMap::new();
         let mut leases: Vec<u8> = Vec::new();
         let mut picked = Vec::with_capacity(chunks.len());
-        let exhausted = || StampsError::BucketFull {
-            batch: hex::encode(self.batch.id),
-            bucket: 0,
-        };
         for chunk in chunks {
             let bucket = self.batch.bucket_of(chunk);
             let b = touched
@@ -297,14 +370,15 @@ impl Issuer {
                         bucket,
                     });
                 }
+                // A u64 counter does not run out: 2^64 stamps in one bucket.
                 let round_end = (b.next / self.slots)
-                    .checked_add(1)
-                    .and_then(|r| r.checked_mul(self.slots))
-                    .ok_or_else(exhausted)?;
+                    .saturating_add(1)
+                    .saturating_mul(self.slots);
                 b.leased = b.next.saturating_add(LEASE_SLOTS).min(round_end);
                 leases.extend_from_slice(&record(bucket, b.leased));
             }
-            let slot = u32::try_from(b.next % self.slots).map_err(|_| exhausted())?;
+            // Below `slots`, which is at most 2^31.
+            let slot = (b.next % self.slots) as u32;
             b.next += 1;
             picked.push(StampIndex { bucket, slot });
         }
@@ -612,6 +686,26 @@ mod tests {
             Err(StampsError::NotOwner { .. })
         ));
         assert_eq!(issuer.issued(), 0);
+    }
+
+    #[test]
+    fn one_issuer_per_batch_at_a_time() {
+        let tmp = tempfile::tempdir().unwrap();
+        let b = batch(20, true);
+        let issuer = Issuer::open(tmp.path(), &b).unwrap();
+        issuer.issue(&key(), &chunk(1, 0)).unwrap();
+        assert!(matches!(
+            Issuer::open(tmp.path(), &b),
+            Err(StampsError::IssuerBusy { .. })
+        ));
+        assert_eq!(Issuer::peek_utilization(tmp.path(), &b).unwrap(), 16);
+        assert_eq!(issuer.utilization(), 1);
+        drop(issuer);
+        assert!(Issuer::open(tmp.path(), &b).is_ok());
+        assert_eq!(
+            Issuer::peek_utilization(tmp.path(), &batch(21, true)).unwrap(),
+            0
+        );
     }
 
     #[test]

@@ -94,6 +94,14 @@ pub enum StampsError {
         /// The log.
         path: PathBuf,
     },
+    /// Another issuer of the batch is open (in this process or another).
+    #[error("the issuer of batch {batch} is in use (lock {path} is held)")]
+    IssuerBusy {
+        /// The batch id, hex.
+        batch: String,
+        /// The lock file.
+        path: PathBuf,
+    },
     /// Issuers were asked for a batch with the id of an open issuer but other parameters.
     #[error("batch {batch} is open with other parameters")]
     BatchChanged {
@@ -221,6 +229,7 @@ pub struct Postage {
     /// The issuers of this node's own batches.
     pub issuers: Issuers,
     key: crate::identity::OverlayKey,
+    data_dir: PathBuf,
 }
 
 impl Postage {
@@ -230,6 +239,7 @@ impl Postage {
             batches: BatchStore::open(data_dir)?,
             issuers: Issuers::new(data_dir),
             key,
+            data_dir: data_dir.to_path_buf(),
         })
     }
 
@@ -254,7 +264,8 @@ impl Postage {
         record.origin == Origin::Local && record.batch.owner == self.key.eth_address()
     }
 
-    /// The status of a stored batch; opens the issuer of an own batch.
+    /// The status of a stored batch; opens the issuer of an own batch (creating its log), or reads
+    /// its log when another process has it open.
     pub fn status(&self, record: BatchRecord) -> Result<BatchStatus, StampsError> {
         if !self.is_own(&record) {
             return Ok(BatchStatus {
@@ -263,12 +274,30 @@ impl Postage {
                 usable: false,
             });
         }
-        let utilization = self.issuers.get(&record.batch)?.utilization();
+        // The issuer of a batch another process (a running node) issues for is busy: read its log.
+        let utilization = match self.issuers.get(&record.batch) {
+            Ok(issuer) => issuer.utilization(),
+            Err(StampsError::IssuerBusy { .. }) => {
+                Issuer::peek_utilization(&self.data_dir, &record.batch)?
+            }
+            Err(e) => return Err(e),
+        };
         Ok(BatchStatus {
             record,
             utilization,
             usable: true,
         })
+    }
+
+    /// One of this node's own batches, if stored.
+    pub fn own_batch(
+        &self,
+        id: &crate::postage::BatchId,
+    ) -> Result<Option<BatchStatus>, StampsError> {
+        match self.batches.get(id)? {
+            Some(r) if self.is_own(&r) => self.status(r).map(Some),
+            _ => Ok(None),
+        }
     }
 
     /// This node's own batches (created here with its key), oldest first.
