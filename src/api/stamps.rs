@@ -12,9 +12,7 @@
 //! backend: `POST` 405 "no chain backend", `GET /stamps` an empty list, `GET /stamps/{id}` 404
 //! "issuer does not exist".
 
-use std::collections::HashMap;
-
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -95,7 +93,6 @@ pub(super) async fn create(
     State(state): State<ApiState>,
     uri: Uri,
     h: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let path = uri.path().trim_end_matches('/');
     let mut segments = path.rsplit('/');
@@ -149,7 +146,7 @@ pub(super) async fn create(
             "batch amount must be above 0",
         ));
     }
-    let label = query.get("label").filter(|l| !l.is_empty()).cloned();
+    let label = query_value(&uri, "label").filter(|l| !l.is_empty());
     let immutable = immutable.unwrap_or(true);
     let _slot = state.slot().await?;
     let record =
@@ -208,4 +205,57 @@ pub(super) async fn get(State(state): State<ApiState>, uri: Uri) -> Result<Respo
         .map_err(|e| internal(&e))?
         .ok_or_else(issuer_missing)?;
     Ok(Json(StampResponse::of(&status)).into_response())
+}
+
+/// The first value of `name` in the query, `+` and `%XX` decoded (lossily as UTF-8); reading a
+/// query cannot fail, as Go's `url.Query` skips what it cannot parse.
+fn query_value(uri: &Uri, name: &str) -> Option<String> {
+    uri.query()?.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (decode_query(k) == name).then(|| decode_query(v))
+    })
+}
+
+fn decode_query(s: &str) -> String {
+    let b = s.as_bytes();
+    let hex = |c: u8| char::from(c).to_digit(16);
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match (
+            b[i],
+            b.get(i + 1).and_then(|&c| hex(c)),
+            b.get(i + 2).and_then(|&c| hex(c)),
+        ) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_decode_as_go() {
+        let uri: Uri = "/stamps/1/20?x=1&label=my+batch%21&label=second"
+            .parse()
+            .unwrap();
+        assert_eq!(query_value(&uri, "label").as_deref(), Some("my batch!"));
+        assert_eq!(query_value(&uri, "none"), None);
+        let uri: Uri = "/stamps/1/20?label=%zz%4".parse().unwrap();
+        assert_eq!(query_value(&uri, "label").as_deref(), Some("%zz%4"));
+    }
 }
