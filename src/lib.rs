@@ -23,6 +23,7 @@ pub mod reference;
 pub mod replicas;
 pub mod soc;
 pub mod span;
+pub mod stamps;
 pub mod store;
 
 pub use address::Address;

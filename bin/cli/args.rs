@@ -216,12 +216,56 @@ pub enum Command {
         #[command(subcommand)]
         action: StoreAction,
     },
-    /// Serve bee's HTTP API (/bytes, /chunks, /health, /readiness) over the local store, without
-    /// networking, until SIGINT or SIGTERM; prints "listening on http://ADDR" once bound.
+    /// Manage postage batches (created locally: there is no chain).
+    Stamp {
+        #[command(subcommand)]
+        action: StampAction,
+    },
+    /// Serve bee's HTTP API (/bytes, /chunks, /stamps, /health, /readiness) over the local store,
+    /// without networking, until SIGINT or SIGTERM; prints "listening on http://ADDR" once bound.
     Api {
         /// Address to listen on; port 0 picks a free port.
         #[arg(long, default_value = "127.0.0.1:1633", value_name = "ADDR")]
         listen: std::net::SocketAddr,
+        #[command(flatten)]
+        dir: DataDir,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StampAction {
+    /// Create a batch owned by this data directory's overlay key; prints its id (64 hex).
+    Create {
+        /// Batch depth: the batch stamps 2^D chunks, 2^(D-16) in each of 2^16 buckets.
+        #[arg(long, value_name = "D", value_parser = clap::value_parser!(u8).range(i64::from(swarmec::stamps::MIN_DEPTH)..=i64::from(swarmec::stamps::MAX_DEPTH)))]
+        depth: u8,
+        /// Amount paid per chunk, in PLUR (recorded only: there is no chain to pay).
+        #[arg(long, value_name = "A")]
+        amount: u128,
+        /// Refuse stamps once a bucket is full, instead of overwriting its oldest slots.
+        #[arg(long)]
+        immutable: bool,
+        /// A label for the batch.
+        #[arg(long, value_name = "L")]
+        label: Option<String>,
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// List the batches of this data directory, oldest first.
+    List {
+        /// One JSON array instead of a line per batch.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Show one batch: its fields, utilization and whether this node can stamp with it.
+    Show {
+        /// The batch id, 64 hex characters.
+        id: String,
+        /// JSON instead of lines.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         dir: DataDir,
     },

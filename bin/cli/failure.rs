@@ -6,6 +6,7 @@ use std::path::Path;
 
 use swarmec::file::{JoinError, SplitError};
 use swarmec::net::NetError;
+use swarmec::stamps::StampsError;
 use swarmec::store::StoreError;
 
 /// A failure: its exit code and one line for stderr.
@@ -77,6 +78,15 @@ impl From<JoinError> for Failure {
             code: 1,
             message: e.to_string(),
             broken_pipe,
+        }
+    }
+}
+
+impl From<StampsError> for Failure {
+    fn from(e: StampsError) -> Self {
+        match e {
+            StampsError::Depth { .. } | StampsError::Amount => Failure::usage(e.to_string()),
+            _ => Failure::runtime(e.to_string()),
         }
     }
 }

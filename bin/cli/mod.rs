@@ -1,5 +1,5 @@
 //! The command line: `args` says what is parsed, `failure` how failures become exit codes, and
-//! each group of commands has its file (`files`, `store`, `net`, `model`); `output` writes results.
+//! each group of commands has its file (`files`, `store`, `stamp`, `net`, `model`); `output` writes results.
 //! This module only dispatches.
 
 mod args;
@@ -9,12 +9,13 @@ mod model;
 mod net;
 mod output;
 mod progress;
+mod stamp;
 mod store;
 
 pub use args::Args;
 pub use failure::Failure;
 
-use args::{Command, StoreAction};
+use args::{Command, StampAction, StoreAction};
 use files::DownloadRequest;
 use swarmec::file::JoinOptions;
 
@@ -116,6 +117,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
             StoreAction::List { dir } => store::list(&dir),
             StoreAction::Remove { addresses, dir } => store::remove(&addresses, &dir),
             StoreAction::Verify { dir } => store::verify(&dir),
+        },
+        Command::Stamp { action } => match action {
+            StampAction::Create {
+                depth,
+                amount,
+                immutable,
+                label,
+                dir,
+            } => stamp::create(&dir, depth, amount, immutable, label),
+            StampAction::List { json, dir } => stamp::list(&dir, json),
+            StampAction::Show { id, json, dir } => stamp::show(&dir, &id, json),
         },
         Command::Api { listen, dir } => net::api(listen, &dir),
     }

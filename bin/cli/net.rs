@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use swarmec::api::{ApiConfig, ApiState};
 use swarmec::net::{self, Multiaddr, NetError, NodeConfig, Session};
+use swarmec::stamps::Postage;
 use swarmec::store::{ChunkStore, RedbStore};
 
 use super::args::DataDir;
@@ -66,10 +67,14 @@ pub fn import_bee_key(
     ))
 }
 
-/// `api`: bee's HTTP API over the local store until SIGINT or SIGTERM.
+/// `api`: bee's HTTP API over the local store, with the data directory's batches for `/stamps`,
+/// until SIGINT or SIGTERM.
 pub fn api(listen: SocketAddr, dir: &DataDir) -> Result<(), Failure> {
     let store: Arc<dyn ChunkStore> = Arc::new(open_store(dir)?);
-    let state = ApiState::new(store, ApiConfig::default());
+    let data_dir = dir.path();
+    let identity = net::identity::load_or_create_overlay(&data_dir).map_err(NetError::from)?;
+    let postage = Arc::new(Postage::open(&data_dir, identity.key)?);
+    let state = ApiState::new(store, ApiConfig::default()).with_postage(postage);
     let runtime = net::runtime()?;
     runtime.block_on(async move {
         // Listen for the signals before announcing the address, so that none is missed.
@@ -109,6 +114,14 @@ pub struct NodeRequest {
 pub fn node(dir: &DataDir, request: NodeRequest) -> Result<(), Failure> {
     let data_dir = dir.path();
     let store: Arc<dyn ChunkStore> = Arc::new(RedbStore::open(&data_dir)?);
+    let postage = match request.api {
+        Some(_) => {
+            let identity =
+                net::identity::load_or_create_overlay(&data_dir).map_err(NetError::from)?;
+            Some(Arc::new(Postage::open(&data_dir, identity.key)?))
+        }
+        None => None,
+    };
     let listen = if request.listen.is_empty() {
         vec!["/ip4/127.0.0.1/tcp/0"
             .parse()
@@ -144,8 +157,8 @@ pub fn node(dir: &DataDir, request: NodeRequest) -> Result<(), Failure> {
             for a in node.listen_addrs() {
                 text.push_str(&format!("listen {a}\n"));
             }
-            if let Some(l) = api_listener {
-                match serve_api_on_node(l, store, node) {
+            if let (Some(l), Some(postage)) = (api_listener, postage) {
+                match serve_api_on_node(l, store, postage, node) {
                     Ok(bound) => text.push_str(&format!("api http://{bound}\n")),
                     Err(e) => printed = Err(e),
                 }
@@ -167,6 +180,7 @@ pub fn node(dir: &DataDir, request: NodeRequest) -> Result<(), Failure> {
 fn serve_api_on_node(
     listener: std::net::TcpListener,
     local: Arc<dyn ChunkStore>,
+    postage: Arc<Postage>,
     node: &net::Node,
 ) -> Result<SocketAddr, Failure> {
     let fail = |e: io::Error| Failure::runtime(format!("cannot serve the API: {e}"));
@@ -178,7 +192,7 @@ fn serve_api_on_node(
         tokio::runtime::Handle::current(),
         true,
     );
-    let state = ApiState::new(Arc::new(network), ApiConfig::default());
+    let state = ApiState::new(Arc::new(network), ApiConfig::default()).with_postage(postage);
     // The server ends with the node's runtime when the node shuts down.
     tokio::spawn(swarmec::api::serve(listener, state, std::future::pending()));
     Ok(bound)

@@ -1,4 +1,4 @@
-//! bee-compatible HTTP API (spec §9): `/bytes`, `/chunks`, `/health`, `/readiness` (and `/`) over any
+//! bee-compatible HTTP API (spec §9): `/bytes`, `/chunks`, `/stamps`, `/health`, `/readiness` (and `/`) over any
 //! [`ChunkStore`], so that bee-js, swarm-cli and applications built on them can talk to swarmec.
 //!
 //! Uploads are streamed into the splitter and downloads out of the joiner; both run on blocking threads
@@ -22,6 +22,7 @@
 mod bytes;
 mod chunks;
 pub mod headers;
+mod stamps;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -37,6 +38,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::redundancy::Level;
 use crate::reference::Reference;
+use crate::stamps::Postage;
 use crate::store::ChunkStore;
 
 pub use self::headers::{HeaderError, HeaderErrors};
@@ -116,6 +118,9 @@ pub struct ApiState {
     pub on_upload: Option<UploadHook>,
     /// Optional per-download store choice (see [`DownloadStoreHook`]).
     pub on_download: Option<DownloadStoreHook>,
+    /// The node's batches for `/stamps` (see [`ApiState::with_postage`]); without them `/stamps`
+    /// answers as bee without a chain.
+    pub postage: Option<Arc<Postage>>,
     slots: Arc<Semaphore>,
 }
 
@@ -128,8 +133,15 @@ impl ApiState {
             config,
             on_upload: None,
             on_download: None,
+            postage: None,
             slots,
         }
+    }
+
+    /// The state serving `/stamps` from `postage` (the node's batches and its key).
+    pub fn with_postage(mut self, postage: Arc<Postage>) -> ApiState {
+        self.postage = Some(postage);
+        self
     }
 
     /// Waits for a request slot, at most [`ApiConfig::queue_timeout`].
@@ -223,11 +235,16 @@ impl ApiError {
     }
 
     fn invalid_path(field: &str, error: impl Into<String>) -> ApiError {
+        ApiError::invalid_paths(vec![Reason {
+            field: field.to_string(),
+            error: error.into(),
+        }])
+    }
+
+    /// bee's 400 for path parameters that do not all parse.
+    fn invalid_paths(reasons: Vec<Reason>) -> ApiError {
         ApiError {
-            reasons: vec![Reason {
-                field: field.to_string(),
-                error: error.into(),
-            }],
+            reasons,
             ..ApiError::new(StatusCode::BAD_REQUEST, "invalid path params")
         }
     }
@@ -350,6 +367,9 @@ pub fn router(state: ApiState) -> Router {
             "/chunks/{address}",
             get(chunks::download).head(chunks::head),
         )
+        .route("/stamps", get(stamps::list))
+        .route("/stamps/{batch_id}", get(stamps::get))
+        .route("/stamps/{amount}/{depth}", post(stamps::create))
         .fallback(fallback)
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")

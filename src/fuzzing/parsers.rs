@@ -1,7 +1,7 @@
 //! Target `parsers`: every function that reads untrusted text or bytes outside the tree walk and the
 //! network: spans, references and addresses, level and strategy names, sizes, the HTTP header parsers
 //! (booleans, levels, strategies, durations, batch ids, byte ranges), chunk and SOC decoding, encrypted
-//! chunk decryption, the bee-rand fixture seed, payload sizes and proofs.
+//! chunk decryption, the bee-rand fixture seed, payload sizes and proofs, and postage batch claims.
 //!
 //! Input: a selector byte (which parser; 0xff runs all of them), then the rest as bytes, or as text
 //! where the parser takes text (invalid UTF-8 is read lossily). Beyond not panicking, each parser is
@@ -19,13 +19,15 @@ use crate::cac::{self, Chunk};
 use crate::cost;
 use crate::encryption::{self, BeeRand};
 use crate::file::Strategy;
+use crate::identity::key::EthAddress;
+use crate::postage::{BatchClaim, PostageError};
 use crate::redundancy::{count, table, Level};
 use crate::reference::Reference;
 use crate::soc;
 use crate::span;
 
 /// The parsers, in selector order.
-pub const PARSERS: [&str; 13] = [
+pub const PARSERS: [&str; 14] = [
     "span",
     "reference",
     "address",
@@ -39,6 +41,7 @@ pub const PARSERS: [&str; 13] = [
     "soc",
     "encrypted",
     "counts",
+    "claim",
 ];
 
 /// Runs one input; panics on a bug.
@@ -71,7 +74,8 @@ fn one(which: usize, data: &[u8]) {
         9 => chunk(data),
         10 => soc_(data),
         11 => encrypted(data),
-        _ => counts(data),
+        12 => counts(data),
+        _ => claim(text),
     }
 }
 
@@ -336,6 +340,22 @@ fn counts(data: &[u8]) {
     }
 }
 
+/// A batch claim: what parses prints back to the same text, and gives the id it computes.
+fn claim(text: &str) {
+    if let Ok(c) = BatchClaim::parse(text) {
+        assert_eq!(c.to_header(), text);
+        let owner = EthAddress([0x11; 20]);
+        let id = c.id_for(&owner);
+        match c.batch(&id, owner) {
+            Ok(b) => assert_eq!(
+                (b.id, b.depth, b.bucket_depth),
+                (id, c.depth, c.bucket_depth)
+            ),
+            Err(e) => assert!(matches!(e, PostageError::BatchDepth { .. }), "{e}"),
+        }
+    }
+}
+
 /// Seed inputs: valid and near-valid text and bytes for each parser.
 pub fn seeds() -> Vec<(String, Vec<u8>)> {
     let mut seeds: Vec<(String, Vec<u8>)> = Vec::new();
@@ -452,6 +472,17 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
     let mut v = u64::MAX.to_le_bytes().to_vec();
     v.extend_from_slice(&[2, 0, 0xff, 0xff]);
     add("max", 12, &v);
+    let nonce = "0123456789abcdef".repeat(4);
+    add("valid", 13, format!("20,16,1,{nonce}").as_bytes());
+    add("mutable", 13, format!("47,16,0,{nonce}").as_bytes());
+    add("shallow", 13, format!("16,16,0,{nonce}").as_bytes());
+    add("leading-zero", 13, format!("020,16,1,{nonce}").as_bytes());
+    add(
+        "upper",
+        13,
+        format!("20,16,1,{}", nonce.to_uppercase()).as_bytes(),
+    );
+    add("short", 13, b"20,16,1,00");
     seeds.push(("all-small".into(), {
         let mut v = vec![0xff];
         v.extend_from_slice(&small.data);

@@ -15,7 +15,22 @@
 //! owner is the batch's, checked in that order. Which batches exist, and the ordering rule for
 //! mutable batches, are the caller's.
 //!
+//! # Local batches and claims
+//!
+//! Without a chain, a batch is created by its owner alone, and a storer cannot look it up. Its id
+//! is therefore self-certifying ([`local_batch_id`]): `keccak256("swarmec-local-batch" || owner ||
+//! depth || bucket depth || immutable || nonce)`. A storer that receives a stamp of a batch it does
+//! not know learns the batch from a [`BatchClaim`] sent beside the chunk (depth, bucket depth,
+//! immutable flag, nonce): it recovers the owner from the stamp's signature and recomputes the id
+//! ([`BatchClaim::batch`]). Nobody can claim someone else's batch (the owner is the signer) or other
+//! parameters for a batch (they are hashed into its id). What a claim cannot say is whether the
+//! batch was paid for: on a private network every owner may create batches.
+//!
 //! Pure: no I/O.
+
+mod claim;
+
+pub use self::claim::{local_batch_id, BatchClaim, LOCAL_BATCH_DOMAIN, MAX_CLAIM_LEN};
 
 use crate::address::Address;
 use crate::identity::key::{recover, EthAddress, IdentityError, OverlayKey, Signature};
@@ -115,6 +130,24 @@ pub enum PostageError {
         signer: EthAddress,
         /// The batch owner.
         owner: EthAddress,
+    },
+    /// A batch claim that is not `<depth>,<bucket depth>,<0|1>,<64 hex nonce>`.
+    #[error("batch claim {claim:?}: {reason}")]
+    ClaimSyntax {
+        /// The claim as received (shortened when long).
+        claim: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A claim whose parameters and owner do not hash to the batch id it is sent for.
+    #[error("batch claim for {batch} by owner {owner} gives batch id {computed}")]
+    ClaimMismatch {
+        /// The batch id the claim was sent for, hex.
+        batch: String,
+        /// The owner recovered from the stamp.
+        owner: EthAddress,
+        /// The id the claim's parameters give, hex.
+        computed: String,
     },
     /// The stamp is of another batch than the one it is checked against.
     #[error("stamp of batch {stamp_batch} checked against batch {batch}")]

@@ -1717,3 +1717,161 @@ fn malformed_requests_get_bee_client_errors() {
         }
     }
 }
+
+/// A server over a memory store with the postage of a fresh data directory.
+fn serve_postage() -> (Server, tempfile::TempDir, Arc<swarmec::stamps::Postage>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = swarmec::identity::OverlayKey::from_slice(&[42; 32]).unwrap();
+    let postage = Arc::new(swarmec::stamps::Postage::open(tmp.path(), key).unwrap());
+    let state = ApiState::new(Arc::new(MemStore::default()), ApiConfig::default())
+        .with_postage(postage.clone());
+    (start(state), tmp, postage)
+}
+
+#[test]
+fn stamps_create_list_and_get_as_bee() {
+    let (srv, _tmp, postage) = serve_postage();
+    let r = request(srv.addr, "POST", "/stamps/1000000/20?label=first", &[], b"");
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json();
+    let id = v["batchID"].as_str().unwrap().to_string();
+    assert_eq!(id.len(), 64);
+    assert_eq!(v["txHash"], format!("0x{}", "0".repeat(64)));
+    assert_eq!(v.as_object().unwrap().len(), 2);
+    let r = request(
+        srv.addr,
+        "POST",
+        "/stamps/5/17",
+        &[("Immutable", "false")],
+        b"",
+    );
+    assert_eq!(r.status, 201);
+    let mutable_id = r.json()["batchID"].as_str().unwrap().to_string();
+
+    let expected = serde_json::json!({
+        "batchID": id,
+        "utilization": 0,
+        "utilizationRatio": 0.0,
+        "usable": true,
+        "label": "first",
+        "depth": 20,
+        "amount": "1000000",
+        "bucketDepth": 16,
+        "blockNumber": 0,
+        "immutableFlag": true,
+        "exists": true,
+        "batchTTL": -1,
+    });
+    let r = request(srv.addr, "GET", &format!("/stamps/{id}"), &[], b"");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json(), expected);
+
+    // Stamps issued show in the utilization.
+    let record = postage.batches.get(&hex_id(&id)).unwrap().unwrap();
+    let issuer = postage.issuers.get(&record.batch).unwrap();
+    let mut a = [0u8; 32];
+    for n in 0..3u8 {
+        a[5] = n;
+        issuer.issue(postage.key(), &Address(a)).unwrap();
+    }
+    let r = request(srv.addr, "GET", "/stamps", &[], b"");
+    assert_eq!(r.status, 200);
+    let v = r.json();
+    let stamps = v["stamps"].as_array().unwrap();
+    assert_eq!(stamps.len(), 2);
+    let first = stamps.iter().find(|s| s["batchID"] == id.as_str()).unwrap();
+    assert_eq!(first["utilization"], 3);
+    assert_eq!(first["utilizationRatio"], 3.0 / 16.0);
+    let second = stamps
+        .iter()
+        .find(|s| s["batchID"] == mutable_id.as_str())
+        .unwrap();
+    assert_eq!(second["immutableFlag"], false);
+    assert_eq!(second["label"], "");
+    assert_eq!(second["depth"], 17);
+    assert_eq!(second["amount"], "5");
+}
+
+fn hex_id(s: &str) -> [u8; 32] {
+    hex::decode(s).unwrap().try_into().unwrap()
+}
+
+#[test]
+fn stamps_bad_input_and_unknown_ids() {
+    let (srv, _tmp, _) = serve_postage();
+    let reasons = |r: &Resp| r.json()["reasons"].clone();
+    let r = request(srv.addr, "POST", "/stamps/1000/16", &[], b"");
+    assert_error(&r, 400, "invalid path params");
+    assert_eq!(
+        reasons(&r),
+        serde_json::json!([{"field": "depth", "error": "want min:17"}])
+    );
+    let r = request(srv.addr, "POST", "/stamps/abc/20", &[], b"");
+    assert_error(&r, 400, "invalid path params");
+    assert_eq!(
+        reasons(&r),
+        serde_json::json!([{"field": "amount", "error": "invalid value"}])
+    );
+    let r = request(srv.addr, "POST", "/stamps/1/a", &[], b"");
+    assert_eq!(
+        reasons(&r),
+        serde_json::json!([{"field": "depth", "error": "invalid syntax"}])
+    );
+    let r = request(srv.addr, "POST", "/stamps/1/256", &[], b"");
+    assert_eq!(
+        reasons(&r),
+        serde_json::json!([{"field": "depth", "error": "value out of range"}])
+    );
+    assert_error(
+        &request(srv.addr, "POST", "/stamps/1/48", &[], b""),
+        400,
+        "invalid depth",
+    );
+    assert_error(
+        &request(srv.addr, "POST", "/stamps/0/20", &[], b""),
+        400,
+        "batch amount must be above 0",
+    );
+    let r = request(
+        srv.addr,
+        "POST",
+        "/stamps/1/20",
+        &[("Immutable", "maybe")],
+        b"",
+    );
+    assert_error(&r, 400, "invalid header params");
+    let r = request(srv.addr, "GET", "/stamps/123G", &[], b"");
+    assert_error(&r, 400, "invalid path params");
+    assert_eq!(reasons(&r)[0]["field"], "batch_id");
+    let r = request(srv.addr, "GET", "/stamps/1234", &[], b"");
+    assert_eq!(
+        reasons(&r),
+        serde_json::json!([{"field": "batch_id", "error": "want len:32"}])
+    );
+    assert_error(
+        &request(srv.addr, "GET", &format!("/stamps/{BATCH}"), &[], b""),
+        404,
+        "issuer does not exist",
+    );
+    // Nothing was created by the refused requests.
+    let r = request(srv.addr, "GET", "/stamps", &[], b"");
+    assert_eq!(r.json(), serde_json::json!({"stamps": []}));
+}
+
+#[test]
+fn stamps_without_postage_answer_as_bee_without_a_chain() {
+    let (srv, _) = serve_mem(ApiConfig::default());
+    assert_error(
+        &request(srv.addr, "POST", "/stamps/1000/20", &[], b""),
+        405,
+        "no chain backend",
+    );
+    let r = request(srv.addr, "GET", "/stamps", &[], b"");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json(), serde_json::json!({"stamps": []}));
+    assert_error(
+        &request(srv.addr, "GET", &format!("/stamps/{BATCH}"), &[], b""),
+        404,
+        "issuer does not exist",
+    );
+}

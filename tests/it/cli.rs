@@ -517,3 +517,106 @@ fn id_imports_bee_key_file() {
     let usage = swarmec(d, &["id", "--import-bee-key", "swarm.key"], None);
     assert_eq!(usage.status.code(), Some(2));
 }
+
+#[test]
+fn stamp_create_list_show_agree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let id = ok(&swarmec(
+        d,
+        &[
+            "stamp",
+            "create",
+            "--depth",
+            "20",
+            "--amount",
+            "123456789012345678901234567890",
+            "--immutable",
+            "--label",
+            "mine",
+        ],
+        None,
+    ))
+    .trim()
+    .to_string();
+    assert_eq!(id.len(), 64);
+    assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
+    let other = ok(&swarmec(
+        d,
+        &["stamp", "create", "--depth", "17", "--amount", "1"],
+        None,
+    ))
+    .trim()
+    .to_string();
+    let list: Value =
+        serde_json::from_str(&ok(&swarmec(d, &["stamp", "list", "--json"], None))).unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    let shown: Value =
+        serde_json::from_str(&ok(&swarmec(d, &["stamp", "show", &id, "--json"], None))).unwrap();
+    let listed = list.iter().find(|b| b["batchID"] == id.as_str()).unwrap();
+    assert_eq!(&shown, listed);
+    assert_eq!(shown["depth"], 20);
+    assert_eq!(shown["bucketDepth"], 16);
+    assert_eq!(shown["immutable"], true);
+    assert_eq!(shown["amount"], "123456789012345678901234567890");
+    assert_eq!(shown["label"], "mine");
+    assert_eq!(shown["origin"], "local");
+    assert_eq!(shown["utilization"], 0);
+    assert_eq!(shown["usable"], true);
+    let o = list
+        .iter()
+        .find(|b| b["batchID"] == other.as_str())
+        .unwrap();
+    assert_eq!(
+        (o["depth"].clone(), o["immutable"].clone()),
+        (17.into(), false.into())
+    );
+    let text = ok(&swarmec(d, &["stamp", "show", &id], None));
+    assert!(text.starts_with(&format!("batch {id}\n")), "{text}");
+    assert!(
+        text.contains("\ndepth 20\n") && text.contains("\nusable true"),
+        "{text}"
+    );
+    let lines = ok(&swarmec(d, &["stamp", "list"], None));
+    assert_eq!(lines.lines().count(), 2);
+    assert!(
+        lines.contains(&format!(
+            "{id} depth 20 amount 123456789012345678901234567890 immutable label \"mine\""
+        )),
+        "{lines}"
+    );
+}
+
+#[test]
+fn stamp_usage_errors_and_unknown_batch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for depth in ["16", "48", "x"] {
+        let out = swarmec(
+            d,
+            &["stamp", "create", "--depth", depth, "--amount", "1"],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(2), "{depth}: {}", stderr(&out));
+        assert!(stderr(&out).contains("--depth"), "{}", stderr(&out));
+    }
+    let out = swarmec(
+        d,
+        &["stamp", "create", "--depth", "20", "--amount", "0"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("amount"), "{}", stderr(&out));
+    let out = swarmec(d, &["stamp", "show", "abcd"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let missing = "ab".repeat(32);
+    let out = swarmec(d, &["stamp", "show", &missing], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!("batch {missing} not found")),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stderr(&out).lines().count(), 1);
+}
