@@ -84,6 +84,10 @@ pub enum Command {
         dir: DataDir,
         #[command(flatten)]
         peer: Peer,
+        /// With --peer: the postage batch (64 hex characters, one of this data directory's, see
+        /// `swarmec stamp`) that stamps every chunk.
+        #[arg(long, value_name = "BATCH", requires = "peer")]
+        stamp: Option<String>,
     },
     /// Write the file behind a reference to stdout or a file.
     Download {

@@ -104,14 +104,18 @@ pub fn upload(file: &Path, split: &Split, dir: &DataDir) -> Result<(), Failure> 
     print_line(&summary.reference.to_hex())
 }
 
-/// `upload --peer`: pushed through the node at `address`.
+/// `upload --peer --stamp BATCH`: stamped with the data directory's batch and pushed through the
+/// node at `address`. An unknown, foreign or full batch fails before anything is sent.
 pub fn upload_peer(
     file: &Path,
     split: &Split,
+    dir: &DataDir,
     address: &Multiaddr,
     network_id: u64,
+    batch: Option<&str>,
 ) -> Result<(), Failure> {
-    let session = connect(address, network_id)?;
+    let stamper = super::stamp::stamper(dir, batch)?;
+    let session = connect(address, network_id)?.with_stamper(stamper);
     // Each batch returns once every chunk in it has a verified receipt.
     let result = with_background_writer(session.store(), |sink| split_file(file, split, sink));
     session.close()?;
@@ -133,10 +137,12 @@ pub fn download_peer(
 ) -> Result<(), Failure> {
     let reference = parse_reference(request.reference)?;
     let session = connect(address, network_id)?;
-    // `prox` orders children by distance to the node that fetches them.
+    // `prox` orders children by distance to the node that fetches them. Rebuilt chunks are not
+    // written back: pushing them to the network needs a stamp.
     let origin = session.peer_overlay().unwrap_or_else(|| session.overlay());
     let options = JoinOptions {
         origin,
+        write_back: false,
         ..request.options
     };
     let result = download_from(&reference, &request, options, session.store());

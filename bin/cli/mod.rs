@@ -28,8 +28,16 @@ pub fn run(args: Args) -> Result<(), Failure> {
             split,
             dir,
             peer,
+            stamp,
         } => match peer.peer {
-            Some(address) => files::upload_peer(&file, &split, &address, peer.network_id),
+            Some(address) => files::upload_peer(
+                &file,
+                &split,
+                &dir,
+                &address,
+                peer.network_id,
+                stamp.as_deref(),
+            ),
             None => files::upload(&file, &split, &dir),
         },
         Command::Download {

@@ -7,8 +7,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use swarmec::api::{ApiConfig, ApiState};
+use swarmec::api::{UploadRefusal, UploadStamp, UploadStoreHook};
+use swarmec::net::pushsync::{PostageCheck, Stamper};
 use swarmec::net::{self, Multiaddr, NetError, NodeConfig, Session};
-use swarmec::stamps::Postage;
+use swarmec::stamps::{
+    BatchStamper, NodeStamps, Postage, PresignedStamper, StampLedger, StampsError,
+};
 use swarmec::store::{ChunkStore, RedbStore};
 
 use super::args::DataDir;
@@ -114,14 +118,10 @@ pub struct NodeRequest {
 pub fn node(dir: &DataDir, request: NodeRequest) -> Result<(), Failure> {
     let data_dir = dir.path();
     let store: Arc<dyn ChunkStore> = Arc::new(RedbStore::open(&data_dir)?);
-    let postage = match request.api {
-        Some(_) => {
-            let identity =
-                net::identity::load_or_create_overlay(&data_dir).map_err(NetError::from)?;
-            Some(Arc::new(Postage::open(&data_dir, identity.key)?))
-        }
-        None => None,
-    };
+    let identity = net::identity::load_or_create_overlay(&data_dir).map_err(NetError::from)?;
+    let postage = Arc::new(Postage::open(&data_dir, identity.key.clone())?);
+    let ledger = StampLedger::open(&data_dir)?;
+    let check = NodeStamps::new(postage.clone(), ledger);
     let listen = if request.listen.is_empty() {
         vec!["/ip4/127.0.0.1/tcp/0"
             .parse()
@@ -134,6 +134,8 @@ pub fn node(dir: &DataDir, request: NodeRequest) -> Result<(), Failure> {
         bootstrap: request.bootstrap,
         replication: usize::from(request.replication),
         network_id: request.network_id,
+        overlay: Some(identity),
+        postage: Some(PostageCheck(Arc::new(check))),
         ..NodeConfig::default()
     };
     // Bind the API before the node starts, so that a taken port fails the command at once.
@@ -157,7 +159,7 @@ pub fn node(dir: &DataDir, request: NodeRequest) -> Result<(), Failure> {
             for a in node.listen_addrs() {
                 text.push_str(&format!("listen {a}\n"));
             }
-            if let (Some(l), Some(postage)) = (api_listener, postage) {
+            if let Some(l) = api_listener {
                 match serve_api_on_node(l, store, postage, node) {
                     Ok(bound) => text.push_str(&format!("api http://{bound}\n")),
                     Err(e) => printed = Err(e),
@@ -186,13 +188,34 @@ fn serve_api_on_node(
     let fail = |e: io::Error| Failure::runtime(format!("cannot serve the API: {e}"));
     let bound = listener.local_addr().map_err(fail)?;
     let listener = tokio::net::TcpListener::from_std(listener).map_err(fail)?;
-    let network = net::NetworkStore::new(
-        local,
-        node.client(),
-        tokio::runtime::Handle::current(),
-        true,
-    );
-    let state = ApiState::new(Arc::new(network), ApiConfig::default()).with_postage(postage);
+    let runtime = tokio::runtime::Handle::current();
+    let client = node.client();
+    let network = net::NetworkStore::new(local.clone(), client.clone(), runtime.clone(), true);
+    let stamps = postage.clone();
+    // Each upload writes through a network store that stamps with the upload's batch.
+    let upload_store: UploadStoreHook = Arc::new(move |stamp| {
+        let stamper: Arc<dyn Stamper> = match stamp {
+            UploadStamp::Batch(id) => {
+                Arc::new(BatchStamper::new(&stamps, &id).map_err(|e| match e {
+                    StampsError::UnknownBatch { .. } => UploadRefusal::UnknownBatch,
+                    StampsError::NotUsable { .. } => UploadRefusal::NotUsable,
+                    StampsError::BatchFull { .. } => UploadRefusal::Full,
+                    e => UploadRefusal::Failed(e.to_string()),
+                })?)
+            }
+            UploadStamp::Presigned(stamp) => Arc::new(PresignedStamper(stamp)),
+        };
+        let store = net::NetworkStore::new(local.clone(), client.clone(), runtime.clone(), true)
+            .with_stamper(stamper);
+        Ok(Arc::new(store) as Arc<dyn ChunkStore>)
+    });
+    let config = ApiConfig {
+        write_back: false,
+        ..ApiConfig::default()
+    };
+    let state = ApiState::new(Arc::new(network), config)
+        .with_postage(postage)
+        .with_upload_store(upload_store);
     // The server ends with the node's runtime when the node shuts down.
     tokio::spawn(swarmec::api::serve(listener, state, std::future::pending()));
     Ok(bound)

@@ -3,8 +3,12 @@
 
 use serde::Serialize;
 
+use std::sync::Arc;
 use swarmec::net::{self, NetError};
-use swarmec::stamps::{BatchStatus, Origin, Postage};
+
+use swarmec::net::pushsync::Stamper;
+use swarmec::postage::BatchId;
+use swarmec::stamps::{BatchStamper, BatchStatus, Origin, Postage};
 
 use super::args::DataDir;
 use super::failure::Failure;
@@ -101,11 +105,29 @@ pub fn list(dir: &DataDir, json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `stamp show ID`: exit 1 when the batch is not stored.
-pub fn show(dir: &DataDir, id: &str, json: bool) -> Result<(), Failure> {
+fn parse_id(id: &str) -> Result<BatchId, Failure> {
     let mut bytes = [0u8; 32];
     hex::decode_to_slice(id, &mut bytes)
         .map_err(|_| Failure::usage(format!("batch id {id:?}: want 64 hex characters")))?;
+    Ok(bytes)
+}
+
+/// The stamper of `upload --peer --stamp ID`: one of the data directory's own batches, not full.
+pub fn stamper(dir: &DataDir, id: Option<&str>) -> Result<Arc<dyn Stamper>, Failure> {
+    let id = id.ok_or_else(|| {
+        Failure::usage(
+            "upload --peer needs --stamp BATCH: every chunk on the network carries a postage stamp \
+             (create a batch with `swarmec stamp create --depth 20 --amount 1`)",
+        )
+    })?;
+    let bytes = parse_id(id)?;
+    let postage = open(dir)?;
+    Ok(Arc::new(BatchStamper::new(&postage, &bytes)?))
+}
+
+/// `stamp show ID`: exit 1 when the batch is not stored.
+pub fn show(dir: &DataDir, id: &str, json: bool) -> Result<(), Failure> {
+    let bytes = parse_id(id)?;
     let postage = open(dir)?;
     let record = postage
         .batches

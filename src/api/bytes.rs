@@ -27,13 +27,14 @@ use crate::file::{
     JoinError, JoinOptions, Joiner, SplitError, SplitOptions, SplitSummary, Splitter,
 };
 use crate::reference::Reference;
-use crate::store::StoreError;
+use crate::store::{ChunkStore, StoreError};
 
 /// Size of the pieces a download is sent in.
 const PIECE: usize = 64 * 1024;
 
 struct UploadParams {
     options: SplitOptions,
+    stamp: Option<super::UploadStamp>,
 }
 
 pub(super) const BATCH_ID: &str = "Swarm-Postage-Batch-Id";
@@ -56,23 +57,27 @@ impl UploadParams {
         errors.check(headers::bool_header(h, "Swarm-Act"));
         errors.check(headers::hex_header(h, "Swarm-Act-History-Address"));
         ApiError::check_headers(errors)?;
-        check_batch_id(batch.as_deref())?;
+        let stamp = check_batch_id(batch.as_deref())?.map(super::UploadStamp::Batch);
         Ok(UploadParams {
             options: SplitOptions {
                 level: level.unwrap_or(config.default_upload_level),
                 encrypt: encrypt.unwrap_or(false),
             },
+            stamp,
         })
     }
 }
 
-/// A batch id that parsed as hex must be 32 bytes: bee's "invalid batch id" (there is no postage
-/// here, so its form is all that is checked).
-pub(super) fn check_batch_id(batch: Option<&[u8]>) -> Result<(), ApiError> {
-    match batch {
-        Some(b) if b.len() != 32 => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid batch id")),
-        _ => Ok(()),
-    }
+/// A batch id that parsed as hex must be 32 bytes: bee's "invalid batch id".
+pub(super) fn check_batch_id(
+    batch: Option<&[u8]>,
+) -> Result<Option<crate::postage::BatchId>, ApiError> {
+    batch
+        .map(|b| {
+            b.try_into()
+                .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "invalid batch id"))
+        })
+        .transpose()
 }
 
 /// The declared body length, if the client sent a well-formed `Content-Length`.
@@ -120,7 +125,13 @@ pub(super) async fn upload(
     let _slot = state.slot().await?;
     let (tx, rx) = mpsc::channel::<Feed>(state.config.stream_buffer.max(1));
     let worker_state = state.clone();
-    let worker = tokio::task::spawn_blocking(move || split_from(rx, &worker_state, params.options));
+    let stamp = params.stamp;
+    let worker = tokio::task::spawn_blocking(move || {
+        let store = worker_state
+            .upload_store(stamp)
+            .map_err(UploadFailure::Hook)?;
+        split_from(rx, &worker_state, &*store, params.options)
+    });
     let fed = feed(body, tx, limit, state.config.idle_timeout).await;
     let outcome = worker.await;
     fed?;
@@ -130,6 +141,13 @@ pub(super) async fn upload(
         Ok(Err(UploadFailure::Split(SplitError::TrieFull { .. }))) => {
             Err(ApiError::too_large(limit))
         }
+        Ok(Err(UploadFailure::Split(SplitError::Store(StoreError::Backend {
+            op: crate::net::BATCH_FULL_OP,
+            ..
+        })))) => Err(ApiError::new(
+            StatusCode::PAYMENT_REQUIRED,
+            super::BATCH_OVERISSUED,
+        )),
         Ok(Err(UploadFailure::Split(_))) => Err(ApiError::internal("split write all failed")),
         Ok(Err(UploadFailure::Hook(e))) => Err(e),
         Err(_) => Err(ApiError::internal("split write all failed")),
@@ -168,9 +186,10 @@ enum UploadFailure {
 fn split_from(
     mut rx: mpsc::Receiver<Feed>,
     state: &ApiState,
+    store: &dyn ChunkStore,
     options: SplitOptions,
 ) -> Result<Option<SplitSummary>, UploadFailure> {
-    with_background_writer(&*state.store, |sink| {
+    with_background_writer(store, |sink| {
         let mut rng = OsRandom;
         let rng: Option<&mut dyn RandomSource> = options.encrypt.then_some(&mut rng);
         let mut splitter = Splitter::new(sink, options, rng);
@@ -188,7 +207,7 @@ fn split_from(
         Some(summary) => {
             // Acknowledged means durable: the batches were committed without an fsync; one durable
             // commit for the whole upload before the 201.
-            state.store.sync()?;
+            store.sync()?;
             state
                 .notify(&Uploaded {
                     reference: summary.reference,
@@ -238,6 +257,7 @@ impl DownloadParams {
                 strategy: strategy.unwrap_or(defaults.strategy),
                 fallback: fallback.unwrap_or(true),
                 replica_level: replica_level.unwrap_or(config.default_download_level),
+                write_back: config.write_back,
                 ..defaults
             },
             chunk_timeout: timeout

@@ -12,13 +12,14 @@ use axum::response::{IntoResponse, Response};
 
 use super::bytes::{check_batch_id, content_length, next_data, BATCH_ID};
 use super::headers::HeaderErrors;
-use super::{created, headers, path_param, ApiError, ApiState, Uploaded};
+use super::{created, headers, path_param, ApiError, ApiState, UploadStamp, Uploaded};
 use crate::address::Address;
 use crate::cac::Chunk;
+use crate::postage::Stamp;
 use crate::reference::Reference;
 use crate::soc;
 use crate::span::SPAN_SIZE;
-use crate::store::MAX_CHUNK_DATA;
+use crate::store::{StoreError, MAX_CHUNK_DATA};
 
 /// bee's message when neither a batch id nor a stamp is given.
 const BATCH_OR_STAMP: &str =
@@ -30,7 +31,7 @@ const STAMP_LEN: usize = 113;
 /// bee's headers of `POST /chunks`, in bee's order, then its checks of the batch id or stamp: a stamp
 /// must be [`STAMP_LEN`] bytes (bee's "Stamp deserialization failure"); without one, the batch id is
 /// checked as for `/bytes`.
-fn check_upload_headers(h: &HeaderMap) -> Result<(), ApiError> {
+fn check_upload_headers(h: &HeaderMap) -> Result<UploadStamp, ApiError> {
     let mut errors = HeaderErrors::default();
     let batch = errors.check(headers::hex_header(h, BATCH_ID));
     let stamp = errors.check(headers::hex_header(h, "Swarm-Postage-Stamp"));
@@ -39,13 +40,15 @@ fn check_upload_headers(h: &HeaderMap) -> Result<(), ApiError> {
     errors.check(headers::bool_header(h, "Swarm-Act"));
     errors.check(headers::hex_header(h, "Swarm-Act-History-Address"));
     ApiError::check_headers(errors)?;
+    let bad_stamp = || ApiError::new(StatusCode::BAD_REQUEST, "Stamp deserialization failure");
     match (stamp, batch) {
-        (Some(stamp), _) if stamp.len() != STAMP_LEN => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "Stamp deserialization failure",
-        )),
-        (Some(_), _) => Ok(()),
-        (None, Some(batch)) => check_batch_id(Some(&batch)),
+        (Some(stamp), _) if stamp.len() != STAMP_LEN => Err(bad_stamp()),
+        (Some(stamp), _) => Stamp::from_bytes(&stamp)
+            .map(UploadStamp::Presigned)
+            .map_err(|_| bad_stamp()),
+        (None, Some(batch)) => check_batch_id(Some(&batch))?
+            .map(UploadStamp::Batch)
+            .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, BATCH_OR_STAMP)),
         (None, None) => Err(ApiError::new(StatusCode::BAD_REQUEST, BATCH_OR_STAMP)),
     }
 }
@@ -79,7 +82,7 @@ pub(super) async fn upload(
     h: HeaderMap,
     mut body: Body,
 ) -> Result<Response, ApiError> {
-    check_upload_headers(&h)?;
+    let stamp = check_upload_headers(&h)?;
     let limit = MAX_CHUNK_DATA as u64;
     if content_length(&h).is_some_and(|n| n > limit) {
         return Err(ApiError::too_large(limit));
@@ -97,11 +100,17 @@ pub(super) async fn upload(
     let worker_state = state.clone();
     tokio::task::spawn_blocking(move || {
         // Acknowledged means durable: stored, then committed durably before the 201.
-        worker_state
-            .store
+        let store = worker_state.upload_store(Some(stamp))?;
+        store
             .put(&chunk)
-            .and_then(|()| worker_state.store.sync())
-            .map_err(|_| ApiError::internal("chunk write error"))?;
+            .and_then(|()| store.sync())
+            .map_err(|e| match e {
+                StoreError::Backend {
+                    op: crate::net::BATCH_FULL_OP,
+                    ..
+                } => ApiError::new(StatusCode::PAYMENT_REQUIRED, super::BATCH_OVERISSUED),
+                _ => ApiError::internal("chunk write error"),
+            })?;
         worker_state.notify(&Uploaded {
             reference,
             size: chunk.data.len() as u64,

@@ -7,8 +7,10 @@
 //! Bodies are bounded by [`ApiConfig::max_upload_bytes`], work by [`ApiConfig::max_concurrent_requests`],
 //! stalled clients by [`ApiConfig::idle_timeout`].
 //!
-//! There is no postage here: `Swarm-Postage-Batch-Id` must be 64 hex characters, as clients send it,
-//! and is otherwise ignored. Tags, pinning, deferred uploads, ACT and `Swarm-Cache` are accepted and
+//! Postage: `Swarm-Postage-Batch-Id` (or `/chunks`' `Swarm-Postage-Stamp`) must be well formed, as
+//! bee checks it. Over a local store that is all (nothing leaves the machine, so nothing is
+//! stamped); a node sets [`ApiState::with_upload_store`], which picks the store that stamps an
+//! upload with that batch and refuses an unknown, foreign or full batch as bee does. Tags, pinning, deferred uploads, ACT and `Swarm-Cache` are accepted and
 //! ignored. Everything that differs from bee is listed in `docs/API.md`.
 //!
 //! Pushing to the network: the API writes every chunk with [`ChunkStore::put_batch`] and nothing else;
@@ -73,6 +75,9 @@ pub struct ApiConfig {
     /// Per-chunk retrieval timeout without `Swarm-Chunk-Retrieval-Timeout`: 30 s, as bee. Passed to
     /// the store through [`ApiState::on_download`] (local stores do not wait).
     pub chunk_retrieval_timeout: Duration,
+    /// Whether chunks a download rebuilt from parity are written back to the store. Default true
+    /// (a local store); a node's API sets false, as pushing them to the network needs a stamp.
+    pub write_back: bool,
 }
 
 impl Default for ApiConfig {
@@ -86,6 +91,7 @@ impl Default for ApiConfig {
             default_upload_level: Level::Medium,
             default_download_level: Level::Paranoid,
             chunk_retrieval_timeout: Duration::from_secs(30),
+            write_back: true,
         }
     }
 }
@@ -107,6 +113,54 @@ pub type UploadHook = Arc<dyn Fn(&Uploaded) -> Result<(), String> + Send + Sync>
 /// from (e.g. a network store configured with that timeout). Without it, [`ApiState::store`] is used.
 pub type DownloadStoreHook = Arc<dyn Fn(Duration) -> Arc<dyn ChunkStore> + Send + Sync>;
 
+/// How an upload is paid for: a batch of this node's, or a stamp the client signed (`/chunks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadStamp {
+    /// Stamp every chunk from this batch.
+    Batch(crate::postage::BatchId),
+    /// This stamp, for the one chunk uploaded.
+    Presigned(crate::postage::Stamp),
+}
+
+/// Why an upload's stamps cannot be had; each is bee's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UploadRefusal {
+    /// 404 "batch with id not found".
+    UnknownBatch,
+    /// 422 "batch not usable yet or does not exist" (a batch that is not this node's own).
+    NotUsable,
+    /// 402 "batch is overissued".
+    Full,
+    /// 500 with the reason logged.
+    Failed(String),
+}
+
+impl From<UploadRefusal> for ApiError {
+    fn from(r: UploadRefusal) -> ApiError {
+        match r {
+            UploadRefusal::UnknownBatch => {
+                ApiError::new(StatusCode::NOT_FOUND, "batch with id not found")
+            }
+            UploadRefusal::NotUsable => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "batch not usable yet or does not exist",
+            ),
+            UploadRefusal::Full => ApiError::new(StatusCode::PAYMENT_REQUIRED, BATCH_OVERISSUED),
+            UploadRefusal::Failed(reason) => {
+                tracing::warn!(%reason, "cannot stamp an upload");
+                ApiError::internal("split write all failed")
+            }
+        }
+    }
+}
+
+/// bee's answer to an upload whose batch ran out of slots.
+pub(crate) const BATCH_OVERISSUED: &str = "batch is overissued";
+
+/// Called (on a blocking thread) before each upload with its stamp: the store that writes it.
+pub type UploadStoreHook =
+    Arc<dyn Fn(UploadStamp) -> Result<Arc<dyn ChunkStore>, UploadRefusal> + Send + Sync>;
+
 /// Everything the handlers share.
 #[derive(Clone)]
 pub struct ApiState {
@@ -118,6 +172,8 @@ pub struct ApiState {
     pub on_upload: Option<UploadHook>,
     /// Optional per-download store choice (see [`DownloadStoreHook`]).
     pub on_download: Option<DownloadStoreHook>,
+    /// Optional per-upload store choice (see [`UploadStoreHook`]).
+    pub on_upload_store: Option<UploadStoreHook>,
     /// The node's batches for `/stamps` (see [`ApiState::with_postage`]); without them `/stamps`
     /// answers as bee without a chain.
     pub postage: Option<Arc<Postage>>,
@@ -133,6 +189,7 @@ impl ApiState {
             config,
             on_upload: None,
             on_download: None,
+            on_upload_store: None,
             postage: None,
             slots,
         }
@@ -142,6 +199,21 @@ impl ApiState {
     pub fn with_postage(mut self, postage: Arc<Postage>) -> ApiState {
         self.postage = Some(postage);
         self
+    }
+
+    /// The state whose uploads are written by the store `hook` picks for their stamp.
+    pub fn with_upload_store(mut self, hook: UploadStoreHook) -> ApiState {
+        self.on_upload_store = Some(hook);
+        self
+    }
+
+    /// The store an upload paid by `stamp` writes to (blocking: call it on a blocking thread).
+    fn upload_store(&self, stamp: Option<UploadStamp>) -> Result<Arc<dyn ChunkStore>, ApiError> {
+        match (&self.on_upload_store, stamp) {
+            (Some(hook), Some(stamp)) => Ok(hook(stamp)?),
+            (Some(_), None) => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid batch id")),
+            (None, _) => Ok(self.store.clone()),
+        }
     }
 
     /// Waits for a request slot, at most [`ApiConfig::queue_timeout`].

@@ -51,7 +51,7 @@ pub use libp2p::{Multiaddr, PeerId};
 
 pub use self::bee_node::BeePeer;
 pub use self::node::{Client, Node, NodeConfig, PeerSummary};
-pub use self::store::NetworkStore;
+pub use self::store::{NetworkStore, BATCH_FULL_OP};
 use crate::address::Address;
 use crate::store::{ChunkStore, MemStore, StoreError};
 
@@ -211,6 +211,14 @@ impl Session {
             store,
             peer,
         })
+    }
+
+    /// This session with writes stamped by `stamper` (without one, writes are refused).
+    pub fn with_stamper(self, stamper: Arc<dyn pushsync::Stamper>) -> Session {
+        Session {
+            store: self.store.with_stamper(stamper),
+            ..self
+        }
     }
 
     /// The store over the connected node.

@@ -465,8 +465,10 @@ impl EventLoop {
                         let store = shared.store.clone();
                         // A failed sync is retried at the next tick.
                         let retry = shared.clone();
+                        let postage = shared.config.postage.clone();
                         tokio::task::spawn_blocking(move || {
-                            if store.sync().is_err() {
+                            let stamps = postage.map_or(Ok(()), |p| p.0.sync());
+                            if store.sync().is_err() || stamps.is_err() {
                                 retry.mark_dirty();
                             }
                         });

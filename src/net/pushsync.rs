@@ -43,15 +43,31 @@ pub trait StampCheck: Send + Sync {
     /// delivery's batch claim header), the stamp is valid for it, and bee's ordering rule lets it
     /// in. Blocking (called on a blocking thread); the error text is what the pusher is told.
     fn admit(&self, chunk: &Address, stamp: &Stamp, claim: Option<&str>) -> Result<(), String>;
+
+    /// Makes every admission so far durable (the node calls it with the chunk store's sync).
+    fn sync(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// What an uploader needs of postage: stamps from one batch.
 pub trait Stamper: Send + Sync {
     /// One stamp for each chunk, in order; every slot is recorded durably before it is returned,
     /// so no slot is issued twice. Blocking.
-    fn stamp(&self, chunks: &[Address]) -> Result<Vec<Stamp>, String>;
+    fn stamp(&self, chunks: &[Address]) -> Result<Vec<Stamp>, StampFailure>;
     /// The batch claim to send beside each delivery (for a batch made without a chain), if any.
     fn claim(&self) -> Option<String>;
+}
+
+/// Why a [`Stamper`] gave no stamps.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StampFailure {
+    /// The batch has no slot left for a chunk (bee: "batch is overissued").
+    #[error("{0}")]
+    Full(String),
+    /// Anything else (the issuer's log could not be written, ...).
+    #[error("{0}")]
+    Failed(String),
 }
 
 /// A shared [`StampCheck`] with a `Debug` form, for [`super::NodeConfig`].
@@ -129,7 +145,9 @@ async fn admit(client: &Client, push: &Push) -> Result<(), String> {
     let (chunk, stamp, claim) = (push.chunk, push.stamp, push.claim.clone());
     tokio::task::spawn_blocking(move || postage.admit(&chunk, &stamp, claim.as_deref()))
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())??;
+    client.shared.mark_dirty();
+    Ok(())
 }
 
 async fn handle(client: &Client, from: Option<PeerId>, push: Push) -> Result<Receipt, String> {
@@ -163,8 +181,9 @@ async fn handle(client: &Client, from: Option<PeerId>, push: Push) -> Result<Rec
     Ok(receipt)
 }
 
-/// Sends copies of a chunk this node stored to the next closest peers, until `copies` of them hold
-/// it (trying at most `forward_attempts` more), all at once.
+/// Sends copies of a chunk this node stored to the next closest peers until `copies` of them hold
+/// it: `copies` at once, and the next candidate for each that fails (at most `forward_attempts`
+/// more).
 async fn replicate(client: &Client, from: Option<PeerId>, push: Push, copies: usize) {
     if copies == 0 {
         return;
@@ -177,17 +196,18 @@ async fn replicate(client: &Client, from: Option<PeerId>, push: Push, copies: us
         replicate: true,
         ..push
     };
-    let mut pending: FuturesUnordered<_> = others
+    let mut candidates = others
         .into_iter()
         .take(copies + shared.config.forward_attempts)
-        .map(|(peer, _)| ask(client, peer, copy.clone()))
-        .collect();
-    let mut held = 0;
+        .map(|(peer, _)| peer);
+    let mut pending = FuturesUnordered::new();
+    for peer in candidates.by_ref().take(copies) {
+        pending.push(ask(client, peer, copy.clone()));
+    }
     while let Some(result) = pending.next().await {
-        if result.is_some() {
-            held += 1;
-            if held >= copies {
-                break;
+        if result.is_none() {
+            if let Some(peer) = candidates.next() {
+                pending.push(ask(client, peer, copy.clone()));
             }
         }
     }

@@ -21,7 +21,10 @@ use futures::stream::{FuturesUnordered, StreamExt};
 
 use super::bee::pushsync::Push;
 use super::node::Client;
-use super::pushsync::Stamper;
+use super::pushsync::{StampFailure, Stamper};
+
+/// The [`StoreError::Backend`] operation of a write refused because its batch is full.
+pub const BATCH_FULL_OP: &str = "stamp: batch full";
 use crate::address::Address;
 use crate::cac::Chunk;
 use crate::store::{ChunkStore, StoreError};
@@ -120,13 +123,14 @@ impl ChunkStore for NetworkStore {
             });
         };
         let addresses: Vec<Address> = chunks.iter().map(|c| c.address).collect();
-        let stamps = stamper
-            .stamp(&addresses)
-            .map_err(|message| StoreError::Backend {
-                op: "stamp",
-                address: addresses.first().copied(),
-                message,
-            })?;
+        let stamps = stamper.stamp(&addresses).map_err(|e| StoreError::Backend {
+            op: match e {
+                StampFailure::Full(_) => BATCH_FULL_OP,
+                StampFailure::Failed(_) => "stamp",
+            },
+            address: addresses.first().copied(),
+            message: e.to_string(),
+        })?;
         if stamps.len() != chunks.len() {
             return Err(StoreError::Backend {
                 op: "stamp",

@@ -17,7 +17,9 @@
 //!   no other stamp); an older or equal one is refused ([`StampsError::OlderStamp`], bee's
 //!   "overwriting chunk with newer timestamp").
 //!
-//! Each admission is one redb transaction committed durably. Every call blocks.
+//! Each admission is one redb transaction, committed without fsync as the chunk store's writes
+//! are; [`StampLedger::sync`] makes every admission so far durable (the node calls it with the
+//! chunk store's sync, every second). Every call blocks.
 
 use std::path::Path;
 
@@ -107,6 +109,14 @@ impl StampLedger {
         Ok(StampLedger { db })
     }
 
+    /// Makes every admission so far durable.
+    pub fn sync(&self) -> Result<(), StampsError> {
+        let err = ledger_err("sync");
+        let mut txn = self.db.begin_write().map_err(|e| err(e.to_string()))?;
+        txn.set_durability(Durability::Immediate);
+        txn.commit().map_err(|e| err(e.to_string()))
+    }
+
     /// Checks `stamp` for `chunk` against `batch` and applies the ordering rule (module docs).
     pub fn admit(
         &self,
@@ -117,7 +127,8 @@ impl StampLedger {
         stamp.validate_for(chunk, batch)?;
         let err = ledger_err("admit");
         let mut txn = self.db.begin_write().map_err(|e| err(e.to_string()))?;
-        txn.set_durability(Durability::Immediate);
+        // Committed without fsync, as chunks are; the node calls `sync` every second.
+        txn.set_durability(Durability::None);
         let admission = {
             let mut index = txn.open_table(INDEX).map_err(|e| err(e.to_string()))?;
             let mut stamps = txn.open_table(STAMPS).map_err(|e| err(e.to_string()))?;

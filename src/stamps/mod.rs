@@ -12,12 +12,14 @@
 mod batches;
 mod issuer;
 mod ledger;
+mod node;
 
 use std::path::{Path, PathBuf};
 
 pub use self::batches::{BatchRecord, BatchSource, BatchStore, Origin, MAX_DEPTH, MIN_DEPTH};
 pub use self::issuer::{Issuer, Issuers, LEASE_SLOTS};
 pub use self::ledger::{Admission, StampLedger, LEDGER_FILE};
+pub use self::node::{BatchStamper, NodeStamps, PresignedStamper};
 
 use crate::address::Address;
 use crate::identity::key::EthAddress;
@@ -152,6 +154,26 @@ pub enum StampsError {
     /// A stamp or batch refused by the postage rules.
     #[error(transparent)]
     Postage(#[from] PostageError),
+    /// A batch this node does not know (bee: "batch with id not found").
+    #[error("batch {batch} not found")]
+    UnknownBatch {
+        /// The batch id, hex.
+        batch: String,
+    },
+    /// A batch this node knows but cannot stamp with: another owner's (bee: "batch not usable").
+    #[error("batch {batch} is not usable here: it is not this node's own")]
+    NotUsable {
+        /// The batch id, hex.
+        batch: String,
+    },
+    /// An immutable batch whose fullest bucket has no slot left (bee: "batch is overissued").
+    #[error("batch {batch} is full: a bucket holds all {slots} of its slots")]
+    BatchFull {
+        /// The batch id, hex.
+        batch: String,
+        /// Slots per bucket.
+        slots: u64,
+    },
 }
 
 /// An I/O error constructor naming `op` and `path`.

@@ -12,9 +12,11 @@ use swarmec::address::Address;
 use swarmec::cac::Chunk;
 use swarmec::file::splitter::{split_bytes, StoreSink};
 use swarmec::file::{JoinError, JoinOptions, Joiner, SplitOptions, Strategy};
+use swarmec::net::pushsync::{PostageCheck, Stamper};
 use swarmec::net::{identity, Multiaddr, NetworkStore, Node, NodeConfig, Session};
 use swarmec::redundancy::Level;
 use swarmec::reference::Reference;
+use swarmec::stamps::{BatchStamper, NodeStamps, Postage, StampLedger};
 use swarmec::store::{ChunkStore, MemStore, RedbStore};
 
 use crate::common::nodes::{
@@ -55,15 +57,38 @@ struct Cluster {
     members: Vec<Option<Member>>,
     /// Overlay of every node ever started, by index (kept after a node is stopped).
     overlays: Vec<Address>,
+    /// Stamps every upload (a batch of an uploader's own, learned by the nodes from its claim).
+    stamper: Arc<dyn Stamper>,
+    _uploader: tempfile::TempDir,
+}
+
+/// A batch of 2^20 chunks in a data directory of its own, and its stamper.
+fn uploader_stamper() -> (Arc<dyn Stamper>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let key = identity::load_or_create_overlay(dir.path()).unwrap().key;
+    let postage = Postage::open(dir.path(), key).unwrap();
+    let batch = postage.create(20, 1, true, None).unwrap();
+    let stamper = BatchStamper::new(&postage, &batch.batch.id).unwrap();
+    (Arc::new(stamper), dir)
+}
+
+/// A node's stamp check over its data directory.
+fn postage_check(dir: &std::path::Path, key: swarmec::identity::OverlayKey) -> PostageCheck {
+    let postage = Arc::new(Postage::open(dir, key).unwrap());
+    let ledger = StampLedger::open(dir).unwrap();
+    PostageCheck(Arc::new(NodeStamps::new(postage, ledger)))
 }
 
 impl Cluster {
     fn start(n: usize, replication: usize) -> Cluster {
         let rt = swarmec::net::runtime().unwrap();
+        let (stamper, uploader) = uploader_stamper();
         let mut c = Cluster {
             rt,
             members: Vec::new(),
             overlays: Vec::new(),
+            stamper,
+            _uploader: uploader,
         };
         for _ in 0..n {
             let dir = tempfile::tempdir().unwrap();
@@ -83,10 +108,12 @@ impl Cluster {
             .unwrap_or_default();
         let store = open_store_retrying(dir.path());
         let key = identity::load_or_create_key(dir.path()).unwrap();
+        let overlay = identity::load_or_create_overlay(dir.path()).unwrap();
         let config = NodeConfig {
             bootstrap,
             replication,
-            overlay: Some(identity::load_or_create_overlay(dir.path()).unwrap()),
+            postage: Some(postage_check(dir.path(), overlay.key.clone())),
+            overlay: Some(overlay),
             ..test_config()
         };
         let node = self
@@ -142,6 +169,7 @@ impl Cluster {
             self.rt.handle().clone(),
             cache,
         )
+        .with_stamper(self.stamper.clone())
     }
 
     /// Indices of the `r` nodes (of all ever started) whose overlays are closest to `address`.
@@ -478,8 +506,52 @@ fn cli_nodes_upload_and_download_through_peers() {
     let file = tmp.path().join("in.bin");
     let data = random_bytes(200_000, 4);
     std::fs::write(&file, &data).unwrap();
+    // Without a batch nothing is sent: a usage error that says how to get one.
+    let uploader = tmp.path().join("uploader");
+    let out = swarmec()
+        .args(["upload", "--peer", &others[0].listen, "--data-dir"])
+        .arg(&uploader)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs --stamp BATCH"));
+    // An unknown batch fails before connecting.
+    let unknown = "ab".repeat(32);
+    let out = swarmec()
+        .args([
+            "upload",
+            "--peer",
+            &others[0].listen,
+            "--stamp",
+            &unknown,
+            "--data-dir",
+        ])
+        .arg(&uploader)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("batch {unknown} not found")));
+    let out = swarmec()
+        .args([
+            "stamp",
+            "create",
+            "--depth",
+            "20",
+            "--amount",
+            "1",
+            "--data-dir",
+        ])
+        .arg(&uploader)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let batch = String::from_utf8(out.stdout).unwrap().trim().to_string();
     let out = swarmec()
         .args(["upload", "--level", "strong", "--peer", &others[0].listen])
+        .args(["--stamp", &batch, "--data-dir"])
+        .arg(&uploader)
         .arg(&file)
         .output()
         .unwrap();
@@ -541,7 +613,40 @@ fn node_api_uploads_to_the_network_and_reads_through_another_node() {
     let all: Vec<&Process> = std::iter::once(&first).chain(&others).collect();
     wait_for_peers(&all, others.len());
     let data = random_bytes(300_000, 9);
-    let batch = "ab".repeat(32);
+    // A batch the node does not have: bee's 404, and nothing is sent.
+    let unknown = "ab".repeat(32);
+    let (status, body) = http(
+        first.api.as_deref().unwrap(),
+        "POST",
+        "/bytes",
+        &[("Swarm-Postage-Batch-Id", &unknown)],
+        &data,
+    );
+    assert_eq!(status, 404);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+        serde_json::json!({"code": 404, "message": "batch with id not found"})
+    );
+    // A batch of the node's own, as bee-js's createPostageBatch makes one.
+    let (status, body) = http(
+        first.api.as_deref().unwrap(),
+        "POST",
+        "/stamps/1/20",
+        &[],
+        &[],
+    );
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let batch = v["batchID"].as_str().unwrap().to_string();
+    // Another node knows of it only through the claims beside the chunks: not usable there.
+    let (status, _) = http(
+        others[0].api.as_deref().unwrap(),
+        "POST",
+        "/bytes",
+        &[("Swarm-Postage-Batch-Id", &batch)],
+        &data,
+    );
+    assert_eq!(status, 404);
     let (status, body) = http(
         first.api.as_deref().unwrap(),
         "POST",
