@@ -46,6 +46,7 @@ pub mod pushsync;
 pub mod retrieval;
 mod store;
 mod streams;
+pub mod topology;
 
 use std::path::Path;
 use std::sync::Arc;
