@@ -54,7 +54,7 @@ use std::sync::Arc;
 pub use libp2p::{Multiaddr, PeerId};
 
 pub use self::bee_node::BeePeer;
-pub use self::node::{Client, Node, NodeConfig, PeerSummary};
+pub use self::node::{Client, Node, NodeConfig, PeerSummary, Settled, SETTLE_QUIET};
 pub use self::store::NetworkStore;
 use crate::address::Address;
 use crate::store::{ChunkStore, MemStore, StoreError};
@@ -111,8 +111,10 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, NetError> {
 const PEER_REPORT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Runs a storer node on `store` with the key in `data_dir` until SIGINT or SIGTERM, then shuts down
-/// cleanly. `ready` is called once the node listens; `peers` then with the number of known peers
-/// whenever it changes (an operator's view of the routing table, and what tests wait for).
+/// cleanly. `ready` is called once the node's view of its neighbourhood has settled
+/// ([`Node::settled`]: its bootstrap peers answered and the peers hive told it of were dialled, or
+/// [`NodeConfig::settle_timeout`] ran out); `peers` then with the number of known peers whenever it
+/// changes (an operator's view of the routing table, and what tests wait for).
 pub fn run_node(
     data_dir: &Path,
     store: Arc<dyn ChunkStore>,
@@ -131,7 +133,15 @@ pub fn run_node(
     let rt = runtime()?;
     rt.block_on(async move {
         let signal = shutdown_signal().map_err(NetError::Runtime)?;
+        tokio::pin!(signal);
         let node = Node::start(key, store, config).await?;
+        tokio::select! {
+            settled = node.settled() => {
+                let t = node.client().topology();
+                tracing::info!(?settled, peers = t.connected, depth = t.depth, "ready");
+            }
+            _ = &mut signal => return node.shutdown().await,
+        }
         ready(&node);
         let client = node.client();
         let report = tokio::spawn(async move {
