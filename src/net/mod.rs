@@ -7,7 +7,8 @@
 //! every [`NodeConfig::bootstrap_interval`] while it has none); every connection runs bee's
 //! handshake ([`bee::handshake`], driven by `bee_node`), and the full nodes that complete it are the
 //! chunk peers. Hive finds the rest: a node tells a new full peer the full peers it knows and tells
-//! those about it, and dials the peers it is told about.
+//! those about it, and dials the peers it is told about as its [`topology`] decides (bee's bins,
+//! depth and saturation).
 //!
 //! # Identity and overlay
 //! A libp2p key (`node.key`) and bee's secp256k1 overlay key with its nonce (`overlay.key`), both in
@@ -32,7 +33,8 @@
 //! signed address does not check out, are refused at the handshake.
 //!
 //! # Not built
-//! Postage stamps on the network, bee's pushsync, hive as the only discovery, bee's topology,
+//! Postage stamps on the network, bee's pushsync, hive as the only discovery, pruning of
+//! oversaturated bins and bee's other topology upkeep (see [`topology`]),
 //! bandwidth accounting beyond accepting light nodes' payments (SWAP), storage radius and reserve
 //! management, pull sync, NAT traversal and QUIC.
 
