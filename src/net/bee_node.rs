@@ -30,6 +30,7 @@ use super::bee::{
 };
 use super::node::Client;
 use super::streams::{Inbound, Opener};
+use super::topology::{self, Topology};
 use crate::address::Address;
 use crate::identity::BzzAddress;
 
@@ -52,7 +53,8 @@ pub const PROTOCOLS: [&str; 8] = [
 /// Most refused peers whose reason is kept for a waiting dial (a peer could make refusals without
 /// end, each with a key of its own).
 pub const MAX_REFUSALS_KEPT: usize = 4096;
-/// Most full peers a node dials on hearing of them through hive.
+/// Most full peers a node holds or dials on hearing of others through hive: a hard cap over what
+/// the topology asks for.
 pub const MAX_DIALLED_PEERS: usize = 128;
 
 /// Longest wait for the address of an inbound connection to be recorded.
@@ -86,6 +88,13 @@ pub(crate) struct BeeState {
     failed: Mutex<HashMap<PeerId, String>>,
     /// Peers whose handshake finished, both sides closed.
     settled: Mutex<HashSet<PeerId>>,
+    /// The connected full peers by bin, and the dials hive's records started.
+    topology: Mutex<Topology>,
+    /// Bootstrap peers not yet answered (handshake done or failed).
+    bootstrapping: AtomicUsize,
+    /// When the view last changed: a peer joined or left, a dial started or ended.
+    last_change: Mutex<tokio::time::Instant>,
+    changed: tokio::sync::Notify,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -101,6 +110,7 @@ fn now() -> i64 {
 
 impl BeeState {
     pub(crate) fn new(local: Local, opener: Opener) -> BeeState {
+        let overlay = local.overlay();
         BeeState {
             local,
             opener,
@@ -113,7 +123,71 @@ impl BeeState {
             joined: tokio::sync::Notify::new(),
             failed: Mutex::new(HashMap::new()),
             settled: Mutex::new(HashSet::new()),
+            topology: Mutex::new(Topology::new(overlay)),
+            bootstrapping: AtomicUsize::new(0),
+            last_change: Mutex::new(tokio::time::Instant::now()),
+            changed: tokio::sync::Notify::new(),
         }
+    }
+
+    /// The topology's numbers: depth and peers per bin.
+    pub(crate) fn topology(&self) -> topology::Snapshot {
+        lock(&self.topology).snapshot()
+    }
+
+    /// Records that the view changed now, and wakes whoever waits for it to settle.
+    fn touch(&self) {
+        *lock(&self.last_change) = tokio::time::Instant::now();
+        self.changed.notify_waiters();
+    }
+
+    /// Counts `n` bootstrap dials that are to be answered.
+    pub(crate) fn bootstrap_started(&self, n: usize) {
+        self.bootstrapping.fetch_add(n, Ordering::AcqRel);
+        self.touch();
+    }
+
+    /// Records that a bootstrap peer answered (or never will).
+    pub(crate) fn bootstrap_answered(&self) {
+        // Saturating: never below zero, whatever the caller does.
+        let _ = self
+            .bootstrapping
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+        self.touch();
+    }
+
+    /// Waits until every bootstrap peer answered, no dial hive's records started is pending, and
+    /// nothing changed for `quiet`.
+    pub(crate) async fn settled(&self, quiet: Duration) {
+        loop {
+            // Created before the checks, so a change between them and the wait is not missed.
+            let changed = self.changed.notified();
+            let idle = self.bootstrapping.load(Ordering::Acquire) == 0
+                && lock(&self.topology).dialling() == 0;
+            let since = lock(&self.last_change).elapsed();
+            if idle && since >= quiet {
+                return;
+            }
+            if idle {
+                tokio::select! {
+                    _ = changed => {}
+                    _ = tokio::time::sleep(quiet - since) => {}
+                }
+            } else {
+                changed.await;
+            }
+        }
+    }
+
+    /// Adds a full peer to the topology, logging its bin and any change of depth.
+    fn enter_topology(&self, peer: &BeePeer) {
+        if peer.full_node {
+            let change = lock(&self.topology).connect(peer.overlay);
+            if let Some(c) = change {
+                log_depth(&c);
+            }
+        }
+        self.touch();
     }
 
     /// The peers that completed a handshake, by overlay.
@@ -176,9 +250,46 @@ impl BeeState {
         // closed the connection.
         lock(&self.remote_addrs).remove(peer);
         lock(&self.settled).remove(peer);
-        if let Some(p) = lock(&self.peers).remove(peer) {
-            info!(peer = %peer, overlay = %p.overlay, "bee peer left");
+        let Some(p) = lock(&self.peers).remove(peer) else {
+            return;
+        };
+        let change = if p.full_node {
+            lock(&self.topology).disconnect(&p.overlay)
+        } else {
+            None
+        };
+        let bin = lock(&self.topology).bin(&p.overlay);
+        info!(peer = %peer, overlay = %p.overlay, bin, "bee peer left");
+        if let Some(c) = change {
+            log_depth(&c);
         }
+        self.touch();
+    }
+
+    /// Whether to dial a peer hive passed on; if so, it is recorded as being dialled.
+    fn claim_dial(&self, overlay: Address) -> bool {
+        if lock(&self.peers).values().any(|p| p.overlay == overlay) {
+            return false;
+        }
+        let mut topology = lock(&self.topology);
+        if topology.connected() + topology.dialling() >= MAX_DIALLED_PEERS {
+            return false;
+        }
+        let decision = topology.decide(&overlay);
+        debug!(overlay = %overlay, bin = topology.bin(&overlay), ?decision, "hive record");
+        if !decision.dial() {
+            return false;
+        }
+        topology.start_dial(overlay);
+        drop(topology);
+        self.touch();
+        true
+    }
+
+    /// Records that a dial [`Self::claim_dial`] allowed has ended.
+    fn dial_ended(&self, overlay: &Address) {
+        lock(&self.topology).end_dial(overlay);
+        self.touch();
     }
 
     fn advertise(&self) -> Vec<Vec<u8>> {
@@ -355,6 +466,7 @@ fn register(client: &Client, peer: PeerId, remote: Remote) -> Option<Joined> {
     info!(
         peer = %peer,
         overlay = %new.overlay,
+        bin = client.shared.overlay.proximity(&new.overlay),
         full_node = new.full_node,
         welcome = %remote.welcome,
         "bee peer joined"
@@ -371,6 +483,7 @@ fn register(client: &Client, peer: PeerId, remote: Remote) -> Option<Joined> {
     }
     lock(&bee.failed).remove(&peer);
     lock(&bee.peers).insert(peer, new.clone());
+    bee.enter_topology(&new);
     Some(Joined { new, others })
 }
 
@@ -412,35 +525,47 @@ async fn send_peers(client: &Client, peer: PeerId, records: &[BzzAddress]) {
     }
 }
 
-/// Dials the peers hive passed on that this node is not connected to, at the first of their
-/// underlays that names a peer id.
+/// Dials the peers hive passed on that the topology asks for ([`Topology::decide`]: the
+/// neighbourhood, and empty balanced slots of shallower bins), at the first of their underlays that
+/// names a peer id. Records are taken in the order hive gave them (bee dials the known peer closest
+/// to each slot's pseudo-address; the first one heard fills the slot here).
 fn dial_learned(client: &Client, records: &[crate::identity::VerifiedBzzAddress]) {
-    let me = client.shared.overlay;
+    let bee = &client.shared.bee;
     for v in records {
-        if lock(&client.shared.bee.peers).len() >= MAX_DIALLED_PEERS {
-            return;
-        }
-        if v.address.overlay == me
-            || lock(&client.shared.bee.peers)
-                .values()
-                .any(|p| p.overlay == v.address.overlay)
-        {
-            continue;
-        }
-        let Some(addr) = v
-            .underlays
-            .iter()
-            .filter_map(|u| Multiaddr::try_from(u.clone()).ok())
-            .find(|a| matches!(a.iter().last(), Some(Protocol::P2p(_))))
-        else {
+        let overlay = v.address.overlay;
+        let Some(addr) = dial_address(v) else {
             continue;
         };
+        if overlay == client.shared.overlay || !bee.claim_dial(overlay) {
+            continue;
+        }
         let client = client.clone();
         tokio::spawn(async move {
             if let Err(e) = client.dial(addr.clone()).await {
                 debug!(address = %addr, error = %e, "cannot dial a peer hive passed on");
             }
+            client.shared.bee.dial_ended(&overlay);
         });
+    }
+}
+
+/// The first underlay of a record that names a peer id.
+fn dial_address(v: &crate::identity::VerifiedBzzAddress) -> Option<Multiaddr> {
+    v.underlays
+        .iter()
+        .filter_map(|u| Multiaddr::try_from(u.clone()).ok())
+        .find(|a| matches!(a.iter().last(), Some(Protocol::P2p(_))))
+}
+
+/// Logs a change of depth.
+fn log_depth(change: &topology::Change) {
+    if change.depth != change.old_depth {
+        info!(
+            from = change.old_depth,
+            to = change.depth,
+            bin = change.bin,
+            "depth changed"
+        );
     }
 }
 

@@ -7,7 +7,8 @@
 //! every [`NodeConfig::bootstrap_interval`] while it has none); every connection runs bee's
 //! handshake ([`bee::handshake`], driven by `bee_node`), and the full nodes that complete it are the
 //! chunk peers. Hive finds the rest: a node tells a new full peer the full peers it knows and tells
-//! those about it, and dials the peers it is told about.
+//! those about it, and dials the peers it is told about as its [`topology`] decides (bee's bins,
+//! depth and saturation).
 //!
 //! # Identity and overlay
 //! A libp2p key (`node.key`) and bee's secp256k1 overlay key with its nonce (`overlay.key`), both in
@@ -30,7 +31,8 @@
 //! signed address does not check out, are refused at the handshake.
 //!
 //! # Not built
-//! Batches from the chain (only local batches; see `docs/NETWORK.md`), bee's topology,
+//! Batches from the chain (only local batches; see `docs/NETWORK.md`), pruning of
+//! oversaturated bins and bee's other topology upkeep (see [`topology`]),
 //! bandwidth accounting beyond accepting light nodes' payments (SWAP), storage radius and reserve
 //! management, pull sync, NAT traversal and QUIC.
 
@@ -43,6 +45,7 @@ pub mod pushsync;
 pub mod retrieval;
 mod store;
 mod streams;
+pub mod topology;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -50,7 +53,7 @@ use std::sync::Arc;
 pub use libp2p::{Multiaddr, PeerId};
 
 pub use self::bee_node::BeePeer;
-pub use self::node::{Client, Node, NodeConfig, PeerSummary};
+pub use self::node::{Client, Node, NodeConfig, PeerSummary, Settled, SETTLE_QUIET};
 pub use self::store::{NetworkStore, BATCH_FULL_OP};
 use crate::address::Address;
 use crate::store::{ChunkStore, MemStore, StoreError};
@@ -107,8 +110,10 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, NetError> {
 const PEER_REPORT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Runs a storer node on `store` with the key in `data_dir` until SIGINT or SIGTERM, then shuts down
-/// cleanly. `ready` is called once the node listens; `peers` then with the number of known peers
-/// whenever it changes (an operator's view of the routing table, and what tests wait for).
+/// cleanly. `ready` is called once the node's view of its neighbourhood has settled
+/// ([`Node::settled`]: its bootstrap peers answered and the peers hive told it of were dialled, or
+/// [`NodeConfig::settle_timeout`] ran out); `peers` then with the number of known peers whenever it
+/// changes (an operator's view of the routing table, and what tests wait for).
 pub fn run_node(
     data_dir: &Path,
     store: Arc<dyn ChunkStore>,
@@ -127,7 +132,15 @@ pub fn run_node(
     let rt = runtime()?;
     rt.block_on(async move {
         let signal = shutdown_signal().map_err(NetError::Runtime)?;
+        tokio::pin!(signal);
         let node = Node::start(key, store, config).await?;
+        tokio::select! {
+            settled = node.settled() => {
+                let t = node.client().topology();
+                tracing::info!(?settled, peers = t.connected, depth = t.depth, "ready");
+            }
+            _ = &mut signal => return node.shutdown().await,
+        }
         ready(&node);
         let client = node.client();
         let report = tokio::spawn(async move {

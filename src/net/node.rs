@@ -73,6 +73,25 @@ pub struct NodeConfig {
     /// The batch store and stamp ledger that deliveries are checked against; `None` accepts any
     /// well-formed stamp (a client, which stores nothing, or a test).
     pub postage: Option<PostageCheck>,
+    /// Longest wait for the node's view of its neighbourhood to settle before it is called ready
+    /// anyway (default 15 s; [`Node::settled`]).
+    pub settle_timeout: Duration,
+}
+
+/// How long nothing may change (no peer joining or leaving, no dial starting or ending) before a
+/// node's view counts as settled: long enough for hive's records to arrive after a handshake and
+/// their dials to start, on loopback and on a LAN.
+pub const SETTLE_QUIET: Duration = Duration::from_secs(1);
+
+/// How [`Node::settled`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// No bootstrap peers: nothing to wait for.
+    Alone,
+    /// Every bootstrap peer answered, no dial is pending, and nothing changed for [`SETTLE_QUIET`].
+    Quiet,
+    /// [`NodeConfig::settle_timeout`] ran out first.
+    TimedOut,
 }
 
 impl Default for NodeConfig {
@@ -95,6 +114,7 @@ impl Default for NodeConfig {
             welcome: String::new(),
             storage_radius: 0,
             postage: None,
+            settle_timeout: Duration::from_secs(15),
         }
     }
 }
@@ -192,6 +212,11 @@ impl Client {
     /// The peers that completed bee's handshake, by overlay.
     pub fn bee_peers(&self) -> Vec<BeePeer> {
         self.shared.bee.peers()
+    }
+
+    /// The topology: neighbourhood depth and connected full peers per bin.
+    pub fn topology(&self) -> super::topology::Snapshot {
+        self.shared.bee.topology()
     }
 
     /// Whether a connection to `peer` is open.
@@ -302,10 +327,16 @@ impl Node {
             .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
             .build();
         let listen_addrs = listen(&mut swarm, &config).await?;
+        let mut pending_dial = HashMap::new();
+        let mut bootstrap = Vec::new();
         for address in &config.bootstrap {
+            let opts = DialOpts::from(address.clone());
+            let (reply, answer) = oneshot::channel();
+            pending_dial.insert(opts.connection_id(), reply);
             swarm
-                .dial(address.clone())
+                .dial(opts)
                 .map_err(|e| NetError::Dial(address.clone(), e.to_string()))?;
+            bootstrap.push(answer);
         }
 
         let bee = BeeState::new(local, opener);
@@ -328,9 +359,10 @@ impl Node {
             swarm,
             commands: rx,
             client: client.clone(),
-            pending_dial: HashMap::new(),
+            pending_dial,
         };
         bee_node::spawn_acceptors(&client, inbound);
+        track_bootstrap(&client, bootstrap);
         let task = tokio::spawn(event_loop.run());
         Ok(Node {
             client,
@@ -359,6 +391,22 @@ impl Node {
         &self.listen_addrs
     }
 
+    /// Waits until the node's view of its neighbourhood has settled, or
+    /// [`NodeConfig::settle_timeout`] ran out: every bootstrap peer answered (its handshake done or
+    /// failed), no dial to a peer hive passed on is pending, and nothing changed for
+    /// [`SETTLE_QUIET`]. A node without bootstrap peers has nothing to wait for.
+    pub async fn settled(&self) -> Settled {
+        let shared = &self.client.shared;
+        if shared.config.bootstrap.is_empty() {
+            return Settled::Alone;
+        }
+        let wait = shared.bee.settled(SETTLE_QUIET);
+        match tokio::time::timeout(shared.config.settle_timeout, wait).await {
+            Ok(()) => Settled::Quiet,
+            Err(_) => Settled::TimedOut,
+        }
+    }
+
     /// Stops the event loop (closing every connection) and makes the store durable.
     pub async fn shutdown(self) -> Result<(), NetError> {
         // The loop may already be gone; either way we wait for it below.
@@ -368,6 +416,24 @@ impl Node {
             .map_err(|e| NetError::Transport(format!("event loop failed: {e}")))?;
         self.client.shared.store.sync()?;
         Ok(())
+    }
+}
+
+/// Counts the bootstrap dials as unanswered until each connection's handshake is done or failed
+/// (each within [`NodeConfig::connect_timeout`]).
+fn track_bootstrap(client: &Client, answers: Vec<oneshot::Receiver<Result<PeerId, NetError>>>) {
+    client.shared.bee.bootstrap_started(answers.len());
+    for answer in answers {
+        let client = client.clone();
+        tokio::spawn(async move {
+            let bee = &client.shared.bee;
+            if let Ok(Ok(peer)) = answer.await {
+                let timeout = client.shared.config.connect_timeout;
+                // A failed or stalled handshake is an answer too.
+                let _ = tokio::time::timeout(timeout, bee.joined(&peer)).await;
+            }
+            bee.bootstrap_answered();
+        });
     }
 }
 

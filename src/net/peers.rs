@@ -1,6 +1,6 @@
 //! The peers a node routes chunks to: their overlay addresses, scores and temporary skips.
 //!
-//! Peers enter the table when Kademlia adds them to its routing table (or, for a client, when it
+//! Peers enter the table when they complete bee's handshake as full nodes (or, for a client, when it
 //! connects to its one node). A peer that fails a request (unreachable, timeout) is skipped for a while;
 //! a peer that delivers data not matching the requested address loses score and is asked after every
 //! peer in good standing.

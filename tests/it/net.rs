@@ -13,7 +13,7 @@ use swarmec::cac::Chunk;
 use swarmec::file::splitter::{split_bytes, StoreSink};
 use swarmec::file::{JoinError, JoinOptions, Joiner, SplitOptions, Strategy};
 use swarmec::net::pushsync::{PostageCheck, Stamper};
-use swarmec::net::{identity, Multiaddr, NetworkStore, Node, NodeConfig, Session};
+use swarmec::net::{identity, Multiaddr, NetworkStore, Node, NodeConfig, Session, Settled};
 use swarmec::redundancy::Level;
 use swarmec::reference::Reference;
 use swarmec::stamps::{BatchStamper, NodeStamps, Postage, StampLedger};
@@ -283,6 +283,72 @@ fn upload_via_one_node_places_chunks_on_the_closest_and_downloads_via_another() 
         data
     );
     session.close().unwrap();
+}
+
+/// The node started last in a six-node cluster is ready only once it has completed a handshake with
+/// every peer hive told it of: its view of the neighbourhood has settled.
+#[test]
+fn a_node_is_ready_once_it_has_joined_the_peers_hive_told_it_of() {
+    let _g = serial();
+    let mut c = Cluster::start(5, 2);
+    let last = c.launch(tempfile::tempdir().unwrap(), 2);
+    let node = &c.member(last).node;
+    assert_eq!(c.rt.block_on(node.settled()), Settled::Quiet);
+    let client = node.client();
+    assert_eq!(
+        client.bee_peers().len(),
+        5,
+        "every other member, at ready time"
+    );
+    let t = client.topology();
+    assert_eq!((t.connected, t.dialling), (5, 0));
+    assert_eq!(t.bins.iter().sum::<usize>(), 5);
+    for (bin, &n) in t.bins.iter().enumerate() {
+        let expected = c
+            .alive()
+            .into_iter()
+            .filter(|&i| i != last)
+            .filter(|&i| usize::from(c.overlays[last].proximity(&c.overlays[i])) == bin);
+        assert_eq!(n, expected.count(), "bin {bin}");
+    }
+    // Five peers cannot saturate bin 0 (8 peers), so all of them are neighbours.
+    assert_eq!(t.depth, 0);
+}
+
+/// A bootstrap peer that accepts the connection and then says nothing holds `ready` back for
+/// `settle_timeout` and no longer; a node without bootstrap peers is ready at once.
+#[test]
+fn a_silent_bootstrap_peer_delays_ready_by_the_settle_timeout_only() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let settle_timeout = Duration::from_millis(800);
+    let config = NodeConfig {
+        bootstrap: vec![format!("/ip4/127.0.0.1/tcp/{port}").parse().unwrap()],
+        settle_timeout,
+        ..test_config()
+    };
+    let rt = swarmec::net::runtime().unwrap();
+    let key = libp2p::identity::Keypair::generate_ed25519();
+    let started = Instant::now();
+    let node = rt
+        .block_on(Node::start(key, Arc::new(MemStore::new()), config))
+        .unwrap();
+    assert_eq!(rt.block_on(node.settled()), Settled::TimedOut);
+    let waited = started.elapsed();
+    assert!(waited >= settle_timeout, "ready after {waited:?}");
+    assert!(
+        waited < settle_timeout + Duration::from_secs(5),
+        "ready after {waited:?}"
+    );
+    assert!(node.client().bee_peers().is_empty());
+
+    let key = libp2p::identity::Keypair::generate_ed25519();
+    let alone = rt
+        .block_on(Node::start(key, Arc::new(MemStore::new()), test_config()))
+        .unwrap();
+    assert_eq!(rt.block_on(alone.settled()), Settled::Alone);
+    rt.block_on(node.shutdown()).unwrap();
+    rt.block_on(alone.shutdown()).unwrap();
 }
 
 #[test]
