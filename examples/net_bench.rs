@@ -13,9 +13,11 @@ use std::time::{Duration, Instant};
 
 use swarmec::file::splitter::{split_bytes, StoreSink};
 use swarmec::file::{JoinOptions, Joiner, SplitOptions, Strategy};
+use swarmec::net::pushsync::{PostageCheck, Stamper};
 use swarmec::net::{identity, NetworkStore, Node, NodeConfig};
 use swarmec::redundancy::Level;
 use swarmec::reference::Reference;
+use swarmec::stamps::{BatchStamper, NodeStamps, Postage};
 use swarmec::store::RedbStore;
 
 fn main() {
@@ -39,22 +41,29 @@ fn main() {
 type Error = Box<dyn std::error::Error>;
 type Member = (Node, Arc<RedbStore>);
 
-/// A non-caching network store over member `i`.
+/// A non-caching network store over member `i`, stamping with `stamper`.
 fn net(
     members: &[Option<Member>],
     rt: &tokio::runtime::Runtime,
     i: usize,
+    stamper: &Arc<dyn Stamper>,
 ) -> Result<NetworkStore, Error> {
     let (node, store) = members
         .get(i)
         .and_then(Option::as_ref)
         .ok_or("node is down")?;
-    Ok(NetworkStore::new(
-        store.clone(),
-        node.client(),
-        rt.handle().clone(),
-        false,
-    ))
+    Ok(
+        NetworkStore::new(store.clone(), node.client(), rt.handle().clone(), false)
+            .with_stamper(stamper.clone()),
+    )
+}
+
+/// A batch of 2^24 chunks of an uploader of its own, and its stamper.
+fn uploader(dir: &std::path::Path) -> Result<Arc<dyn Stamper>, Error> {
+    let key = identity::load_or_create_overlay(dir)?.key;
+    let postage = Postage::open(dir, key)?;
+    let batch = postage.create(24, 1, false, None)?;
+    Ok(Arc::new(BatchStamper::new(&postage, &batch.batch.id)?))
 }
 
 fn run(n: usize, megabytes: usize, level: Level) -> Result<(), Error> {
@@ -65,6 +74,8 @@ fn run(n: usize, megabytes: usize, level: Level) -> Result<(), Error> {
         let dir = tempfile::tempdir()?;
         let store = Arc::new(RedbStore::open(dir.path())?);
         let key = identity::load_or_create_key(dir.path())?;
+        let overlay = identity::load_or_create_overlay(dir.path())?;
+        let check = NodeStamps::open(dir.path(), overlay.key.clone())?;
         let bootstrap = match &members.first() {
             Some(Some((first, _))) => vec![first.listen_addrs()[0].clone()],
             _ => Vec::new(),
@@ -73,6 +84,8 @@ fn run(n: usize, megabytes: usize, level: Level) -> Result<(), Error> {
             listen: vec!["/ip4/127.0.0.1/tcp/0".parse()?],
             bootstrap,
             bootstrap_interval: Duration::from_millis(500),
+            postage: Some(PostageCheck(Arc::new(check))),
+            overlay: Some(overlay),
             ..NodeConfig::default()
         };
         let node = rt.block_on(Node::start(key, store.clone(), config))?;
@@ -100,6 +113,8 @@ fn run(n: usize, megabytes: usize, level: Level) -> Result<(), Error> {
             (x >> 24) as u8
         })
         .collect();
+    let uploader_dir = tempfile::tempdir()?;
+    let stamper = uploader(uploader_dir.path())?;
     let mb = data.len() as f64 / 1e6;
     println!("{n} nodes, replication 2, {mb:.1} MB at level {level}");
     println!();
@@ -113,7 +128,7 @@ fn run(n: usize, megabytes: usize, level: Level) -> Result<(), Error> {
     let start = Instant::now();
     let summary = split_bytes(
         &data,
-        &mut StoreSink(&net(&members, &rt, 0)?),
+        &mut StoreSink(&net(&members, &rt, 0, &stamper)?),
         options,
         None,
     )?;
@@ -154,7 +169,7 @@ fn run(n: usize, megabytes: usize, level: Level) -> Result<(), Error> {
         report(
             "0 %",
             strategy,
-            download(&net(&members, &rt, last)?, strategy),
+            download(&net(&members, &rt, last, &stamper)?, strategy),
         );
     }
     // Take down a quarter of the nodes, never the uploader or the downloader.
@@ -169,7 +184,7 @@ fn run(n: usize, megabytes: usize, level: Level) -> Result<(), Error> {
         report(
             &label,
             strategy,
-            download(&net(&members, &rt, last)?, strategy),
+            download(&net(&members, &rt, last, &stamper)?, strategy),
         );
     }
     for (node, _) in members.into_iter().flatten() {

@@ -449,7 +449,10 @@ async fn finish(
 /// A peer that just joined, and the full peers known before it.
 struct Joined {
     new: BeePeer,
+    /// The full peers known before it.
     others: Vec<BeePeer>,
+    /// The light peers known before it.
+    light: Vec<BeePeer>,
 }
 
 fn register(client: &Client, peer: PeerId, remote: Remote) -> Option<Joined> {
@@ -471,11 +474,10 @@ fn register(client: &Client, peer: PeerId, remote: Remote) -> Option<Joined> {
         welcome = %remote.welcome,
         "bee peer joined"
     );
-    let others: Vec<BeePeer> = lock(&bee.peers)
+    let (others, light): (Vec<BeePeer>, Vec<BeePeer>) = lock(&bee.peers)
         .values()
-        .filter(|p| p.full_node)
         .cloned()
-        .collect();
+        .partition(|p| p.full_node);
     if new.full_node {
         // Only full nodes store and serve chunks; light ones (bee's light and ultra-light nodes,
         // swarmec's clients) are never asked.
@@ -484,13 +486,13 @@ fn register(client: &Client, peer: PeerId, remote: Remote) -> Option<Joined> {
     lock(&bee.failed).remove(&peer);
     lock(&bee.peers).insert(peer, new.clone());
     bee.enter_topology(&new);
-    Some(Joined { new, others })
+    Some(Joined { new, others, light })
 }
 
 /// Tells a new peer our payment threshold and the full peers we know, and, if it is a full node,
 /// tells those about it (bee's kademlia `Announce`): hive is how nodes find each other.
 async fn announce(client: &Client, peer: PeerId, joined: Option<Joined>) {
-    let Some(Joined { new, others }) = joined else {
+    let Some(Joined { new, others, light }) = joined else {
         return;
     };
     // bee disconnects a peer that does not take its payment threshold; we announce ours too.
@@ -506,7 +508,9 @@ async fn announce(client: &Client, peer: PeerId, joined: Option<Joined>) {
         send_peers(client, peer, &records).await;
     }
     if new.full_node {
-        for other in others {
+        // Light peers too (unlike bee's kademlia): a bee light node that joined before this peer
+        // would otherwise never hear of it.
+        for other in others.iter().chain(&light) {
             send_peers(client, other.peer_id, std::slice::from_ref(&new.address)).await;
         }
     }

@@ -40,6 +40,12 @@ impl NodeStamps {
         }
     }
 
+    /// The check over the batches and ledger of `data_dir`, whose own batches `key` owns.
+    pub fn open(data_dir: &std::path::Path, key: OverlayKey) -> Result<NodeStamps, StampsError> {
+        let postage = Arc::new(Postage::open(data_dir, key)?);
+        Ok(NodeStamps::new(postage, StampLedger::open(data_dir)?))
+    }
+
     /// The batch of a stamp: known, or learned from the claim.
     fn batch_for(
         &self,

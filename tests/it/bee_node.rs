@@ -196,13 +196,34 @@ fn real_bee_ultra_light_node_downloads_files_from_a_swarmec_network() {
             1_200_000,
         ),
     ];
+    let uploader = tmp.path().join("uploader");
+    let out = swarmec()
+        .args([
+            "stamp",
+            "create",
+            "--depth",
+            "20",
+            "--amount",
+            "1",
+            "--data-dir",
+        ])
+        .arg(&uploader)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let batch = String::from_utf8(out.stdout).unwrap().trim().to_string();
     for (i, (what, flags, len)) in cases.iter().enumerate() {
         let data = random_file(*len, 40 + i as u64);
         let file = tmp.path().join(format!("file{i}"));
         std::fs::write(&file, &data).unwrap();
         let out = swarmec()
             .args(["upload", "--peer", &nodes[i % nodes.len()].listen])
-            .args(["--network-id", NETWORK_ID])
+            .args(["--network-id", NETWORK_ID, "--stamp", &batch, "--data-dir"])
+            .arg(&uploader)
             .args(*flags)
             .arg(&file)
             .output()

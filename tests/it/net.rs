@@ -16,7 +16,7 @@ use swarmec::net::pushsync::{PostageCheck, Stamper};
 use swarmec::net::{identity, Multiaddr, NetworkStore, Node, NodeConfig, Session, Settled};
 use swarmec::redundancy::Level;
 use swarmec::reference::Reference;
-use swarmec::stamps::{BatchStamper, NodeStamps, Postage, StampLedger};
+use swarmec::stamps::{BatchStamper, NodeStamps, Postage};
 use swarmec::store::{ChunkStore, MemStore, RedbStore};
 
 use crate::common::nodes::{
@@ -74,9 +74,7 @@ fn uploader_stamper() -> (Arc<dyn Stamper>, tempfile::TempDir) {
 
 /// A node's stamp check over its data directory.
 fn postage_check(dir: &std::path::Path, key: swarmec::identity::OverlayKey) -> PostageCheck {
-    let postage = Arc::new(Postage::open(dir, key).unwrap());
-    let ledger = StampLedger::open(dir).unwrap();
-    PostageCheck(Arc::new(NodeStamps::new(postage, ledger)))
+    PostageCheck(Arc::new(NodeStamps::open(dir, key).unwrap()))
 }
 
 impl Cluster {
