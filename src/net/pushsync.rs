@@ -266,3 +266,239 @@ async fn store(client: &Client, push: &Push) -> Result<(Receipt, bool), String> 
     .map_err(|e| e.to_string())?;
     Ok((receipt, new))
 }
+
+/// A storer node and a pusher that sends it deliveries directly, good and bad: what the storer
+/// answers, and what it keeps.
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::super::bee::pushsync::{check_receipt, Push, PushsyncError};
+    use super::super::bee_node;
+    use super::super::identity::OverlayIdentity;
+    use super::super::{Node, NodeConfig};
+    use super::PostageCheck;
+    use crate::address::Address;
+    use crate::cac::Chunk;
+    use crate::identity::OverlayKey;
+    use crate::postage::{BatchClaim, Stamp, StampIndex};
+    use crate::stamps::{BatchRecord, NodeStamps, Postage};
+    use crate::store::{ChunkStore, MemStore};
+
+    struct Pair {
+        rt: tokio::runtime::Runtime,
+        storer: Node,
+        storer_store: Arc<MemStore>,
+        pusher: Node,
+        _dir: tempfile::TempDir,
+    }
+
+    fn pair() -> Pair {
+        let rt = crate::net::runtime().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let key = OverlayKey::generate().unwrap();
+        let check = NodeStamps::open(dir.path(), key.clone()).unwrap();
+        let storer_store = Arc::new(MemStore::new());
+        let config = NodeConfig {
+            listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
+            network_id: 10,
+            overlay: Some(OverlayIdentity {
+                key,
+                nonce: [0; 32],
+            }),
+            postage: Some(PostageCheck(Arc::new(check))),
+            ..NodeConfig::default()
+        };
+        let storer = rt
+            .block_on(Node::start(
+                libp2p::identity::Keypair::generate_ed25519(),
+                storer_store.clone(),
+                config,
+            ))
+            .unwrap();
+        let pusher_config = NodeConfig {
+            storer: false,
+            network_id: 10,
+            ..NodeConfig::default()
+        };
+        let pusher = rt
+            .block_on(Node::start(
+                libp2p::identity::Keypair::generate_ed25519(),
+                Arc::new(MemStore::new()),
+                pusher_config,
+            ))
+            .unwrap();
+        rt.block_on(pusher.client().dial(storer.listen_addrs()[0].clone()))
+            .unwrap();
+        Pair {
+            rt,
+            storer,
+            storer_store,
+            pusher,
+            _dir: dir,
+        }
+    }
+
+    impl Pair {
+        fn push(&self, push: Push) -> Result<Vec<u8>, PushsyncError> {
+            let client = self.pusher.client();
+            let peer = self.storer.peer_id();
+            self.rt
+                .block_on(async move { bee_node::push_to(&client, peer, &push).await })
+                .map(|r| {
+                    let checked = check_receipt(&r, &push_chunk(&r), 10, 0).unwrap();
+                    assert_eq!(checked.storer, self.storer.overlay());
+                    r.address
+                })
+        }
+
+        fn refused(&self, push: Push, reason: &str) {
+            let chunk = push.chunk;
+            match self.push(push) {
+                Err(PushsyncError::Peer { chunk: c, message }) => {
+                    assert_eq!(c, chunk);
+                    assert!(message.contains(reason), "{message:?} lacks {reason:?}");
+                }
+                other => panic!("push of {chunk} was not refused: {other:?}"),
+            }
+            assert!(!self.storer_store.has(&chunk).unwrap(), "{chunk} was kept");
+        }
+    }
+
+    fn push_chunk(r: &super::Receipt) -> Address {
+        Address(r.address.as_slice().try_into().unwrap())
+    }
+
+    /// An owner's batch of depth 17 (2 slots per bucket), with its claim.
+    struct Owner {
+        key: OverlayKey,
+        batch: crate::postage::Batch,
+        claim: String,
+    }
+
+    fn owner(immutable: bool) -> Owner {
+        let dir = tempfile::tempdir().unwrap();
+        let key = OverlayKey::generate().unwrap();
+        let postage = Postage::open(dir.path(), key.clone()).unwrap();
+        let BatchRecord { batch, nonce, .. } = postage.create(17, 1, immutable, None).unwrap();
+        let claim = BatchClaim {
+            depth: batch.depth,
+            bucket_depth: batch.bucket_depth,
+            immutable,
+            nonce: nonce.unwrap(),
+        }
+        .to_header();
+        Owner { key, batch, claim }
+    }
+
+    fn delivery(o: &Owner, chunk: &Chunk, slot: u32, claim: bool) -> Push {
+        let index = StampIndex {
+            bucket: o.batch.bucket_of(&chunk.address),
+            slot,
+        };
+        let stamp = Stamp::sign(&o.key, &o.batch, &chunk.address, index, 1).unwrap();
+        Push {
+            chunk: chunk.address,
+            data: chunk.data.clone(),
+            stamp,
+            claim: claim.then(|| o.claim.clone()),
+            replicate: false,
+        }
+    }
+
+    #[test]
+    fn a_storer_keeps_good_deliveries_and_refuses_bad_data_and_bad_stamps_saying_why() {
+        let p = pair();
+        let o = owner(true);
+        let chunk = Chunk::new(b"a chunk paid for").unwrap();
+
+        // A batch the storer does not know, without its claim.
+        p.refused(
+            delivery(&o, &chunk, 0, false),
+            &format!("batch {} not found", hex::encode(o.batch.id)),
+        );
+        // A claim that is not this batch's (another nonce).
+        let mut forged = delivery(&o, &chunk, 0, false);
+        forged.claim = Some(
+            BatchClaim {
+                depth: 17,
+                bucket_depth: 16,
+                immutable: true,
+                nonce: [9; 32],
+            }
+            .to_header(),
+        );
+        p.refused(forged, "gives batch id");
+        // The data of another chunk under this chunk's address.
+        let mut wrong = delivery(&o, &chunk, 0, true);
+        wrong.data = Chunk::new(b"another chunk").unwrap().data;
+        p.refused(wrong, "invalid chunk");
+
+        // The good delivery: stored, receipt signed by the storer (checked in `push`).
+        assert_eq!(
+            p.push(delivery(&o, &chunk, 0, true)).unwrap(),
+            chunk.address.0.to_vec()
+        );
+        assert!(p.storer_store.has(&chunk.address).unwrap());
+
+        // Now the storer knows the batch: no claim needed.
+        let second = Chunk::new(b"a second chunk").unwrap();
+        assert!(p.push(delivery(&o, &second, 0, false)).is_ok());
+
+        let third = Chunk::new(b"a third chunk").unwrap();
+        // Signed by someone else.
+        let mut stranger = delivery(&o, &third, 0, false);
+        let intruder = OverlayKey::generate().unwrap();
+        stranger.stamp = Stamp::sign(
+            &intruder,
+            &o.batch,
+            &third.address,
+            stranger.stamp.stamp_index(),
+            1,
+        )
+        .unwrap();
+        p.refused(stranger, "not the batch owner");
+        // Another bucket than the chunk's.
+        let mut bucket = delivery(&o, &third, 0, false);
+        let other_bucket = (o.batch.bucket_of(&third.address) + 1) % (1 << 16);
+        let index = StampIndex {
+            bucket: other_bucket,
+            slot: 0,
+        }
+        .to_bytes();
+        bucket.stamp =
+            Stamp::sign_unchecked(&o.key, &o.batch.id, &third.address, index, [0; 8]).unwrap();
+        p.refused(bucket, "names bucket");
+        // A slot beyond the depth (depth 17 has slots 0 and 1).
+        let mut deep = delivery(&o, &third, 0, false);
+        let index = StampIndex {
+            bucket: o.batch.bucket_of(&third.address),
+            slot: 2,
+        }
+        .to_bytes();
+        deep.stamp =
+            Stamp::sign_unchecked(&o.key, &o.batch.id, &third.address, index, [0; 8]).unwrap();
+        p.refused(deep, "beyond depth");
+        let _ = p.rt.block_on(p.pusher.shutdown());
+        let _ = p.rt.block_on(p.storer.shutdown());
+    }
+
+    #[test]
+    fn an_immutable_slot_taken_by_one_chunk_is_refused_to_another() {
+        let p = pair();
+        let o = owner(true);
+        // Two chunks in the same bucket: search a few.
+        let first = Chunk::new(b"first of a bucket").unwrap();
+        let bucket = o.batch.bucket_of(&first.address);
+        let second = (0u32..)
+            .map(|i| Chunk::new(format!("candidate {i}").as_bytes()).unwrap())
+            .find(|c| o.batch.bucket_of(&c.address) == bucket)
+            .unwrap();
+        assert!(p.push(delivery(&o, &first, 1, true)).is_ok());
+        p.refused(delivery(&o, &second, 1, true), "immutable batch");
+        // The same chunk on its own slot again is fine (a retry).
+        assert!(p.push(delivery(&o, &first, 1, true)).is_ok());
+        let _ = p.rt.block_on(p.pusher.shutdown());
+        let _ = p.rt.block_on(p.storer.shutdown());
+    }
+}

@@ -37,7 +37,7 @@ pub const REPLICATE_HEADER: &str = "swarmec-replicate";
 /// Longest batch claim header value read.
 pub const MAX_CLAIM_LEN: usize = 256;
 /// How much of a peer's error text is kept.
-const MAX_ERROR_KEPT: usize = 200;
+const MAX_ERROR_KEPT: usize = 512;
 
 /// Why a push failed, naming the chunk.
 #[derive(Debug, thiserror::Error)]
