@@ -449,7 +449,28 @@ pub fn router(state: ApiState) -> Router {
         // Bodies are read as streams and counted by the handlers; axum's buffered-body limit does not
         // apply to them and is turned off so that it cannot disagree.
         .layer(DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn(log_request))
         .with_state(state)
+}
+
+/// Logs every request once answered: uploads and server errors at `info` and `warn` (what an
+/// operator follows), the rest at `debug`. The status is the head's; a download cut short later is
+/// logged by the joiner's caller.
+async fn log_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let ms = started.elapsed().as_millis() as u64;
+    if response.status().is_server_error() {
+        tracing::warn!(%method, %path, status, ms, "api request failed");
+    } else if method == axum::http::Method::POST {
+        tracing::info!(%method, %path, status, ms, "api request");
+    } else {
+        tracing::debug!(%method, %path, status, ms, "api request");
+    }
+    response
 }
 
 /// Serves the API on `listener` until `shutdown` completes, then lets requests in flight finish.

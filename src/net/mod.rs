@@ -191,8 +191,9 @@ pub fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()
     })
 }
 
-/// A short-lived client connected to one node: it pushes and retrieves through that node only, with
-/// an ephemeral key and an in-memory store that keeps nothing it pushes or fetches.
+/// A short-lived client connected to a node (and to the full peers that node's hive names): it
+/// pushes and retrieves over the network with an ephemeral key and an in-memory store that keeps
+/// nothing it pushes or fetches; writes need a stamper ([`Session::with_stamper`]).
 pub struct Session {
     runtime: tokio::runtime::Runtime,
     node: Node,

@@ -1,10 +1,11 @@
 //! The node: a libp2p swarm owned by one event loop task, and a cloneable [`Client`] handle.
 //!
 //! The [`EventLoop`] owns the `Swarm` and is the only code that touches it: it turns swarm events into
-//! peer-table updates and spawned protocol handlers, and turns [`Command`]s (each with a oneshot reply)
-//! into requests, responses and dials, keeping pending requests in maps keyed by request id. The chunk
-//! logic ([`super::retrieval`], [`super::pushsync`]) runs in ordinary tasks and talks to the event loop
-//! through the [`Client`] only, so the swarm is never blocked by a slow peer or a store write.
+//! peer-table updates and handshakes, and [`Command`]s (each with a oneshot reply) into dials and
+//! disconnects, keeping pending dials in a map keyed by connection id. Streams of bee's protocols
+//! are opened and accepted outside it (`streams`), and the chunk logic ([`super::retrieval`],
+//! [`super::pushsync`]) runs in ordinary tasks, so the swarm is never blocked by a slow peer or a
+//! store write.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
