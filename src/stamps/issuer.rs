@@ -424,6 +424,35 @@ impl Issuer {
     }
 }
 
+impl Issuer {
+    /// Drops the issuer as a crash would: the slots it leased and did not issue stay lost.
+    #[cfg(test)]
+    fn crash(self) {
+        self.lock().failed = true;
+    }
+}
+
+/// A clean close gives back what a crash would lose: the log is rewritten (atomically) with one
+/// record per bucket at the slots actually issued, so the next issuer starts right after them.
+/// A crash during the rewrite leaves the old log, whose leases are only larger.
+impl Drop for Issuer {
+    fn drop(&mut self) {
+        let state = self.state.get_mut().unwrap_or_else(|p| p.into_inner());
+        if state.failed || state.buckets.values().all(|b| b.leased == b.next) {
+            return;
+        }
+        let mut sorted: Vec<(u32, u64)> = state.buckets.iter().map(|(&k, b)| (k, b.next)).collect();
+        sorted.sort_unstable();
+        let mut log = header(&self.batch).to_vec();
+        for (bucket, next) in sorted {
+            log.extend_from_slice(&record(bucket, next));
+        }
+        if let Err(e) = write_atomic(&self.path, &log) {
+            tracing::warn!(path = %self.path.display(), error = %e, "issuer log not rewritten at close; leased slots stay used");
+        }
+    }
+}
+
 /// The issuers of a data directory, opened on first use. Shared by reference.
 #[derive(Debug)]
 pub struct Issuers {
@@ -505,7 +534,7 @@ mod tests {
                 let i = s.stamp_index();
                 assert!(seen.insert((i.bucket, i.slot)), "{i:?} twice");
             }
-            // Dropped without any shutdown work.
+            issuer.crash();
         }
         // Each reopen loses the rest of its 16-slot lease.
         let mut got: Vec<u32> = seen.iter().map(|&(_, s)| s).collect();
@@ -517,6 +546,31 @@ mod tests {
     }
 
     #[test]
+    fn a_clean_close_gives_back_unissued_leases() {
+        let tmp = tempfile::tempdir().unwrap();
+        let b = batch(22, true);
+        let first = Issuer::open(tmp.path(), &b).unwrap();
+        let s = first.issue(&key(), &chunk(7, 0)).unwrap();
+        assert_eq!(s.stamp_index().slot, 0);
+        drop(first);
+        let second = Issuer::open(tmp.path(), &b).unwrap();
+        assert_eq!(second.issued(), 1);
+        let s = second.issue(&key(), &chunk(7, 1)).unwrap();
+        assert_eq!(s.stamp_index().slot, 1);
+        second.crash();
+        // After a crash the lease (slots 1..17) is lost, never reissued.
+        let third = Issuer::open(tmp.path(), &b).unwrap();
+        assert_eq!(
+            third
+                .issue(&key(), &chunk(7, 2))
+                .unwrap()
+                .stamp_index()
+                .slot,
+            17
+        );
+    }
+
+    #[test]
     fn torn_trailing_record_is_tolerated() {
         for cut in 1..RECORD_LEN {
             let tmp = tempfile::tempdir().unwrap();
@@ -525,7 +579,7 @@ mod tests {
             let first = issuer.issue(&key(), &chunk(3, 0)).unwrap();
             let path = issuer.path().to_path_buf();
             let synced = log_len(&issuer);
-            drop(issuer);
+            issuer.crash();
             // A lease being appended when the power went: only part of it reached the disk.
             let mut f = OpenOptions::new().append(true).open(&path).unwrap();
             f.write_all(&record(3, 48)[..cut]).unwrap();
@@ -539,7 +593,7 @@ mod tests {
             let next = issuer.issue(&key(), &chunk(3, 1)).unwrap();
             assert_ne!(next.stamp_index(), first.stamp_index());
             assert_eq!(next.stamp_index().slot, 16, "cut {cut}");
-            drop(issuer);
+            issuer.crash();
             let issuer = Issuer::open(tmp.path(), &b).unwrap();
             assert_eq!(
                 issuer
@@ -562,7 +616,7 @@ mod tests {
             .issue_many(&key(), &(0..40).map(|n| chunk(5, n)).collect::<Vec<_>>())
             .unwrap();
         let path = issuer.path().to_path_buf();
-        drop(issuer);
+        issuer.crash();
         let clean = std::fs::read(&path).unwrap();
         assert_eq!(clean.len(), HEADER_LEN + 3 * RECORD_LEN);
         // A damaged middle record is superseded by the next one: nothing is reissued.
@@ -575,7 +629,7 @@ mod tests {
         assert_eq!(next.stamp_index().slot, 48);
         let compacted = std::fs::read(&path).unwrap();
         assert_eq!(compacted.len(), HEADER_LEN + 2 * RECORD_LEN);
-        drop(issuer);
+        issuer.crash();
         // A damaged header, another batch's log, a stub: refused, naming the file.
         for (bytes, offset) in [
             ([&[0u8][..], &clean[1..]].concat(), 0),
@@ -645,8 +699,8 @@ mod tests {
             .collect();
         assert_eq!(got, vec![0, 1, 2, 3, 0, 1, 2, 3, 0, 1]);
         assert_eq!(issuer.utilization(), 4);
-        drop(issuer);
-        // After a reopen the rest of the round's lease is lost: the next round begins.
+        issuer.crash();
+        // After a crash the rest of the round's lease is lost: the next round begins.
         let issuer = Issuer::open(tmp.path(), &b).unwrap();
         assert_eq!(
             issuer
