@@ -6,7 +6,9 @@
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-use crate::common::nodes::{http, serial, spawn_node_with, swarmec, terminate, wait_for_peers};
+use crate::common::nodes::{
+    create_batch, http, serial, spawn_node_with, swarmec, terminate, wait_for_peers,
+};
 use crate::common::wait_for;
 
 /// bee's testnet id: bee without a chain takes only 1, 5 or 10 (it knows postage contracts for
@@ -197,25 +199,7 @@ fn real_bee_ultra_light_node_downloads_files_from_a_swarmec_network() {
         ),
     ];
     let uploader = tmp.path().join("uploader");
-    let out = swarmec()
-        .args([
-            "stamp",
-            "create",
-            "--depth",
-            "20",
-            "--amount",
-            "1",
-            "--data-dir",
-        ])
-        .arg(&uploader)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let batch = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let batch = create_batch(&uploader, 20);
     for (i, (what, flags, len)) in cases.iter().enumerate() {
         let data = random_file(*len, 40 + i as u64);
         let file = tmp.path().join(format!("file{i}"));

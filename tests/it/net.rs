@@ -20,7 +20,8 @@ use swarmec::stamps::{BatchStamper, NodeStamps, Postage};
 use swarmec::store::{ChunkStore, MemStore, RedbStore};
 
 use crate::common::nodes::{
-    http, serial, spawn_node, spawn_node_with, swarmec, terminate, wait_for_peers, Process,
+    create_batch, http, serial, spawn_node, spawn_node_with, swarmec, terminate, wait_for_peers,
+    Process,
 };
 
 fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
@@ -597,21 +598,7 @@ fn cli_nodes_upload_and_download_through_peers() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("batch {unknown} not found")));
-    let out = swarmec()
-        .args([
-            "stamp",
-            "create",
-            "--depth",
-            "20",
-            "--amount",
-            "1",
-            "--data-dir",
-        ])
-        .arg(&uploader)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let batch = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let batch = create_batch(&uploader, 20);
     let out = swarmec()
         .args(["upload", "--level", "strong", "--peer", &others[0].listen])
         .args(["--stamp", &batch, "--data-dir"])

@@ -100,6 +100,30 @@ pub fn spawn_node_with(dir: &std::path::Path, bootstrap: Option<&str>, extra: &[
     }
 }
 
+/// Creates a postage batch of 2^`depth` chunks in the data directory `dir` with `swarmec stamp
+/// create`; its id.
+pub fn create_batch(dir: &std::path::Path, depth: u8) -> String {
+    let out = swarmec()
+        .args([
+            "stamp",
+            "create",
+            "--depth",
+            &depth.to_string(),
+            "--amount",
+            "1",
+        ])
+        .arg("--data-dir")
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
 /// Sends SIGTERM and waits (at most 15 s) for a clean exit.
 pub fn terminate(mut p: Process) {
     let status = Command::new("kill")
