@@ -20,6 +20,20 @@ cleanup() {
 trap cleanup EXIT
 head -c 5000000 /dev/urandom > "$work/file"
 
+# One postage batch for the whole script, owned by the uploader's data directory. Each `swarmec
+# upload` process leases a bucket's slots in blocks of 16 (LEASE_SLOTS, src/stamps/issuer.rs) and
+# the unused rest of a lease is lost when the process exits, so every run takes up to 16 slots of
+# each bucket its ~1.6k chunks fall in (more than 16 chunks of 1.6k in one of 65536 buckets does not
+# happen), and the same file falls in the same buckets every run: RUNS x 16 slots per bucket. A
+# depth-20 batch (16 slots per bucket) would be full after one run; an immutable batch of depth
+# 16 + ceil(log2(16 x RUNS)) (25 for 20 runs: 512 slots) never fills, and were it to, the upload
+# would fail with "bucket full" instead of silently overwriting earlier stamps as a mutable one does.
+depth=17
+while (( (1 << (depth - 16)) < 16 * runs )); do depth=$((depth + 1)); done
+mkdir -p "$work/uploader"
+batch=$("$swarmec" stamp create --depth "$depth" --amount 1 --immutable --data-dir "$work/uploader") \
+    || { echo "stamp create failed"; exit 2; }
+
 # Starts node $1 (bootstrapping through $2 if given); waits for its `ready`; sets $listen.
 start() {
     local i=$1 boot=${2:-}
@@ -51,7 +65,8 @@ for run in $(seq 1 "$runs"); do
     up=$((run % 8))
     down=$(((run + 3) % 8))
     t0=$(date +%s.%N)
-    if ! ref=$("$swarmec" upload "$work/file" --level 3 --peer "${addrs[$up]}" --network-id 10 2> "$work/up.err"); then
+    if ! ref=$("$swarmec" upload "$work/file" --level 3 --peer "${addrs[$up]}" --network-id 10 \
+        --stamp "$batch" --data-dir "$work/uploader" 2> "$work/up.err"); then
         echo "run $run: upload through node $up failed: $(tail -n1 "$work/up.err")"
         failures=$((failures + 1))
         continue
