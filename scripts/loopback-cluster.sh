@@ -20,13 +20,11 @@ cleanup() {
 trap cleanup EXIT
 head -c 5000000 /dev/urandom > "$work/file"
 
-# One postage batch for the whole script, owned by the uploader's data directory. Each `swarmec
-# upload` process leases a bucket's slots in blocks of 16 (LEASE_SLOTS, src/stamps/issuer.rs) and
-# the unused rest of a lease is lost when the process exits, so every run takes up to 16 slots of
-# each bucket its ~1.6k chunks fall in (more than 16 chunks of 1.6k in one of 65536 buckets does not
-# happen), and the same file falls in the same buckets every run: RUNS x 16 slots per bucket. A
-# depth-20 batch (16 slots per bucket) would be full after one run; an immutable batch of depth
-# 16 + ceil(log2(16 x RUNS)) (25 for 20 runs: 512 slots) never fills, and were it to, the upload
+# One postage batch for the whole script, owned by the uploader's data directory. The same file
+# falls in the same buckets every run; a `swarmec upload` that exits cleanly takes one slot per
+# chunk, but one that crashes loses the rest of its leases (blocks of 16 slots per bucket,
+# LEASE_SLOTS in src/stamps/issuer.rs). An immutable batch of depth 16 + ceil(log2(16 x RUNS)) (25
+# for 20 runs: 512 slots per bucket) has room for that in every run, and were it to fill, the upload
 # would fail with "bucket full" instead of silently overwriting earlier stamps as a mutable one does.
 depth=17
 while (( (1 << (depth - 16)) < 16 * runs )); do depth=$((depth + 1)); done
