@@ -54,16 +54,23 @@ impl NodeStamps {
         claim: Option<&str>,
     ) -> Result<Batch, String> {
         let id = stamp.batch_id;
-        let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(batch) = known.get(&id) {
-            return Ok(*batch);
+        let cached = self.known().get(&id).copied();
+        if let Some(batch) = cached {
+            return Ok(batch);
         }
+        // Looked up without the lock: reading a batch file or checking a claim must not hold up
+        // the admissions of batches already known.
         let batch = self.lookup(chunk, stamp, claim)?;
+        let mut known = self.known();
         if known.len() >= MAX_CACHED_BATCHES {
             known.clear();
         }
         known.insert(id, batch);
         Ok(batch)
+    }
+
+    fn known(&self) -> std::sync::MutexGuard<'_, HashMap<BatchId, Batch>> {
+        self.known.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn lookup(&self, chunk: &Address, stamp: &Stamp, claim: Option<&str>) -> Result<Batch, String> {

@@ -689,15 +689,17 @@ fn node_api_uploads_to_the_network_and_reads_through_another_node() {
     assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
     let batch = v["batchID"].as_str().unwrap().to_string();
-    // Another node knows of it only through the claims beside the chunks: not usable there.
-    let (status, _) = http(
-        others[0].api.as_deref().unwrap(),
-        "POST",
-        "/bytes",
-        &[("Swarm-Postage-Batch-Id", &batch)],
-        &data,
-    );
-    assert_eq!(status, 404);
+    // Another node has not heard of it before any chunk of it was pushed.
+    let post_elsewhere = || {
+        http(
+            others[0].api.as_deref().unwrap(),
+            "POST",
+            "/bytes",
+            &[("Swarm-Postage-Batch-Id", &batch)],
+            &data,
+        )
+    };
+    assert_eq!(post_elsewhere().0, 404);
     let (status, body) = http(
         first.api.as_deref().unwrap(),
         "POST",
@@ -719,6 +721,14 @@ fn node_api_uploads_to_the_network_and_reads_through_another_node() {
         },
     );
     assert_eq!(reference, want.to_hex());
+    // Now every node has handled chunks of the batch and learned it from their claims (some 150
+    // chunks, two copies each, over four nodes), but only its owner may stamp with it: bee's 422.
+    let (status, body) = post_elsewhere();
+    assert_eq!(status, 422, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+        serde_json::json!({"code": 422, "message": "batch not usable yet or does not exist"})
+    );
     // Read back through a node that did not take the upload.
     let (status, got) = http(
         others[2].api.as_deref().unwrap(),
