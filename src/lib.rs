@@ -21,6 +21,7 @@ pub mod postage;
 pub mod redundancy;
 pub mod reference;
 pub mod replicas;
+pub mod reserve;
 pub mod soc;
 pub mod span;
 pub mod stamps;
