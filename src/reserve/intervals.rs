@@ -77,7 +77,7 @@ impl Intervals {
     /// Reads [`Intervals::to_bytes`]; `None` for a record that is not one (wrong length, ranges
     /// out of order or overlapping, more than [`MAX_RANGES`]).
     pub fn from_bytes(bytes: &[u8]) -> Option<Intervals> {
-        if bytes.len() % 16 != 0 || bytes.len() / 16 > MAX_RANGES {
+        if !bytes.len().is_multiple_of(16) || bytes.len() / 16 > MAX_RANGES {
             return None;
         }
         let mut ranges: Vec<(u64, u64)> = Vec::with_capacity(bytes.len() / 16);
