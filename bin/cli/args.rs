@@ -199,6 +199,16 @@ pub enum Command {
         /// refused.
         #[arg(long, default_value_t = 1, value_name = "N")]
         network_id: u64,
+        /// Chunks the reserve holds before the storage radius rises and the farthest bins are
+        /// evicted (bee's default: 4194304, 16 GiB of chunks).
+        #[arg(long, default_value_t = swarmec::reserve::DEFAULT_CAPACITY, value_name = "CHUNKS",
+              value_parser = clap::value_parser!(u64).range(1..))]
+        reserve_capacity: u64,
+        /// The lowest storage radius: chunks whose proximity to this node is below it are not kept
+        /// for the neighbourhood nor pulled (the radius rises above it when the reserve is full).
+        #[arg(long, default_value_t = 0, value_name = "R",
+              value_parser = clap::value_parser!(u8).range(0..=31))]
+        storage_radius: u8,
     },
     /// Print this node's peer id (creating the node key if needed).
     Id {

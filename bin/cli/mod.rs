@@ -100,6 +100,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
             replication,
             api,
             network_id,
+            reserve_capacity,
+            storage_radius,
         } => net::node(
             &dir,
             net::NodeRequest {
@@ -108,6 +110,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 replication,
                 api,
                 network_id,
+                reserve_capacity,
+                storage_radius,
             },
         ),
         Command::Id {

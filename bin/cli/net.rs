@@ -10,6 +10,7 @@ use swarmec::api::{ApiConfig, ApiState};
 use swarmec::api::{UploadRefusal, UploadStamp, UploadStoreHook};
 use swarmec::net::pushsync::{PostageCheck, Stamper};
 use swarmec::net::{self, Multiaddr, NetError, NodeConfig, Session};
+use swarmec::reserve::Reserve;
 use swarmec::stamps::{
     BatchStamper, NodeStamps, Postage, PresignedStamper, StampLedger, StampsError,
 };
@@ -112,6 +113,10 @@ pub struct NodeRequest {
     pub api: Option<SocketAddr>,
     /// bee's network id.
     pub network_id: u64,
+    /// Chunks the reserve holds before its radius rises.
+    pub reserve_capacity: u64,
+    /// The lowest storage radius.
+    pub storage_radius: u8,
 }
 
 /// `node`: a storer node until SIGINT or SIGTERM.
@@ -122,6 +127,12 @@ pub fn node(dir: &DataDir, request: NodeRequest) -> Result<(), Failure> {
     let postage = Arc::new(Postage::open(&data_dir, identity.key.clone())?);
     let ledger = StampLedger::open(&data_dir)?;
     let check = NodeStamps::new(postage.clone(), ledger);
+    let reserve = Reserve::open(
+        &data_dir,
+        identity.overlay(request.network_id),
+        request.reserve_capacity,
+    )
+    .map_err(|e| Failure::runtime(e.to_string()))?;
     let listen = if request.listen.is_empty() {
         vec!["/ip4/127.0.0.1/tcp/0"
             .parse()
@@ -136,6 +147,8 @@ pub fn node(dir: &DataDir, request: NodeRequest) -> Result<(), Failure> {
         network_id: request.network_id,
         overlay: Some(identity),
         postage: Some(PostageCheck(Arc::new(check))),
+        reserve: Some(Arc::new(reserve)),
+        storage_radius: request.storage_radius,
         ..NodeConfig::default()
     };
     // Bind the API before the node starts, so that a taken port fails the command at once.

@@ -1,5 +1,6 @@
 //! Target `bee_streams`: one side of each bee exchange the node runs ([`crate::net::bee`]'s
-//! `handshake`, `hive`, `accounting`, `status`, `retrieval`, `pushsync`), fed a peer's bytes.
+//! `handshake`, `hive`, `accounting`, `status`, `retrieval`, `pushsync`, `pullsync`), fed a peer's
+//! bytes.
 //!
 //! Input: a selector byte, then the peer's bytes. The selector's low 4 bits pick the exchange
 //! ([`EXCHANGES`]), its high 4 bits how many bytes each read returns (1–16: frames arrive split at
@@ -22,12 +23,13 @@ use crate::cac::Chunk;
 use crate::identity::{BzzAddress, EthAddress, OverlayKey};
 use crate::net::bee::handshake::{self, Local};
 use crate::net::bee::pb;
+use crate::net::bee::pullsync;
 use crate::net::bee::pushsync::{self, Push};
 use crate::net::bee::{accounting, hive, retrieval, status};
 use crate::postage::{Stamp, STAMP_SIZE};
 
 /// The exchanges, by selector.
-pub const EXCHANGES: [&str; 11] = [
+pub const EXCHANGES: [&str; 15] = [
     "handshake-listen",
     "handshake-dial",
     "hive-receive",
@@ -39,6 +41,10 @@ pub const EXCHANGES: [&str; 11] = [
     "retrieval-request",
     "pushsync-serve",
     "pushsync-push",
+    "pullsync-cursors",
+    "pullsync-request",
+    "pullsync-serve",
+    "pullsync-cursors-serve",
 ];
 
 /// Most bytes an exchange may write in answer.
@@ -215,6 +221,40 @@ pub fn run(data: &[u8]) {
                     let _ = pushsync::check_receipt(&receipt, &chunk, NETWORK_ID, 0);
                 }
             }
+            11 => {
+                if let Ok((cursors, _)) = pullsync::get_cursors(&mut s, TIMEOUT).await {
+                    assert_eq!(cursors.len(), crate::reserve::BINS, "cursors of every bin");
+                }
+            }
+            12 => {
+                if let Ok((_, offered)) = pullsync::request(&mut s, 3, 1, TIMEOUT, TIMEOUT).await {
+                    assert!(offered.len() <= pullsync::MAX_OFFERED);
+                    let wanted = vec![true; offered.len()];
+                    if pullsync::want(&mut s, &wanted, TIMEOUT).await.is_ok() {
+                        for _ in &offered {
+                            if pullsync::read_delivery(&mut s, TIMEOUT).await.is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            13 => {
+                if let Ok((bin, _)) = pullsync::read_get(&mut s, TIMEOUT).await {
+                    assert!(usize::from(bin) < crate::reserve::BINS);
+                    let offered = [pullsync::Offered {
+                        address: Address([7; 32]),
+                        batch: [1; 32],
+                        stamp_hash: [2; 32],
+                    }; 3];
+                    if let Ok(wanted) = pullsync::offer(&mut s, 9, &offered, TIMEOUT).await {
+                        assert_eq!(wanted.len(), offered.len());
+                    }
+                }
+            }
+            14 => {
+                let _ = pullsync::serve_cursors(&mut s, vec![0; 32], 5, TIMEOUT).await;
+            }
             _ => {
                 let chunk = address.expect("read above");
                 if let Ok(data) = retrieval::request(&mut s, chunk, TIMEOUT).await {
@@ -356,7 +396,49 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
     add(
         "pushsync-push",
         10,
-        [chunk.address.0.to_vec(), headers, frame(&receipt)].concat(),
+        [chunk.address.0.to_vec(), headers.clone(), frame(&receipt)].concat(),
+    );
+    let ack = pb::pullsync::Ack {
+        cursors: (0..32).collect(),
+        epoch: 7,
+    };
+    add(
+        "pullsync-cursors",
+        11,
+        [headers.clone(), frame(&ack)].concat(),
+    );
+    let offer = pb::pullsync::Offer {
+        topmost: 4,
+        chunks: vec![pb::pullsync::Chunk {
+            address: chunk.address.0.to_vec(),
+            batch_id: vec![1; 32],
+            stamp_hash: vec![2; 32],
+        }],
+    };
+    let delivery = pb::pullsync::Delivery {
+        address: chunk.address.0.to_vec(),
+        data: chunk.data.clone(),
+        stamp: fixed_stamp().to_bytes().to_vec(),
+        swarmec_claim: "20,16,0,00".into(),
+    };
+    add(
+        "pullsync-request",
+        12,
+        [headers.clone(), frame(&offer), frame(&delivery)].concat(),
+    );
+    let get = pb::pullsync::Get { bin: 3, start: 1 };
+    let want = pb::pullsync::Want {
+        bit_vector: vec![0b101],
+    };
+    add(
+        "pullsync-serve",
+        13,
+        [headers.clone(), frame(&get), frame(&want)].concat(),
+    );
+    add(
+        "pullsync-cursors-serve",
+        14,
+        [headers, frame(&pb::pullsync::Syn {})].concat(),
     );
     out
 }

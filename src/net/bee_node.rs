@@ -26,7 +26,8 @@ use super::bee::pushsync::{self as bee_pushsync, Push, PushsyncError};
 use super::bee::retrieval::RetrievalError;
 use super::bee::{accounting, hive, retrieval as bee_retrieval, status};
 use super::bee::{
-    HANDSHAKE, HIVE_PEERS, PINGPONG, PRICING, PSEUDOSETTLE, PUSHSYNC, RETRIEVAL, STATUS,
+    HANDSHAKE, HIVE_PEERS, PINGPONG, PRICING, PSEUDOSETTLE, PULLSYNC, PULLSYNC_CURSORS, PUSHSYNC,
+    RETRIEVAL, STATUS,
 };
 use super::node::Client;
 use super::streams::{Inbound, Opener};
@@ -39,7 +40,7 @@ pub const MESSAGE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest wait for a peer to close its side after a handshake (bee waits 30 s).
 pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
 /// The protocols this node accepts.
-pub const PROTOCOLS: [&str; 8] = [
+pub const PROTOCOLS: [&str; 10] = [
     HANDSHAKE,
     PRICING,
     PSEUDOSETTLE,
@@ -48,6 +49,8 @@ pub const PROTOCOLS: [&str; 8] = [
     HIVE_PEERS,
     RETRIEVAL,
     PUSHSYNC,
+    PULLSYNC,
+    PULLSYNC_CURSORS,
 ];
 
 /// Most refused peers whose reason is kept for a waiting dial (a peer could make refusals without
@@ -318,6 +321,15 @@ fn with_peer(addr: &Multiaddr, peer: PeerId) -> Multiaddr {
         Some(Protocol::P2p(_)) => addr.clone(),
         _ => addr.clone().with(Protocol::P2p(peer)),
     }
+}
+
+/// Opens a stream of `protocol` to `peer` (logged and `None` when it cannot be opened).
+pub(crate) async fn open_stream(
+    client: &Client,
+    peer: PeerId,
+    protocol: &'static str,
+) -> Option<libp2p::Stream> {
+    open(client, peer, protocol).await
 }
 
 async fn open(client: &Client, peer: PeerId, protocol: &'static str) -> Option<libp2p::Stream> {
@@ -636,6 +648,8 @@ async fn serve(client: &Client, protocol: &'static str, peer: PeerId, mut stream
         }
         RETRIEVAL => serve_retrieval(client, peer, &mut stream).await,
         PUSHSYNC => serve_pushsync(client, peer, &mut stream).await,
+        PULLSYNC => super::pullsync::serve(client, peer, &mut stream).await,
+        PULLSYNC_CURSORS => super::pullsync::serve_cursors(client, &mut stream).await,
         _ => Ok(()),
     };
     if let Err(e) = result {

@@ -41,6 +41,7 @@ mod bee_node;
 pub mod identity;
 mod node;
 pub mod peers;
+pub mod pullsync;
 pub mod pushsync;
 pub mod retrieval;
 mod store;

@@ -77,6 +77,14 @@ pub struct NodeConfig {
     /// Longest wait for the node's view of its neighbourhood to settle before it is called ready
     /// anyway (default 15 s; [`Node::settled`]).
     pub settle_timeout: Duration,
+    /// The reserve: the chunks this node keeps for its neighbourhood, indexed for pull sync
+    /// ([`super::pullsync`]). `None`: no pull sync (a client, or a node in a test).
+    pub reserve: Option<Arc<crate::reserve::Reserve>>,
+    /// How often the puller looks at its peers and the reserve's capacity (default 1 s).
+    pub puller_tick: Duration,
+    /// Longest a pull-sync server waits for a chunk in a bin before it answers with an empty
+    /// offer (default 30 s; bee waits until the stream ends).
+    pub pull_live_wait: Duration,
 }
 
 /// How long nothing may change (no peer joining or leaving, no dial starting or ending) before a
@@ -116,6 +124,9 @@ impl Default for NodeConfig {
             storage_radius: 0,
             postage: None,
             settle_timeout: Duration::from_secs(15),
+            reserve: None,
+            puller_tick: Duration::from_secs(1),
+            pull_live_wait: Duration::from_secs(30),
         }
     }
 }
@@ -148,6 +159,12 @@ pub(crate) struct Shared {
     pub(crate) bee: BeeState,
     /// Chunks were stored since the last durable sync.
     dirty: AtomicBool,
+    /// Bumped whenever the reserve gains an entry (pull-sync servers wait on it).
+    pub(crate) reserve_changed: tokio::sync::watch::Sender<u64>,
+    /// The reserve's radius as last read (the configured radius is its floor).
+    reserve_radius: std::sync::atomic::AtomicU8,
+    /// Set when the node shuts down (the puller stops).
+    pub(crate) stopped: tokio::sync::watch::Sender<bool>,
 }
 
 impl Shared {
@@ -160,6 +177,22 @@ impl Shared {
 
     pub(crate) fn mark_dirty(&self) {
         self.dirty.store(true, Ordering::Release);
+    }
+
+    /// The storage radius: the reserve's, at least the configured one.
+    pub(crate) fn radius(&self) -> u8 {
+        self.reserve_radius
+            .load(Ordering::Acquire)
+            .max(self.config.storage_radius)
+    }
+
+    pub(crate) fn set_reserve_radius(&self, radius: u8) {
+        self.reserve_radius.store(radius, Ordering::Release);
+    }
+
+    /// Tells waiting pull-sync servers that the reserve gained entries.
+    pub(crate) fn reserve_grew(&self) {
+        self.reserve_changed.send_modify(|n| *n = n.wrapping_add(1));
     }
 }
 
@@ -350,6 +383,9 @@ impl Node {
             peers: Mutex::new(PeerTable::default()),
             bee,
             dirty: AtomicBool::new(false),
+            reserve_changed: tokio::sync::watch::channel(0).0,
+            reserve_radius: std::sync::atomic::AtomicU8::new(0),
+            stopped: tokio::sync::watch::channel(false).0,
         });
         let (tx, rx) = mpsc::channel(256);
         let client = Client {
@@ -363,6 +399,7 @@ impl Node {
             pending_dial,
         };
         bee_node::spawn_acceptors(&client, inbound);
+        super::pullsync::spawn_puller(&client);
         track_bootstrap(&client, bootstrap);
         let task = tokio::spawn(event_loop.run());
         Ok(Node {
@@ -410,12 +447,18 @@ impl Node {
 
     /// Stops the event loop (closing every connection) and makes the store durable.
     pub async fn shutdown(self) -> Result<(), NetError> {
+        self.client.shared.stopped.send_replace(true);
         // The loop may already be gone; either way we wait for it below.
         let _ = self.client.commands.send(Command::Shutdown).await;
         self.task
             .await
             .map_err(|e| NetError::Transport(format!("event loop failed: {e}")))?;
         self.client.shared.store.sync()?;
+        if let Some(reserve) = &self.client.shared.config.reserve {
+            reserve
+                .sync()
+                .map_err(|e| NetError::Transport(e.to_string()))?;
+        }
         Ok(())
     }
 }
@@ -533,9 +576,17 @@ impl EventLoop {
                         // A failed sync is retried at the next tick.
                         let retry = shared.clone();
                         let postage = shared.config.postage.clone();
+                        let reserve = shared.config.reserve.clone();
                         tokio::task::spawn_blocking(move || {
                             let stamps = postage.map_or(Ok(()), |p| p.0.sync());
-                            if store.sync().is_err() || stamps.is_err() {
+                            // The chunks before the reserve's record of them (and of the
+                            // intervals synced), so that no record outlives its chunks.
+                            let stored = store.sync();
+                            let reserved = match (&stored, reserve) {
+                                (Ok(()), Some(r)) => r.sync().map_err(|e| e.to_string()),
+                                _ => Ok(()),
+                            };
+                            if stored.is_err() || stamps.is_err() || reserved.is_err() {
                                 retry.mark_dirty();
                             }
                         });

@@ -48,6 +48,12 @@ pub trait StampCheck: Send + Sync {
     fn sync(&self) -> Result<(), String> {
         Ok(())
     }
+
+    /// The claim of `batch` to pass on beside its chunks (pull sync), when it was made without a
+    /// chain and its parameters are known here. Blocking.
+    fn claim_of(&self, _batch: &[u8; 32]) -> Option<String> {
+        None
+    }
 }
 
 /// What an uploader needs of postage: stamps from one batch.
@@ -94,13 +100,8 @@ pub(crate) async fn push_origin(client: &Client, push: Push) -> Result<CheckedRe
     admit(client, &push).await.map_err(failed)?;
     let receipt = handle(client, None, push).await.map_err(failed)?;
     let shared = &client.shared;
-    let checked = check_receipt(
-        &receipt,
-        &chunk,
-        shared.config.network_id,
-        shared.config.storage_radius,
-    )
-    .map_err(|e| failed(e.to_string()))?;
+    let checked = check_receipt(&receipt, &chunk, shared.config.network_id, shared.radius())
+        .map_err(|e| failed(e.to_string()))?;
     debug!(chunk = %chunk, storer = %checked.storer, "pushed");
     Ok(checked)
 }
@@ -244,24 +245,30 @@ async fn store(client: &Client, push: &Push) -> Result<(Receipt, bool), String> 
         data: push.data.clone(),
     };
     let local = shared.store.clone();
-    let new = tokio::task::spawn_blocking(move || {
-        let new = !local.has(&chunk.address)?;
+    let reserve = shared.config.reserve.clone();
+    let (radius, stamp) = (shared.radius(), push.stamp);
+    let (new, reserved) = tokio::task::spawn_blocking(move || {
+        let new = !local.has(&chunk.address).map_err(|e| e.to_string())?;
         if new {
-            local.put(&chunk)?;
+            local.put(&chunk).map_err(|e| e.to_string())?;
         }
-        Ok::<_, crate::store::StoreError>(new)
+        let reserved =
+            super::pullsync::reserve(reserve.as_deref(), radius, &chunk.address, &stamp)?;
+        Ok::<_, String>((new, reserved))
     })
     .await
-    .map_err(|e| e.to_string())?
-    .map_err(|e| e.to_string())?;
-    if new {
+    .map_err(|e| e.to_string())??;
+    if new || reserved {
         shared.mark_dirty();
+    }
+    if reserved {
+        shared.reserve_grew();
     }
     let receipt = sign_receipt(
         &shared.bee.local.key,
         &shared.bee.local.nonce,
         &push.chunk,
-        shared.config.storage_radius,
+        shared.radius(),
     )
     .map_err(|e| e.to_string())?;
     Ok((receipt, new))

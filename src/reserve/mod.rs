@@ -154,6 +154,16 @@ pub struct Reserve {
     epoch: u64,
 }
 
+impl std::fmt::Debug for Reserve {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reserve")
+            .field("base", &self.base)
+            .field("capacity", &self.capacity)
+            .field("epoch", &self.epoch)
+            .finish()
+    }
+}
+
 impl Reserve {
     /// Opens (creating if needed) `data_dir/reserve.redb` for the node with overlay `base`,
     /// holding at most `capacity` chunks before its radius rises. A new reserve's epoch is the

@@ -106,6 +106,18 @@ impl StampCheck for NodeStamps {
     fn sync(&self) -> Result<(), String> {
         self.ledger.sync().map_err(|e| e.to_string())
     }
+
+    fn claim_of(&self, batch: &[u8; 32]) -> Option<String> {
+        let record = self.postage.batches.get(batch).ok()??;
+        let claim = BatchClaim {
+            depth: record.batch.depth,
+            bucket_depth: record.batch.bucket_depth,
+            immutable: record.batch.immutable,
+            nonce: record.nonce?,
+        };
+        // Only a claim that certifies the batch is worth sending.
+        (claim.id_for(&record.batch.owner) == *batch).then(|| claim.to_header())
+    }
 }
 
 /// Stamps from one of this node's own batches.

@@ -727,6 +727,7 @@ fn every_message_matches_bee() {
                     address: bytes(fields, "Address"),
                     data: bytes(fields, "Data"),
                     stamp: bytes(fields, "Stamp"),
+                    swarmec_claim: String::new(),
                 },
             ),
             other => panic!("no Rust message for {other:?}"),

@@ -14,6 +14,7 @@ mod encryption;
 mod fuzz_corpus;
 mod joiner;
 mod net;
+mod pullsync;
 mod recovery;
 mod stamps;
 mod store;

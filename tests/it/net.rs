@@ -24,7 +24,7 @@ use crate::common::nodes::{
     Process,
 };
 
-fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
+pub(crate) fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed | 1;
     (0..len)
         .map(|_| {
@@ -36,7 +36,7 @@ fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
-fn test_config() -> NodeConfig {
+pub(crate) fn test_config() -> NodeConfig {
     NodeConfig {
         listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
         bootstrap_interval: Duration::from_millis(500),
@@ -64,7 +64,7 @@ struct Cluster {
 }
 
 /// A batch of 2^20 chunks in a data directory of its own, and its stamper.
-fn uploader_stamper() -> (Arc<dyn Stamper>, tempfile::TempDir) {
+pub(crate) fn uploader_stamper() -> (Arc<dyn Stamper>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let key = identity::load_or_create_overlay(dir.path()).unwrap().key;
     let postage = Postage::open(dir.path(), key).unwrap();
@@ -74,7 +74,10 @@ fn uploader_stamper() -> (Arc<dyn Stamper>, tempfile::TempDir) {
 }
 
 /// A node's stamp check over its data directory.
-fn postage_check(dir: &std::path::Path, key: swarmec::identity::OverlayKey) -> PostageCheck {
+pub(crate) fn postage_check(
+    dir: &std::path::Path,
+    key: swarmec::identity::OverlayKey,
+) -> PostageCheck {
     PostageCheck(Arc::new(NodeStamps::open(dir, key).unwrap()))
 }
 
@@ -194,7 +197,7 @@ impl Cluster {
     }
 }
 
-fn open_store_retrying(dir: &std::path::Path) -> Arc<RedbStore> {
+pub(crate) fn open_store_retrying(dir: &std::path::Path) -> Arc<RedbStore> {
     // A stopped node's handler tasks may hold the database for a few more milliseconds.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {

@@ -28,6 +28,7 @@ pub mod frame;
 pub mod handshake;
 pub mod hive;
 pub mod pb;
+pub mod pullsync;
 pub mod pushsync;
 pub mod retrieval;
 pub mod status;

@@ -342,6 +342,12 @@ pub mod pullsync {
         /// The 113-byte postage stamp.
         #[prost(bytes = "vec", tag = "3")]
         pub stamp: Vec<u8>,
+        /// Ours, not bee's: the batch claim of the stamp's batch when it was made without a
+        /// chain (`postage::BatchClaim::to_header`), so that the puller can learn the batch as a
+        /// pushsync storer does from our claim header. Empty when not sent, and then encoded as
+        /// nothing, so the bytes are bee's; bee skips the unknown field.
+        #[prost(string, tag = "90")]
+        pub swarmec_claim: String,
     }
 }
 

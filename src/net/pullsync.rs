@@ -1,0 +1,531 @@
+//! Pull sync (bee's pullsync 1.4.0, [`super::bee::pullsync`]): storer nodes keep their
+//! neighbourhood's chunks in step, so that chunks converge to the nodes closest to them as nodes
+//! join and leave.
+//!
+//! **Serving.** A peer asks for our cursors (the last bin id of each bin of our reserve, and its
+//! epoch) and then for ranges of a bin; we offer up to [`MAX_PAGE`] entries from the start it
+//! asked for, waiting up to [`NodeConfig::pull_live_wait`](super::NodeConfig::pull_live_wait)
+//! for a first one (live sync), and deliver the chunks it wants with their stamps (and our batch
+//! claim, so that it can learn a batch made without a chain).
+//!
+//! **Pulling** (bee's puller). Every [`puller_tick`](super::NodeConfig::puller_tick) the node
+//! looks at its connected full peers and its radius `r`:
+//! - a peer with proximity `po ≥ r` to us (a neighbour) is synced in every bin from `r` up;
+//! - a peer with `r − 2 ≤ po < r` only in bin `po` (bee's `maxPODelta`);
+//! - other peers are not synced.
+//!
+//! Per peer and bin, a historical worker pulls the ranges up to the peer's cursor that are not
+//! yet recorded as synced (the intervals persist in the reserve, so a restarted node resumes where
+//! it stopped), and a live worker pulls from the cursor on. A peer whose epoch changed (a new
+//! reserve) has its intervals forgotten. Each offered chunk within our radius that we do not hold
+//! under that stamp is wanted; each delivered chunk must be one we wanted, a valid chunk at its
+//! address, and carry a stamp our postage check admits, or it is refused (not stored) and
+//! logged. A range is recorded as synced once its chunks are stored.
+//!
+//! The puller also keeps the reserve within its capacity ([`Reserve::enforce_capacity`]),
+//! removing evicted chunks from the chunk store.
+//!
+//! Not built: bee's per-peer rate limits (250 chunks/s served, 1,000/s pulled), the server's
+//! page collection window (we offer what is there at once), radius decrease.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use libp2p::PeerId;
+use tracing::{debug, info, warn};
+
+use super::bee::pullsync::{self as wire, Delivered, Offered, PullsyncError, MAX_PAGE};
+use super::bee_node;
+use super::node::Client;
+use crate::address::Address;
+use crate::cac::Chunk;
+use crate::postage::Stamp;
+use crate::reserve::{stamp_hash, Reserve, BINS};
+use crate::soc;
+
+/// Most bins below the radius that a peer's own bin is still synced from (bee's `maxPODelta`).
+pub const MAX_PO_DELTA: u8 = 2;
+/// Wait before a worker tries a failed range again.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// Adds a stored chunk to `reserve` when it lies within `radius`; whether the reserve gained an
+/// entry. Blocking.
+pub(crate) fn reserve(
+    reserve: Option<&Reserve>,
+    radius: u8,
+    chunk: &Address,
+    stamp: &Stamp,
+) -> Result<bool, String> {
+    match reserve {
+        Some(r) if r.bin_of(chunk) >= radius => r.put(chunk, stamp).map_err(|e| e.to_string()),
+        _ => Ok(false),
+    }
+}
+
+/// The bins to sync from a peer at proximity `po` to us when our radius is `radius`.
+pub fn bins_to_sync(po: u8, radius: u8) -> Vec<u8> {
+    if po >= radius {
+        (radius..BINS as u8).collect()
+    } else if radius - po <= MAX_PO_DELTA {
+        vec![po]
+    } else {
+        Vec::new()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serving
+
+/// Answers a `cursors` stream.
+pub(crate) async fn serve_cursors(
+    client: &Client,
+    stream: &mut libp2p::Stream,
+) -> Result<(), String> {
+    let reserve = client
+        .shared
+        .config
+        .reserve
+        .clone()
+        .ok_or("no reserve: not a storer")?;
+    let (cursors, epoch) = tokio::task::spawn_blocking(move || reserve.last_bin_ids())
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    wire::serve_cursors(stream, cursors, epoch, bee_node::MESSAGE_TIMEOUT)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Answers a `pullsync` stream: one offer, and the chunks wanted of it.
+pub(crate) async fn serve(
+    client: &Client,
+    peer: PeerId,
+    stream: &mut libp2p::Stream,
+) -> Result<(), String> {
+    let shared = &client.shared;
+    let reserve = shared
+        .config
+        .reserve
+        .clone()
+        .ok_or("no reserve: not a storer")?;
+    let timeout = bee_node::MESSAGE_TIMEOUT;
+    let (bin, start) = wire::read_get(stream, timeout)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut changed = shared.reserve_changed.subscribe();
+    let deadline = tokio::time::Instant::now() + shared.config.pull_live_wait;
+    let entries = loop {
+        changed.borrow_and_update();
+        let r = reserve.clone();
+        let entries = tokio::task::spawn_blocking(move || r.range(bin, start, MAX_PAGE))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        if !entries.is_empty() {
+            break entries;
+        }
+        match tokio::time::timeout_at(deadline, changed.changed()).await {
+            Ok(Ok(())) => continue,
+            // Nothing arrived: an empty offer with topmost 0 records nothing at the puller.
+            _ => break Vec::new(),
+        }
+    };
+    let topmost = entries.last().map_or(0, |e| e.bin_id);
+    let offered: Vec<Offered> = entries
+        .iter()
+        .map(|e| Offered {
+            address: e.address,
+            batch: e.stamp.batch_id,
+            stamp_hash: e.stamp_hash(),
+        })
+        .collect();
+    let wanted = wire::offer(stream, topmost, &offered, timeout)
+        .await
+        .map_err(|e| e.to_string())?;
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let picked: Vec<_> = entries
+        .into_iter()
+        .zip(wanted)
+        .filter_map(|(e, w)| w.then_some(e))
+        .collect();
+    let store = shared.store.clone();
+    let postage = shared.config.postage.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        let mut claims: HashMap<[u8; 32], Option<String>> = HashMap::new();
+        picked
+            .into_iter()
+            .map(|e| {
+                let data = store.get(&e.address).ok().flatten()?;
+                let claim = claims
+                    .entry(e.stamp.batch_id)
+                    .or_insert_with(|| {
+                        postage
+                            .as_ref()
+                            .and_then(|p| p.0.claim_of(&e.stamp.batch_id))
+                    })
+                    .clone();
+                Some((e.address, data, e.stamp, claim))
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    let sent = found.len();
+    for item in &found {
+        let chunk = item
+            .as_ref()
+            .map(|(a, d, s, c)| (a, d.as_slice(), s, c.as_deref()));
+        wire::deliver(stream, chunk, timeout)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let _ = super::bee::wire::close(stream).await;
+    debug!(peer = %peer, bin, start, topmost, sent, "pull sync served");
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pulling
+
+/// Starts the puller of a storer node with a reserve.
+pub(crate) fn spawn_puller(client: &Client) {
+    if !client.shared.config.storer || client.shared.config.reserve.is_none() {
+        return;
+    }
+    let client = client.clone();
+    tokio::spawn(async move { manage(client).await });
+}
+
+struct Syncing {
+    bins: Vec<u8>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Syncing {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+async fn manage(client: Client) {
+    let shared = client.shared.clone();
+    let Some(reserve) = shared.config.reserve.clone() else {
+        return;
+    };
+    let mut syncing: HashMap<PeerId, Syncing> = HashMap::new();
+    let mut tick = tokio::time::interval(shared.config.puller_tick);
+    let mut stopped = shared.stopped.subscribe();
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stopped.wait_for(|s| *s) => return,
+        }
+        // The radius, after evicting what no longer fits.
+        let (r, store) = (reserve.clone(), shared.store.clone());
+        let radius = match tokio::task::spawn_blocking(move || {
+            let (evicted, radius) = r.enforce_capacity()?;
+            for a in &evicted {
+                let _ = store.remove(a);
+            }
+            Ok::<_, crate::reserve::ReserveError>(radius)
+        })
+        .await
+        {
+            Ok(Ok(radius)) => radius,
+            Ok(Err(e)) => {
+                warn!(error = %e, "reserve capacity check failed");
+                continue;
+            }
+            Err(_) => return,
+        };
+        shared.set_reserve_radius(radius);
+        let radius = shared.radius();
+        let me = shared.overlay;
+        let peers: HashMap<PeerId, (Address, Vec<u8>)> = shared
+            .bee
+            .peers()
+            .into_iter()
+            .filter(|p| p.full_node && client.is_connected(&p.peer_id))
+            .map(|p| {
+                let bins = bins_to_sync(me.proximity(&p.overlay), radius);
+                (p.peer_id, (p.overlay, bins))
+            })
+            .filter(|(_, (_, bins))| !bins.is_empty())
+            .collect();
+        syncing.retain(|peer, s| peers.get(peer).is_some_and(|(_, bins)| *bins == s.bins));
+        for (peer, (overlay, bins)) in peers {
+            if syncing.contains_key(&peer) {
+                continue;
+            }
+            debug!(peer = %peer, overlay = %overlay, ?bins, "pull sync starts");
+            let c = client.clone();
+            let b = bins.clone();
+            let task = tokio::spawn(async move { sync_peer(c, peer, overlay, b).await });
+            syncing.insert(
+                peer,
+                Syncing {
+                    bins,
+                    tasks: vec![task],
+                },
+            );
+        }
+    }
+}
+
+/// Gets the peer's cursors, aligns its epoch, and runs a historical and a live worker per bin.
+async fn sync_peer(client: Client, peer: PeerId, overlay: Address, bins: Vec<u8>) {
+    let shared = client.shared.clone();
+    let Some(reserve) = shared.config.reserve.clone() else {
+        return;
+    };
+    let (cursors, epoch) = loop {
+        match cursors(&client, peer).await {
+            Ok(c) => break c,
+            Err(e) => {
+                debug!(peer = %peer, error = %e, "cannot get cursors");
+                tokio::time::sleep(RETRY_AFTER).await;
+            }
+        }
+    };
+    let r = reserve.clone();
+    match tokio::task::spawn_blocking(move || r.align_peer_epoch(&overlay, epoch)).await {
+        Ok(Ok(true)) => info!(peer = %peer, "peer's reserve is new: its intervals are forgotten"),
+        Ok(Ok(false)) => {}
+        Ok(Err(e)) => {
+            warn!(peer = %peer, error = %e, "cannot record the peer's epoch");
+            return;
+        }
+        Err(_) => return,
+    }
+    let mut workers = Vec::new();
+    for bin in bins {
+        let cursor = cursors[usize::from(bin)];
+        if cursor > 0 {
+            let c = client.clone();
+            workers.push(tokio::spawn(async move {
+                historical(c, peer, overlay, bin, cursor).await
+            }));
+        }
+        let c = client.clone();
+        workers.push(tokio::spawn(async move {
+            live(c, peer, overlay, bin, cursor.saturating_add(1)).await
+        }));
+    }
+    // Aborting this task (the peer left, or its bins changed) aborts the workers.
+    struct AbortAll(Vec<tokio::task::JoinHandle<()>>);
+    impl Drop for AbortAll {
+        fn drop(&mut self) {
+            for w in &self.0 {
+                w.abort();
+            }
+        }
+    }
+    let _all = AbortAll(workers);
+    std::future::pending::<()>().await;
+}
+
+async fn cursors(client: &Client, peer: PeerId) -> Result<(Vec<u64>, u64), PullsyncError> {
+    let mut stream = bee_node::open_stream(client, peer, super::bee::PULLSYNC_CURSORS)
+        .await
+        .ok_or_else(|| PullsyncError::Unreachable(format!("no cursors stream to {peer}")))?;
+    wire::get_cursors(&mut stream, client.shared.config.request_timeout).await
+}
+
+/// Pulls the ranges of `bin` up to `cursor` not yet synced from the peer.
+async fn historical(client: Client, peer: PeerId, overlay: Address, bin: u8, cursor: u64) {
+    let Some(reserve) = client.shared.config.reserve.clone() else {
+        return;
+    };
+    loop {
+        let r = reserve.clone();
+        let start = match tokio::task::spawn_blocking(move || r.intervals(&overlay, bin)).await {
+            Ok(Ok(i)) => i.next(),
+            Ok(Err(e)) => {
+                warn!(peer = %peer, bin, error = %e, "cannot read intervals");
+                return;
+            }
+            Err(_) => return,
+        };
+        if start > cursor {
+            debug!(peer = %peer, bin, cursor, "historical sync done");
+            return;
+        }
+        if !step(&client, peer, overlay, bin, start).await {
+            tokio::time::sleep(RETRY_AFTER).await;
+        }
+    }
+}
+
+/// Pulls `bin` from `start` on, as chunks arrive at the peer.
+async fn live(client: Client, peer: PeerId, overlay: Address, bin: u8, mut start: u64) {
+    loop {
+        match range(&client, peer, overlay, bin, start).await {
+            Ok(Some(top)) => start = top.saturating_add(1),
+            Ok(None) => {}
+            Err(e) => {
+                debug!(peer = %peer, bin, start, error = %e, "live sync failed");
+                tokio::time::sleep(RETRY_AFTER).await;
+            }
+        }
+    }
+}
+
+/// One historical range; whether it moved on.
+async fn step(client: &Client, peer: PeerId, overlay: Address, bin: u8, start: u64) -> bool {
+    match range(client, peer, overlay, bin, start).await {
+        Ok(Some(_)) => true,
+        Ok(None) => false,
+        Err(e) => {
+            debug!(peer = %peer, bin, start, error = %e, "historical sync failed");
+            false
+        }
+    }
+}
+
+/// Pulls one range of `bin` from `start`, stores what we want of it, and records the range as
+/// synced; the topmost bin id covered, or `None` when the peer offered nothing.
+async fn range(
+    client: &Client,
+    peer: PeerId,
+    overlay: Address,
+    bin: u8,
+    start: u64,
+) -> Result<Option<u64>, PullsyncError> {
+    let shared = &client.shared;
+    let Some(reserve) = shared.config.reserve.clone() else {
+        return Ok(None);
+    };
+    let timeout = shared.config.request_timeout;
+    let mut stream = bee_node::open_stream(client, peer, super::bee::PULLSYNC)
+        .await
+        .ok_or_else(|| PullsyncError::Unreachable(format!("no pullsync stream to {peer}")))?;
+    let wait = shared.config.pull_live_wait + timeout;
+    let (topmost, offered) = wire::request(&mut stream, bin, start, timeout, wait).await?;
+    if offered.is_empty() {
+        if topmost >= start {
+            record(reserve, overlay, bin, start, topmost);
+            return Ok(Some(topmost));
+        }
+        return Ok(None);
+    }
+    let radius = shared.radius();
+    let r = reserve.clone();
+    let offers = offered.clone();
+    let wanted = tokio::task::spawn_blocking(move || {
+        offers
+            .iter()
+            .map(|o| {
+                r.bin_of(&o.address) >= radius
+                    && o.address != Address::ZERO
+                    && !r.has(&o.address, &o.batch, &o.stamp_hash).unwrap_or(false)
+            })
+            .collect::<Vec<bool>>()
+    })
+    .await
+    .map_err(|e| PullsyncError::Malformed(e.to_string()))?;
+    wire::want(&mut stream, &wanted, timeout).await?;
+    let mut expected: HashMap<(Address, [u8; 32], [u8; 32]), ()> = offered
+        .iter()
+        .zip(&wanted)
+        .filter(|(_, w)| **w)
+        .map(|(o, _)| ((o.address, o.batch, o.stamp_hash), ()))
+        .collect();
+    let count = expected.len();
+    let mut delivered = Vec::with_capacity(count);
+    for _ in 0..count {
+        let Some(d) = wire::read_delivery(&mut stream, timeout).await? else {
+            continue;
+        };
+        let key = (d.address, d.stamp.batch_id, stamp_hash(&d.stamp));
+        if expected.remove(&key).is_none() {
+            info!(peer = %peer, chunk = %d.address, "pull sync: unsolicited chunk refused");
+            continue;
+        }
+        delivered.push(d);
+    }
+    let _ = super::bee::wire::close(&mut stream).await;
+    let stored = store_delivered(client, peer, delivered).await;
+    if stored > 0 {
+        shared.mark_dirty();
+        shared.reserve_grew();
+    }
+    debug!(peer = %peer, bin, start, topmost, offered = offered.len(), wanted = count, stored, "pulled");
+    if topmost >= start {
+        record(reserve, overlay, bin, start, topmost);
+        return Ok(Some(topmost));
+    }
+    Ok(None)
+}
+
+fn record(reserve: Arc<Reserve>, overlay: Address, bin: u8, start: u64, top: u64) {
+    // Recorded on a blocking thread; a failure means the range is pulled again later.
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = reserve.add_interval(&overlay, bin, start, top) {
+            warn!(error = %e, "cannot record a synced range");
+        }
+    });
+}
+
+/// Checks and stores delivered chunks; how many entered the reserve.
+async fn store_delivered(client: &Client, peer: PeerId, delivered: Vec<Delivered>) -> usize {
+    if delivered.is_empty() {
+        return 0;
+    }
+    let shared = client.shared.clone();
+    let radius = shared.radius();
+    tokio::task::spawn_blocking(move || {
+        let mut stored = 0;
+        for d in delivered {
+            if !soc::is_valid_chunk(&d.address, &d.data) {
+                info!(peer = %peer, chunk = %d.address, "pull sync: invalid chunk refused");
+                continue;
+            }
+            if let Some(postage) = &shared.config.postage {
+                if let Err(reason) = postage.0.admit(&d.address, &d.stamp, d.claim.as_deref()) {
+                    info!(peer = %peer, chunk = %d.address, %reason, "pull sync: stamp refused");
+                    continue;
+                }
+            }
+            let chunk = Chunk {
+                address: d.address,
+                data: d.data,
+            };
+            if let Err(e) = shared.store.put(&chunk) {
+                warn!(chunk = %chunk.address, error = %e, "pull sync: cannot store");
+                continue;
+            }
+            match reserve(
+                shared.config.reserve.as_deref(),
+                radius,
+                &chunk.address,
+                &d.stamp,
+            ) {
+                Ok(true) => stored += 1,
+                Ok(false) => {}
+                Err(e) => warn!(chunk = %chunk.address, error = %e, "pull sync: cannot reserve"),
+            }
+        }
+        stored
+    })
+    .await
+    .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bins_follow_bees_puller() {
+        assert_eq!(bins_to_sync(0, 0), (0..32).collect::<Vec<u8>>());
+        assert_eq!(bins_to_sync(5, 3), (3..32).collect::<Vec<u8>>());
+        assert_eq!(bins_to_sync(2, 3), vec![2]);
+        assert_eq!(bins_to_sync(1, 3), vec![1]);
+        assert_eq!(bins_to_sync(0, 3), Vec::<u8>::new());
+    }
+}

@@ -1,0 +1,225 @@
+//! Pull sync between swarmec nodes over loopback: a node joining near existing chunks receives
+//! exactly those within its radius; a restarted node resumes from the intervals it recorded; a
+//! peer offering bad data or stamps is refused. Real nodes, real redb stores and reserves.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use swarmec::address::Address;
+use swarmec::cac::Chunk;
+use swarmec::net::bee::pushsync::Push;
+use swarmec::net::pullsync::bins_to_sync;
+use swarmec::net::pushsync::Stamper;
+use swarmec::net::{identity, Node, NodeConfig};
+use swarmec::reserve::Reserve;
+use swarmec::store::{ChunkStore, RedbStore};
+
+use crate::net::{open_store_retrying, postage_check, random_bytes, test_config, uploader_stamper};
+
+struct Peer {
+    node: Node,
+    store: Arc<RedbStore>,
+    reserve: Arc<Reserve>,
+    dir: tempfile::TempDir,
+}
+
+fn start(
+    rt: &tokio::runtime::Runtime,
+    dir: tempfile::TempDir,
+    bootstrap: Option<&Peer>,
+    radius: u8,
+) -> Peer {
+    let store = open_store_retrying(dir.path());
+    let key = identity::load_or_create_key(dir.path()).unwrap();
+    let overlay = identity::load_or_create_overlay(dir.path()).unwrap();
+    let base = overlay.overlay(1);
+    let reserve = Arc::new(Reserve::open(dir.path(), base, 1 << 20).unwrap());
+    let config = NodeConfig {
+        bootstrap: bootstrap
+            .map(|p| vec![p.node.listen_addrs()[0].clone()])
+            .unwrap_or_default(),
+        postage: Some(postage_check(dir.path(), overlay.key.clone())),
+        overlay: Some(overlay),
+        reserve: Some(reserve.clone()),
+        storage_radius: radius,
+        puller_tick: Duration::from_millis(200),
+        pull_live_wait: Duration::from_secs(2),
+        ..test_config()
+    };
+    let node = rt
+        .block_on(Node::start(key, store.clone(), config))
+        .unwrap();
+    assert_eq!(node.overlay(), base);
+    Peer {
+        node,
+        store,
+        reserve,
+        dir,
+    }
+}
+
+fn chunks(n: usize, seed: u64) -> Vec<Chunk> {
+    (0..n)
+        .map(|i| Chunk::new(&random_bytes(100 + i, seed + i as u64)).unwrap())
+        .collect()
+}
+
+/// Pushes `chunks` with stamps of `stamper` through `peer` (which, alone, stores them).
+fn push_all(rt: &tokio::runtime::Runtime, peer: &Peer, stamper: &dyn Stamper, chunks: &[Chunk]) {
+    let addresses: Vec<Address> = chunks.iter().map(|c| c.address).collect();
+    let stamps = stamper.stamp(&addresses).unwrap();
+    for (c, stamp) in chunks.iter().zip(stamps) {
+        let push = Push {
+            chunk: c.address,
+            data: c.data.clone(),
+            stamp,
+            claim: stamper.claim(),
+            replicate: false,
+        };
+        rt.block_on(peer.node.client().push(push)).unwrap();
+    }
+}
+
+fn stored(store: &dyn ChunkStore) -> BTreeSet<Address> {
+    let mut out = BTreeSet::new();
+    store
+        .iterate(&mut |a, _| {
+            out.insert(*a);
+            true
+        })
+        .unwrap();
+    out
+}
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Stops a node and waits until every task let go of its reserve and store.
+fn stop(rt: &tokio::runtime::Runtime, peer: Peer) -> tempfile::TempDir {
+    let Peer {
+        node,
+        store,
+        reserve,
+        dir,
+    } = peer;
+    rt.block_on(node.shutdown()).unwrap();
+    wait_until("the stopped node's tasks to end", || {
+        Arc::strong_count(&reserve) == 1 && Arc::strong_count(&store) == 1
+    });
+    dir
+}
+
+#[test]
+fn a_joining_node_pulls_exactly_its_neighbourhood_and_resumes_after_restart() {
+    let rt = swarmec::net::runtime().unwrap();
+    let (stamper, _uploader) = uploader_stamper();
+    let a = start(&rt, tempfile::tempdir().unwrap(), None, 0);
+    let first = chunks(64, 1);
+    push_all(&rt, &a, stamper.as_ref(), &first);
+    assert_eq!(a.reserve.size().unwrap(), 64);
+
+    // B keeps radius 1: only chunks sharing its first bit.
+    let b = start(&rt, tempfile::tempdir().unwrap(), Some(&a), 1);
+    let b_overlay = b.node.overlay();
+    let mine = |cs: &[Chunk]| -> BTreeSet<Address> {
+        cs.iter()
+            .map(|c| c.address)
+            .filter(|c| c.proximity(&b_overlay) >= 1)
+            .collect()
+    };
+    let want = mine(&first);
+    assert!(!want.is_empty() && want.len() < 64, "{}", want.len());
+    // Stored first, then entered in the reserve.
+    wait_until("B to pull its chunks", || {
+        b.reserve.size().unwrap() == want.len() as u64
+    });
+    assert_eq!(stored(b.store.as_ref()), want);
+    // Every pulled chunk is whole.
+    for addr in &want {
+        let data = b.store.get(addr).unwrap().unwrap();
+        assert!(swarmec::soc::is_valid_chunk(addr, &data));
+    }
+
+    // The ranges synced are recorded per bin of A's reserve, up to A's cursors.
+    let (cursors, _) = a.reserve.last_bin_ids().unwrap();
+    let a_overlay = a.node.overlay();
+    let bins = bins_to_sync(b_overlay.proximity(&a_overlay), 1);
+    wait_until("B to record every synced range", || {
+        bins.iter().all(|&bin| {
+            cursors[usize::from(bin)] == 0
+                || b.reserve.intervals(&a_overlay, bin).unwrap().next() > cursors[usize::from(bin)]
+        })
+    });
+
+    // Restart B: the intervals are on disk, and new chunks at A reach it.
+    let dir = stop(&rt, b);
+    {
+        let reopened = Reserve::open(dir.path(), b_overlay, 1 << 20).unwrap();
+        for &bin in &bins {
+            let next = reopened.intervals(&a_overlay, bin).unwrap().next();
+            assert!(
+                next > cursors[usize::from(bin)],
+                "bin {bin}: resumes at {next}"
+            );
+        }
+    }
+    let second = chunks(32, 1000);
+    push_all(&rt, &a, stamper.as_ref(), &second);
+    let b = start(&rt, dir, Some(&a), 1);
+    let mut want_all = want.clone();
+    want_all.extend(mine(&second));
+    wait_until("B to pull the new chunks after its restart", || {
+        stored(b.store.as_ref()) == want_all
+    });
+    rt.block_on(b.node.shutdown()).unwrap();
+    rt.block_on(a.node.shutdown()).unwrap();
+}
+
+#[test]
+fn chunks_with_bad_data_or_stamps_are_refused() {
+    let rt = swarmec::net::runtime().unwrap();
+    let (stamper, _uploader) = uploader_stamper();
+    let (stranger, _stranger_dir) = uploader_stamper();
+    let a = start(&rt, tempfile::tempdir().unwrap(), None, 0);
+    let good = chunks(8, 7);
+    push_all(&rt, &a, stamper.as_ref(), &good);
+
+    // A bad peer: its reserve offers a chunk whose data is not the chunk, and a chunk stamped by
+    // a batch nobody can learn (no claim).
+    let bad_data = Chunk::new(b"the real chunk").unwrap();
+    let stamp = stamper.stamp(&[bad_data.address]).unwrap()[0];
+    a.store
+        .put(&Chunk {
+            address: bad_data.address,
+            data: Chunk::new(b"something else").unwrap().data,
+        })
+        .unwrap();
+    a.reserve.put(&bad_data.address, &stamp).unwrap();
+    let unknown = Chunk::new(b"stamped by a batch without a claim").unwrap();
+    let stamp = stranger.stamp(&[unknown.address]).unwrap()[0];
+    a.store.put(&unknown).unwrap();
+    a.reserve.put(&unknown.address, &stamp).unwrap();
+
+    let b = start(&rt, tempfile::tempdir().unwrap(), Some(&a), 0);
+    let a_overlay = a.node.overlay();
+    let (cursors, _) = a.reserve.last_bin_ids().unwrap();
+    // B has gone through every range A had.
+    wait_until("B to sync every bin of A", || {
+        (0..32u8).all(|bin| {
+            cursors[usize::from(bin)] == 0
+                || b.reserve.intervals(&a_overlay, bin).unwrap().next() > cursors[usize::from(bin)]
+        })
+    });
+    let want: BTreeSet<Address> = good.iter().map(|c| c.address).collect();
+    assert_eq!(stored(b.store.as_ref()), want);
+    assert!(!b.store.has(&bad_data.address).unwrap());
+    assert!(!b.store.has(&unknown.address).unwrap());
+    rt.block_on(b.node.shutdown()).unwrap();
+    rt.block_on(a.node.shutdown()).unwrap();
+}
