@@ -223,3 +223,131 @@ fn chunks_with_bad_data_or_stamps_are_refused() {
     rt.block_on(b.node.shutdown()).unwrap();
     rt.block_on(a.node.shutdown()).unwrap();
 }
+
+/// Issue 13's churn test: 12 nodes with radius 1 (two neighbourhoods), a level-2 upload, then three
+/// rounds of 3 nodes leaving (the ones holding most of the file, as long as each neighbourhood
+/// keeps a node) and 3 new ones joining. After each round, once every node holds every chunk of its
+/// neighbourhood, a download through a new node is byte-identical; at the end every group of the
+/// tree is at full margin over the network.
+#[test]
+fn a_file_survives_three_rounds_of_churn() {
+    use swarmec::file::splitter::{split_bytes, StoreSink};
+    use swarmec::file::{inspect, JoinOptions, Joiner, SplitOptions};
+    use swarmec::net::NetworkStore;
+    use swarmec::redundancy::Level;
+
+    let _g = crate::common::nodes::serial();
+    let rt = swarmec::net::runtime().unwrap();
+    let (stamper, _uploader) = uploader_stamper();
+    const RADIUS: u8 = 1;
+    let mut alive: Vec<Peer> = Vec::new();
+    let launch = |alive: &[Peer]| start(&rt, tempfile::tempdir().unwrap(), alive.first(), RADIUS);
+    for _ in 0..12 {
+        let p = launch(&alive);
+        alive.push(p);
+    }
+    let meshed = |alive: &[Peer]| {
+        alive
+            .iter()
+            .all(|p| p.node.client().bee_peers().len() >= alive.len() - 1)
+    };
+    wait_until("12 nodes to mesh", || meshed(&alive));
+
+    let data = random_bytes(400_000, 13);
+    let options = SplitOptions {
+        level: Level::Strong,
+        encrypt: false,
+    };
+    let mem = swarmec::store::MemStore::new();
+    let reference = split_bytes(&data, &mut StoreSink(&mem), options, None)
+        .unwrap()
+        .reference;
+    let mut addresses = Vec::new();
+    mem.iterate(&mut |a, _| {
+        addresses.push(*a);
+        true
+    })
+    .unwrap();
+    let upload = NetworkStore::new(
+        alive[0].store.clone(),
+        alive[0].node.client(),
+        rt.handle().clone(),
+        false,
+    )
+    .with_stamper(stamper.clone());
+    assert_eq!(
+        split_bytes(&data, &mut StoreSink(&upload), options, None)
+            .unwrap()
+            .reference,
+        reference
+    );
+    drop(upload);
+    let side = |p: &Peer| p.node.overlay().0[0] >> 7;
+    let converged = |alive: &[Peer]| {
+        addresses.iter().all(|a| {
+            alive
+                .iter()
+                .filter(|p| a.proximity(&p.node.overlay()) >= RADIUS)
+                .all(|p| p.store.has(a).unwrap())
+        })
+    };
+    wait_until("the upload to spread over its neighbourhoods", || {
+        converged(&alive)
+    });
+
+    for round in 0..3 {
+        // Leaving: the nodes holding most of the file, each neighbourhood keeping one node.
+        let mut order: Vec<usize> = (0..alive.len()).collect();
+        let held = |p: &Peer| addresses.iter().filter(|a| p.store.has(a).unwrap()).count();
+        order.sort_by_key(|&i| std::cmp::Reverse(held(&alive[i])));
+        let mut leaving = Vec::new();
+        for i in order {
+            let left_on_side = (0..alive.len())
+                .filter(|j| !leaving.contains(j) && *j != i && side(&alive[*j]) == side(&alive[i]))
+                .count();
+            if leaving.len() < 3 && left_on_side >= 1 {
+                leaving.push(i);
+            }
+        }
+        assert_eq!(leaving.len(), 3, "round {round}");
+        leaving.sort_unstable_by(|a, b| b.cmp(a));
+        for i in leaving {
+            let p = alive.remove(i);
+            let _dir = stop(&rt, p);
+        }
+        for _ in 0..3 {
+            let p = launch(&alive);
+            alive.push(p);
+        }
+        wait_until("the new nodes to mesh", || meshed(&alive));
+        wait_until("every node to hold its neighbourhood's chunks", || {
+            converged(&alive)
+        });
+        let newest = alive.last().unwrap();
+        let through = NetworkStore::new(
+            newest.store.clone(),
+            newest.node.client(),
+            rt.handle().clone(),
+            false,
+        );
+        let joiner = Joiner::open(&through, &reference, JoinOptions::default()).unwrap();
+        let mut got = Vec::new();
+        joiner.read_all(&mut got).unwrap();
+        assert!(got == data, "round {round}: download differs");
+    }
+    let newest = alive.last().unwrap();
+    let through = NetworkStore::new(
+        newest.store.clone(),
+        newest.node.client(),
+        rt.handle().clone(),
+        false,
+    );
+    let report = inspect::inspect(&through, &reference, JoinOptions::default()).unwrap();
+    assert_eq!(report.missing, Vec::<String>::new());
+    for node in &report.nodes {
+        assert_eq!(node.margin, node.parity.len() as i64, "{}", node.address);
+    }
+    for p in alive {
+        rt.block_on(p.node.shutdown()).unwrap();
+    }
+}
