@@ -146,6 +146,26 @@ fn entry(bin_id: u64, value: &[u8; ENTRY_LEN]) -> Result<BinEntry, ReserveError>
     })
 }
 
+/// Removes the items with keys in `from..=to` and their bin entries; how many there were.
+fn remove_items(
+    items: &mut redb::Table<&[u8; 96], &[u8; 9]>,
+    bins: &mut redb::Table<&[u8; 9], &[u8; ENTRY_LEN]>,
+    from: &[u8; 96],
+    to: &[u8; 96],
+) -> Result<usize, String> {
+    let old: Vec<([u8; 96], [u8; 9])> = items
+        .range::<&[u8; 96]>(from..=to)
+        .map_err(|e| e.to_string())?
+        .map(|r| r.map(|(k, v)| (*k.value(), *v.value())))
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    for (k, v) in &old {
+        items.remove(k).map_err(|e| e.to_string())?;
+        bins.remove(v).map_err(|e| e.to_string())?;
+    }
+    Ok(old.len())
+}
+
 /// The reserve of one node. Shared by reference; redb serialises writers.
 pub struct Reserve {
     db: Database,
@@ -293,16 +313,7 @@ impl Reserve {
             // The chunk's older entry of the same batch, if any.
             let from = item_key(chunk, &stamp.batch_id, &[0; 32]);
             let to = item_key(chunk, &stamp.batch_id, &[0xff; 32]);
-            let old: Vec<([u8; 96], [u8; 9])> = items
-                .range::<&[u8; 96]>(&from..=&to)
-                .map_err(|e| err(e.to_string()))?
-                .map(|r| r.map(|(k, v)| (*k.value(), *v.value())))
-                .collect::<Result<_, _>>()
-                .map_err(|e| err(e.to_string()))?;
-            for (k, v) in old {
-                items.remove(&k).map_err(|e| err(e.to_string()))?;
-                bins.remove(&v).map_err(|e| err(e.to_string()))?;
-            }
+            remove_items(&mut items, &mut bins, &from, &to).map_err(&err)?;
             let mut tops = txn.open_table(TOPS).map_err(|e| err(e.to_string()))?;
             let id = tops
                 .get(bin)
@@ -421,17 +432,7 @@ impl Reserve {
                 .map_err(|e| err(e.to_string()))?;
             let from = item_key(chunk, &[0; 32], &[0; 32]);
             let to = item_key(chunk, &[0xff; 32], &[0xff; 32]);
-            let old: Vec<([u8; 96], [u8; 9])> = items
-                .range::<&[u8; 96]>(&from..=&to)
-                .map_err(|e| err(e.to_string()))?
-                .map(|r| r.map(|(k, v)| (*k.value(), *v.value())))
-                .collect::<Result<_, _>>()
-                .map_err(|e| err(e.to_string()))?;
-            for (k, v) in &old {
-                items.remove(k).map_err(|e| err(e.to_string()))?;
-                bins.remove(v).map_err(|e| err(e.to_string()))?;
-            }
-            old.len()
+            remove_items(&mut items, &mut bins, &from, &to).map_err(&err)?
         };
         txn.commit().map_err(|e| err(e.to_string()))?;
         Ok(n)

@@ -268,13 +268,10 @@ fn a_file_survives_three_rounds_of_churn() {
         true
     })
     .unwrap();
-    let upload = NetworkStore::new(
-        alive[0].store.clone(),
-        alive[0].node.client(),
-        rt.handle().clone(),
-        false,
-    )
-    .with_stamper(stamper.clone());
+    // Reading and writing through one node's network store, not caching what it reads.
+    let through =
+        |p: &Peer| NetworkStore::new(p.store.clone(), p.node.client(), rt.handle().clone(), false);
+    let upload = through(&alive[0]).with_stamper(stamper.clone());
     assert_eq!(
         split_bytes(&data, &mut StoreSink(&upload), options, None)
             .unwrap()
@@ -323,25 +320,13 @@ fn a_file_survives_three_rounds_of_churn() {
         wait_until("every node to hold its neighbourhood's chunks", || {
             converged(&alive)
         });
-        let newest = alive.last().unwrap();
-        let through = NetworkStore::new(
-            newest.store.clone(),
-            newest.node.client(),
-            rt.handle().clone(),
-            false,
-        );
+        let through = through(alive.last().unwrap());
         let joiner = Joiner::open(&through, &reference, JoinOptions::default()).unwrap();
         let mut got = Vec::new();
         joiner.read_all(&mut got).unwrap();
         assert!(got == data, "round {round}: download differs");
     }
-    let newest = alive.last().unwrap();
-    let through = NetworkStore::new(
-        newest.store.clone(),
-        newest.node.client(),
-        rt.handle().clone(),
-        false,
-    );
+    let through = through(alive.last().unwrap());
     let report = inspect::inspect(&through, &reference, JoinOptions::default()).unwrap();
     assert_eq!(report.missing, Vec::<String>::new());
     for node in &report.nodes {
