@@ -29,7 +29,7 @@ use crate::net::bee::{accounting, hive, retrieval, status};
 use crate::postage::{Stamp, STAMP_SIZE};
 
 /// The exchanges, by selector.
-pub const EXCHANGES: [&str; 15] = [
+pub const EXCHANGES: [&str; 16] = [
     "handshake-listen",
     "handshake-dial",
     "hive-receive",
@@ -45,6 +45,7 @@ pub const EXCHANGES: [&str; 15] = [
     "pullsync-request",
     "pullsync-serve",
     "pullsync-cursors-serve",
+    "status-request",
 ];
 
 /// Most bytes an exchange may write in answer.
@@ -255,6 +256,9 @@ pub fn run(data: &[u8]) {
             14 => {
                 let _ = pullsync::serve_cursors(&mut s, vec![0; 32], 5, TIMEOUT).await;
             }
+            15 => {
+                let _ = status::get_status(&mut s, TIMEOUT).await;
+            }
             _ => {
                 let chunk = address.expect("read above");
                 if let Ok(data) = retrieval::request(&mut s, chunk, TIMEOUT).await {
@@ -438,7 +442,14 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
     add(
         "pullsync-cursors-serve",
         14,
-        [headers, frame(&pb::pullsync::Syn {})].concat(),
+        [headers.clone(), frame(&pb::pullsync::Syn {})].concat(),
     );
+    let snapshot = pb::status::Snapshot {
+        reserve_size: 9,
+        storage_radius: 2,
+        bee_mode: status::MODE_FULL.into(),
+        ..pb::status::Snapshot::default()
+    };
+    add("status-request", 15, [headers, frame(&snapshot)].concat());
     out
 }

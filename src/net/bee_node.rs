@@ -627,9 +627,12 @@ async fn serve(client: &Client, protocol: &'static str, peer: PeerId, mut stream
             .await
             .map(|a| debug!(peer = %peer, amount = %hex::encode(a), "payment accepted"))
             .map_err(|e| e.to_string()),
-        STATUS => status::serve_status(&mut stream, &bee.snapshot(), MESSAGE_TIMEOUT)
-            .await
-            .map_err(|e| e.to_string()),
+        STATUS => {
+            let snapshot = super::pullsync::status(client, bee.snapshot()).await;
+            status::serve_status(&mut stream, &snapshot, MESSAGE_TIMEOUT)
+                .await
+                .map_err(|e| e.to_string())
+        }
         PINGPONG => status::serve_pingpong(&mut stream, MESSAGE_TIMEOUT)
             .await
             .map(|_| ())

@@ -165,6 +165,10 @@ pub(crate) struct Shared {
     reserve_radius: std::sync::atomic::AtomicU8,
     /// Set when the node shuts down (the puller stops).
     pub(crate) stopped: tokio::sync::watch::Sender<bool>,
+    /// Chunks pulled into the reserve since start.
+    pub(crate) pulled: std::sync::atomic::AtomicU64,
+    /// Chunks pulled per second over the puller's last tick, as `f64` bits (bee's sync rate).
+    pub(crate) pull_rate: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -266,6 +270,19 @@ impl Client {
     /// Fetches a chunk from the network (not from the local store), validated against `address`.
     pub async fn retrieve(&self, address: Address) -> Result<Option<Vec<u8>>, NetError> {
         Ok(retrieval::fetch(self, address).await)
+    }
+
+    /// Asks a connected peer for bee's status snapshot (reserve size, radius, mode, ...).
+    pub async fn peer_status(
+        &self,
+        peer: PeerId,
+    ) -> Result<super::bee::pb::status::Snapshot, NetError> {
+        let mut stream = bee_node::open_stream(self, peer, super::bee::STATUS)
+            .await
+            .ok_or_else(|| NetError::Request(format!("cannot open a status stream to {peer}")))?;
+        super::bee::status::get_status(&mut stream, self.shared.config.request_timeout)
+            .await
+            .map_err(|e| NetError::Request(format!("status of {peer}: {e}")))
     }
 
     /// Pushes a stamped chunk to its closest nodes and returns the storer's checked receipt.
@@ -386,6 +403,8 @@ impl Node {
             reserve_changed: tokio::sync::watch::channel(0).0,
             reserve_radius: std::sync::atomic::AtomicU8::new(0),
             stopped: tokio::sync::watch::channel(false).0,
+            pulled: std::sync::atomic::AtomicU64::new(0),
+            pull_rate: std::sync::atomic::AtomicU64::new(0),
         });
         let (tx, rx) = mpsc::channel(256);
         let client = Client {

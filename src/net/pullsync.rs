@@ -25,12 +25,16 @@
 //! The puller also keeps the reserve within its capacity ([`Reserve::enforce_capacity`]),
 //! removing evicted chunks from the chunk store.
 //!
+//! When nothing was pulled for [`RADIUS_DECREASE_IDLE`] and the reserve is under half full, the
+//! radius falls by one (not below the configured floor), as bee's reserve worker lowers it.
+//!
 //! Not built: bee's per-peer rate limits (250 chunks/s served, 1,000/s pulled), the server's
-//! page collection window (we offer what is there at once), radius decrease.
+//! page collection window (we offer what is there at once).
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use libp2p::PeerId;
 use tracing::{debug, info, warn};
@@ -46,6 +50,48 @@ use crate::soc;
 
 /// Most bins below the radius that a peer's own bin is still synced from (bee's `maxPODelta`).
 pub const MAX_PO_DELTA: u8 = 2;
+/// How long nothing must have been pulled before the radius may fall.
+pub const RADIUS_DECREASE_IDLE: Duration = Duration::from_secs(300);
+
+/// bee's reserve worker: the radius falls by one when the reserve is under half its capacity and
+/// sync has been idle, never below the configured floor.
+pub fn lowered_radius(radius: u8, floor: u8, size: u64, capacity: u64, idle: bool) -> u8 {
+    if idle && radius > floor && size < capacity / 2 {
+        radius - 1
+    } else {
+        radius
+    }
+}
+
+/// bee's status snapshot with this node's reserve: its size, radius, sync rate and neighbourhood.
+pub(crate) async fn status(
+    client: &Client,
+    mut snapshot: super::bee::pb::status::Snapshot,
+) -> super::bee::pb::status::Snapshot {
+    let shared = &client.shared;
+    let Some(reserve) = shared.config.reserve.clone() else {
+        return snapshot;
+    };
+    let size = tokio::task::spawn_blocking(move || reserve.size())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or(0);
+    let radius = shared.radius();
+    let me = shared.overlay;
+    snapshot.reserve_size = size;
+    snapshot.reserve_size_within_radius = size;
+    snapshot.storage_radius = u32::from(radius);
+    snapshot.committed_depth = u32::from(radius);
+    snapshot.pullsync_rate = f64::from_bits(shared.pull_rate.load(Ordering::Relaxed));
+    snapshot.neighborhood_size = shared
+        .bee
+        .peers()
+        .iter()
+        .filter(|p| p.full_node && me.proximity(&p.overlay) >= radius)
+        .count() as u64;
+    snapshot
+}
 /// Wait before a worker tries a failed range again.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 
@@ -220,19 +266,42 @@ async fn manage(client: Client) {
     let mut syncing: HashMap<PeerId, Syncing> = HashMap::new();
     let mut tick = tokio::time::interval(shared.config.puller_tick);
     let mut stopped = shared.stopped.subscribe();
+    let (mut last_count, mut last_tick, mut last_pull) = (0u64, Instant::now(), Instant::now());
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             _ = stopped.wait_for(|s| *s) => return,
         }
-        // The radius, after evicting what no longer fits.
+        let count = shared.pulled.load(Ordering::Relaxed);
+        let now = Instant::now();
+        let rate =
+            (count - last_count) as f64 / now.duration_since(last_tick).as_secs_f64().max(1e-3);
+        shared.pull_rate.store(rate.to_bits(), Ordering::Relaxed);
+        if count != last_count {
+            last_pull = now;
+        }
+        (last_count, last_tick) = (count, now);
+        let idle = now.duration_since(last_pull) >= RADIUS_DECREASE_IDLE;
+        // The radius, after evicting what no longer fits, or lowered when there is room again.
         let (r, store) = (reserve.clone(), shared.store.clone());
+        let floor = shared.config.storage_radius;
         let radius = match tokio::task::spawn_blocking(move || {
             let (evicted, radius) = r.enforce_capacity()?;
             for a in &evicted {
                 let _ = store.remove(a);
             }
-            Ok::<_, crate::reserve::ReserveError>(radius)
+            if !evicted.is_empty() {
+                return Ok(radius);
+            }
+            let lower = lowered_radius(radius, floor, r.size()?, r.capacity(), idle);
+            if lower != radius {
+                r.set_radius(lower)?;
+                info!(
+                    radius = lower,
+                    "reserve under half full and sync idle: radius lowered"
+                );
+            }
+            Ok::<_, crate::reserve::ReserveError>(lower)
         })
         .await
         {
@@ -451,6 +520,7 @@ async fn range(
     let _ = super::bee::wire::close(&mut stream).await;
     let stored = store_delivered(client, peer, delivered).await;
     if stored > 0 {
+        shared.pulled.fetch_add(stored as u64, Ordering::Relaxed);
         shared.mark_dirty();
         shared.reserve_grew();
     }
@@ -519,6 +589,15 @@ async fn store_delivered(client: &Client, peer: PeerId, delivered: Vec<Delivered
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_radius_falls_only_when_idle_under_half_full_and_above_the_floor() {
+        assert_eq!(lowered_radius(3, 0, 49, 100, true), 2);
+        assert_eq!(lowered_radius(3, 0, 50, 100, true), 3);
+        assert_eq!(lowered_radius(3, 0, 10, 100, false), 3);
+        assert_eq!(lowered_radius(3, 3, 10, 100, true), 3);
+        assert_eq!(lowered_radius(0, 0, 0, 100, true), 0);
+    }
 
     #[test]
     fn bins_follow_bees_puller() {

@@ -157,6 +157,26 @@ fn a_joining_node_pulls_exactly_its_neighbourhood_and_resumes_after_restart() {
         })
     });
 
+    // bee's status protocol reports the reserve: A holds all 64 at radius 0, B its share at 1.
+    let status = rt
+        .block_on(b.node.client().peer_status(a.node.peer_id()))
+        .unwrap();
+    assert_eq!(
+        (
+            status.reserve_size,
+            status.storage_radius,
+            status.bee_mode.as_str()
+        ),
+        (64, 0, "full")
+    );
+    let status = rt
+        .block_on(a.node.client().peer_status(b.node.peer_id()))
+        .unwrap();
+    assert_eq!(
+        (status.reserve_size, status.storage_radius),
+        (want.len() as u64, 1)
+    );
+
     // Restart B: the intervals are on disk, and new chunks at A reach it.
     let dir = stop(&rt, b);
     {

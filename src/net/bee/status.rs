@@ -1,4 +1,4 @@
-//! Status 1.1.3 and pingpong 1.0.0, the accepting sides.
+//! Status 1.1.3 (both sides) and pingpong 1.0.0 (the accepting side).
 //!
 //! bee's salud asks every connected full peer for its status and uses only answers whose mode is
 //! `"full"`; an ultra-light bee does not retrieve before salud has heard a radius from some peer,
@@ -35,6 +35,21 @@ where
     let _: Get = wire::read(stream, MAX_REQUEST, timeout).await?;
     wire::write(stream, snapshot, timeout).await?;
     wire::close(stream).await
+}
+
+/// Largest snapshot read: a few numbers, a mode and bee's metrics map, with room.
+pub const MAX_SNAPSHOT: usize = 16 * 1024;
+
+/// Asks a peer for its status on an opened status stream.
+pub async fn get_status<S>(stream: &mut S, timeout: Duration) -> Result<Snapshot, WireError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    wire::open_headers(stream, timeout).await?;
+    wire::write(stream, &Get {}, timeout).await?;
+    let snapshot = wire::read(stream, MAX_SNAPSHOT, timeout).await?;
+    let _ = wire::close(stream).await;
+    Ok(snapshot)
 }
 
 /// Answers pings until the peer closes the stream (or [`MAX_PINGS`]); returns how many.
