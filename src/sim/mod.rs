@@ -120,8 +120,8 @@ impl Default for Config {
             sizes: vec![1 << 20, 100 << 20, 10 << 30],
             levels: Level::ALL.to_vec(),
             runs: 8,
-            files: 20,
-            max_simulated_chunks: 100_000,
+            files: 40,
+            max_simulated_chunks: 1_000,
             seed: 1,
         }
     }
@@ -216,6 +216,9 @@ pub struct Row {
     pub repair: bool,
     /// Probability of being retrievable at the end, from the probes and the durability model.
     pub model: f64,
+    /// `1 − model`, computed without cancellation (so that tiny failure probabilities keep their
+    /// value).
+    pub model_failure: f64,
     /// Files tracked chunk by chunk (small files only).
     pub simulated: Option<Simulated>,
 }
@@ -320,6 +323,7 @@ fn scenario(
                     chunks,
                     repair,
                     model: 0.0,
+                    model_failure: 0.0,
                     simulated: (chunks <= config.max_simulated_chunks)
                         .then_some(Simulated::default()),
                 });
@@ -334,7 +338,7 @@ fn scenario(
         if let Some(v) = cache.get(&key) {
             return Ok(*v);
         }
-        let v = durability(size, level, false, p)?.retrievable_probability;
+        let v = durability(size, level, false, p)?.failure_probability;
         cache.insert(key, v);
         Ok(v)
     };
@@ -369,7 +373,7 @@ fn scenario(
             let p = lost_fraction(&net, &repaired);
             loss_interval += p / (ticks * config.runs) as f64;
             for (row, r) in rows.iter().enumerate().filter(|(_, r)| r.repair) {
-                ln_survival[row] += model(r.size, r.level, p)?.ln();
+                ln_survival[row] += (-model(r.size, r.level, p)?).ln_1p();
             }
             for c in &repaired {
                 net.restore(*c);
@@ -385,12 +389,13 @@ fn scenario(
         loss_end += p_end / config.runs as f64;
         departures += net.stats().departures as f64 / config.runs as f64;
         for (row, r) in rows.iter_mut().enumerate() {
-            let v = if r.repair {
-                ln_survival[row].exp()
+            let failure = if r.repair {
+                -ln_survival[row].exp_m1()
             } else {
                 model(r.size, r.level, p_end)?
             };
-            r.model += v / config.runs as f64;
+            r.model_failure += failure / config.runs as f64;
+            r.model = 1.0 - r.model_failure;
         }
         for t in files {
             let alive = if rows[t.row].repair {
@@ -424,12 +429,14 @@ fn size_text(size: u64) -> String {
     format!("{size} B")
 }
 
-/// A probability near 1 shown by its distance from 1 where that helps.
+/// A failure probability: 0, scientific when small, else four decimals.
 fn probability(p: f64) -> String {
-    if (0.999_999_5..1.0).contains(&p) {
-        format!("1-{:.1e}", 1.0 - p)
+    if p == 0.0 {
+        "0".to_string()
+    } else if p < 1e-3 {
+        format!("{p:.2e}")
     } else {
-        format!("{p:.6}")
+        format!("{p:.4}")
     }
 }
 
@@ -464,14 +471,14 @@ impl fmt::Display for Figures {
             writeln!(
                 f,
                 "{:>9} {:>5} {:>9}  {:>12} {:>14}  {:>12} {:>14}",
-                "size", "level", "chunks", "model", "simulated", "model+repair", "simulated+rep"
+                "size", "level", "chunks", "P(lost)", "simulated", "P(lost) rep.", "simulated rep."
             )?;
             for pair in s.rows.chunks(2) {
                 let [plain, repaired] = pair else { continue };
                 let sim = |r: &Row| {
                     r.simulated.map_or_else(
                         || "-".to_string(),
-                        |s| format!("{}/{}", s.retrievable, s.files),
+                        |s| format!("{}/{}", s.files - s.retrievable, s.files),
                     )
                 };
                 writeln!(
@@ -480,9 +487,9 @@ impl fmt::Display for Figures {
                     size_text(plain.size),
                     plain.level.as_u8(),
                     plain.chunks,
-                    probability(plain.model),
+                    probability(plain.model_failure),
                     sim(plain),
-                    probability(repaired.model),
+                    probability(repaired.model_failure),
                     sim(repaired)
                 )?;
             }
