@@ -107,16 +107,19 @@ mod tests {
     use super::super::network::{JoinRule, NetworkParams};
     use super::*;
 
-    fn static_net() -> Network {
-        let p = NetworkParams {
+    fn params(replication: usize) -> NetworkParams {
+        NetworkParams {
             nodes: 64,
             radius: 3,
-            replication: 2,
+            replication,
             departure_rate: 0.0,
             sync_hours: 1.0,
             join: JoinRule::Uniform,
-        };
-        Network::new(p, 5).unwrap()
+        }
+    }
+
+    fn static_net() -> Network {
+        Network::new(params(2), 5).unwrap()
     }
 
     #[test]
@@ -139,14 +142,7 @@ mod tests {
     /// Eight nodes, one per neighbourhood at radius 3, replication 1: a chunk whose first byte is
     /// `b` is held by node `b >> 5` alone.
     fn one_holder_each() -> Network {
-        let p = NetworkParams {
-            nodes: 0,
-            radius: 3,
-            replication: 1,
-            departure_rate: 0.0,
-            sync_hours: 1.0,
-            join: JoinRule::Uniform,
-        };
+        let p = params(1);
         let overlays = (0..8u8)
             .map(|i| {
                 let mut a = [0u8; 32];
