@@ -1,7 +1,7 @@
 //! swarmec: Swarm-style erasure-coded, content-addressed storage, byte-compatible with bee.
 //!
-//! The format core — [`keccak`], [`bmt`], [`address`], [`span`], [`cac`], [`redundancy`] — does no
-//! I/O. The splitter and joiner in [`file`] drive it over a [`store::ChunkStore`].
+//! The format core — [`keccak`], [`bmt`], [`address`], [`span`], [`cac`], [`redundancy`],
+//! [`placement`] — does no I/O. The splitter and joiner in [`file`] drive it over a [`store::ChunkStore`].
 
 pub mod address;
 pub mod api;
@@ -17,11 +17,13 @@ pub mod identity;
 pub mod keccak;
 pub mod keccak_lanes;
 pub mod net;
+pub mod placement;
 pub mod postage;
 pub mod redundancy;
 pub mod reference;
 pub mod replicas;
 pub mod reserve;
+pub mod sim;
 pub mod soc;
 pub mod span;
 pub mod stamps;

@@ -44,6 +44,7 @@ use super::bee_node;
 use super::node::Client;
 use crate::address::Address;
 use crate::cac::Chunk;
+use crate::placement;
 use crate::postage::Stamp;
 use crate::reserve::{stamp_hash, Reserve, BINS};
 use crate::soc;
@@ -104,7 +105,9 @@ pub(crate) fn reserve(
     stamp: &Stamp,
 ) -> Result<bool, String> {
     match reserve {
-        Some(r) if r.bin_of(chunk) >= radius => r.put(chunk, stamp).map_err(|e| e.to_string()),
+        Some(r) if placement::responsible(chunk, &r.base(), radius) => {
+            r.put(chunk, stamp).map_err(|e| e.to_string())
+        }
         _ => Ok(false),
     }
 }
@@ -489,7 +492,7 @@ async fn range(
         offers
             .iter()
             .map(|o| {
-                r.bin_of(&o.address) >= radius
+                placement::responsible(&o.address, &r.base(), radius)
                     && o.address != Address::ZERO
                     && !r.has(&o.address, &o.batch, &o.stamp_hash).unwrap_or(false)
             })

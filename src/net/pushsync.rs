@@ -1,10 +1,11 @@
 //! Pushsync (bee's pushsync 1.3.1, [`super::bee::pushsync`]): hand a stamped chunk to the nodes
 //! closest to its address and bring back a storer's signed receipt.
 //!
-//! Placement rule: a chunk belongs on the [`replication`](super::NodeConfig::replication) nodes
-//! whose overlays are closest (XOR) to its address. A node handling a delivery first checks the
-//! chunk (a valid content-addressed or single-owner chunk at its address) and, if it keeps a batch
-//! store, the stamp ([`StampCheck`]); then it checks its own view: if it is a storer among the
+//! Placement rule ([`crate::placement`]): a chunk belongs on the
+//! [`replication`](super::NodeConfig::replication) nodes whose overlays are closest (XOR) to its
+//! address. A node handling a delivery first checks the chunk (a valid content-addressed or
+//! single-owner chunk at its address) and, if it keeps a batch store, the stamp ([`StampCheck`]);
+//! then it checks its own view: if it is a storer among the
 //! closest (fewer than `replication` known peers are closer), it stores the chunk, sends copies to
 //! the next closest peers (marked as copies, so that they store and do not copy again) until
 //! `replication` nodes hold it, and answers with its own receipt. Otherwise it forwards the
@@ -34,6 +35,7 @@ use super::node::Client;
 use super::NetError;
 use crate::address::Address;
 use crate::cac::Chunk;
+use crate::placement;
 use crate::postage::Stamp;
 use crate::soc;
 
@@ -157,9 +159,15 @@ async fn handle(client: &Client, from: Option<PeerId>, push: Push) -> Result<Rec
     let me = shared.overlay;
     let replication = shared.config.replication.max(1);
     let closer_than_me = |overlay: &Address| address.distance(overlay) < address.distance(&me);
-    let closest = shared.peers().closest(&address, replication);
-    let among_closest = shared.config.storer
-        && closest.iter().filter(|(_, o)| closer_than_me(o)).count() < replication;
+    let among_closest = shared.config.storer && {
+        let overlays: Vec<Address> = shared
+            .peers()
+            .all()
+            .into_iter()
+            .map(|(_, i)| i.overlay)
+            .collect();
+        placement::among_closest(&address, &me, &overlays, replication)
+    };
 
     if !among_closest {
         let candidates = shared.peers().ranked(&address, |peer, info| {
