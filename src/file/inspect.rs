@@ -345,10 +345,7 @@ impl Walk<'_> {
     /// The valid data of each of `addresses` fetched now (one [`ChunkStore::get_many`] for those not
     /// seen before), and whether each is present at all (a chunk seen before is present without its
     /// data here).
-    fn fetch(
-        &mut self,
-        addresses: &[Address],
-    ) -> Result<(Children, Vec<bool>), JoinError> {
+    fn fetch(&mut self, addresses: &[Address]) -> Result<(Children, Vec<bool>), JoinError> {
         let unknown: Vec<usize> = (0..addresses.len())
             .filter(|&i| !self.valid.contains_key(&addresses[i]))
             .collect();

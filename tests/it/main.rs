@@ -15,6 +15,7 @@ mod fuzz_corpus;
 mod joiner;
 mod net;
 mod recovery;
+mod repair;
 mod stamps;
 mod store;
 mod vectors;

@@ -24,7 +24,7 @@ use crate::common::nodes::{
     Process,
 };
 
-fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
+pub(crate) fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed | 1;
     (0..len)
         .map(|_| {
@@ -36,7 +36,7 @@ fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
-fn test_config() -> NodeConfig {
+pub(crate) fn test_config() -> NodeConfig {
     NodeConfig {
         listen: vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()],
         bootstrap_interval: Duration::from_millis(500),
@@ -47,14 +47,14 @@ fn test_config() -> NodeConfig {
     }
 }
 
-struct Member {
-    node: Node,
-    store: Arc<RedbStore>,
+pub(crate) struct Member {
+    pub(crate) node: Node,
+    pub(crate) store: Arc<RedbStore>,
     dir: tempfile::TempDir,
 }
 
-struct Cluster {
-    rt: tokio::runtime::Runtime,
+pub(crate) struct Cluster {
+    pub(crate) rt: tokio::runtime::Runtime,
     members: Vec<Option<Member>>,
     /// Overlay of every node ever started, by index (kept after a node is stopped).
     overlays: Vec<Address>,
@@ -79,7 +79,7 @@ fn postage_check(dir: &std::path::Path, key: swarmec::identity::OverlayKey) -> P
 }
 
 impl Cluster {
-    fn start(n: usize, replication: usize) -> Cluster {
+    pub(crate) fn start(n: usize, replication: usize) -> Cluster {
         let rt = swarmec::net::runtime().unwrap();
         let (stamper, uploader) = uploader_stamper();
         let mut c = Cluster {
@@ -124,13 +124,13 @@ impl Cluster {
         self.members.len() - 1
     }
 
-    fn alive(&self) -> Vec<usize> {
+    pub(crate) fn alive(&self) -> Vec<usize> {
         (0..self.members.len())
             .filter(|&i| self.members[i].is_some())
             .collect()
     }
 
-    fn member(&self, i: usize) -> &Member {
+    pub(crate) fn member(&self, i: usize) -> &Member {
         self.members[i].as_ref().unwrap()
     }
 
@@ -160,7 +160,7 @@ impl Cluster {
         m.dir
     }
 
-    fn network_store(&self, i: usize, cache: bool) -> NetworkStore {
+    pub(crate) fn network_store(&self, i: usize, cache: bool) -> NetworkStore {
         let m = self.member(i);
         NetworkStore::new(
             m.store.clone(),
@@ -179,7 +179,7 @@ impl Cluster {
     }
 
     /// Which live nodes store each address.
-    fn holders(&self, addresses: &[Address]) -> BTreeMap<Address, BTreeSet<usize>> {
+    pub(crate) fn holders(&self, addresses: &[Address]) -> BTreeMap<Address, BTreeSet<usize>> {
         addresses
             .iter()
             .map(|a| {
@@ -219,7 +219,12 @@ fn chunk_addresses(data: &[u8], options: SplitOptions) -> (Reference, Vec<Addres
     (summary.reference, all)
 }
 
-fn upload(c: &Cluster, via: usize, data: &[u8], level: Level) -> (Reference, Vec<Address>) {
+pub(crate) fn upload(
+    c: &Cluster,
+    via: usize,
+    data: &[u8],
+    level: Level,
+) -> (Reference, Vec<Address>) {
     let options = SplitOptions {
         level,
         encrypt: false,
@@ -231,7 +236,7 @@ fn upload(c: &Cluster, via: usize, data: &[u8], level: Level) -> (Reference, Vec
     (reference, addresses)
 }
 
-fn download(
+pub(crate) fn download(
     store: &dyn ChunkStore,
     reference: &Reference,
     strategy: Strategy,
