@@ -99,6 +99,34 @@ fn assert_counts_after_loss(intact: &Inspection, damaged: &Inspection) {
     assert_eq!(damaged.leaves, intact.leaves);
 }
 
+fn repair_missing(
+    store: &dyn ChunkStore,
+    reference: &Reference,
+) -> swarmec::file::repair::RepairReport {
+    repair(
+        store,
+        reference,
+        InspectOptions::default(),
+        RepairMode::Missing,
+    )
+    .unwrap()
+}
+
+/// Checks a tree that lost [`one_of_every_kind`] (exact counts), repairs it and asserts that
+/// exactly the lost chunks were written back.
+fn check_and_repair_every_kind(
+    store: &dyn ChunkStore,
+    reference: &Reference,
+    intact: &Inspection,
+    lost: &BTreeMap<Address, ChunkKind>,
+) -> swarmec::file::repair::RepairReport {
+    let damaged = check(store, reference);
+    assert_counts_after_loss(intact, &damaged);
+    let report = repair_missing(store, reference);
+    assert_eq!(&pushed_set(&report), lost);
+    report
+}
+
 fn pushed_set(report: &swarmec::file::repair::RepairReport) -> BTreeMap<Address, ChunkKind> {
     let set: BTreeMap<Address, ChunkKind> = report
         .pushed
@@ -126,17 +154,7 @@ fn every_kind_deleted_from_a_store_on_disk_is_checked_repaired_and_read_back() {
     for a in lost.keys() {
         assert!(store.remove(a).unwrap());
     }
-    let damaged = check(&store, &reference);
-    assert_counts_after_loss(&intact, &damaged);
-
-    let report = repair(
-        &store,
-        &reference,
-        InspectOptions::default(),
-        RepairMode::Missing,
-    )
-    .unwrap();
-    assert_eq!(pushed_set(&report), lost);
+    let report = check_and_repair_every_kind(&store, &reference, &intact, &lost);
     assert_eq!(report.counts.total(), 7);
     assert_eq!(
         (
@@ -154,13 +172,7 @@ fn every_kind_deleted_from_a_store_on_disk_is_checked_repaired_and_read_back() {
     assert_eq!(after.nodes, intact.nodes);
     assert_eq!(read(&store, &reference).unwrap(), data);
     // A second repair finds nothing to do.
-    let again = repair(
-        &store,
-        &reference,
-        InspectOptions::default(),
-        RepairMode::Missing,
-    )
-    .unwrap();
+    let again = repair_missing(&store, &reference);
     assert!(again.pushed.is_empty());
 }
 
@@ -188,13 +200,7 @@ fn a_group_beyond_repair_is_reported_and_the_rest_repaired() {
         intact.nodes[1].parity.len() as i64 - 1
     );
 
-    let report = repair(
-        &store,
-        &reference,
-        InspectOptions::default(),
-        RepairMode::Missing,
-    )
-    .unwrap();
+    let report = repair_missing(&store, &reference);
     assert_eq!(
         pushed_set(&report),
         BTreeMap::from([(other_parity, ChunkKind::Parity)])
@@ -304,18 +310,8 @@ fn every_kind_deleted_from_the_network_is_checked_repaired_and_read_back() {
         .all(BTreeSet::is_empty));
 
     let started = Instant::now();
-    let damaged = check(&store, &reference);
+    check_and_repair_every_kind(&store, &reference, &intact, &lost);
     let took = started.elapsed();
-    assert_counts_after_loss(&intact, &damaged);
-
-    let report = repair(
-        &store,
-        &reference,
-        InspectOptions::default(),
-        RepairMode::Missing,
-    )
-    .unwrap();
-    assert_eq!(pushed_set(&report), lost);
     // Pushed back: each is held by a node again.
     for (a, holders) in c.holders(&lost.keys().copied().collect::<Vec<_>>()) {
         assert!(!holders.is_empty(), "{a} not stored anywhere after repair");
@@ -331,7 +327,7 @@ fn every_kind_deleted_from_the_network_is_checked_repaired_and_read_back() {
         download(&through_another, &reference, Strategy::Data, false).unwrap(),
         data
     );
-    eprintln!("check over the network with 7 chunks lost took {took:?}");
+    eprintln!("check and repair over the network with 7 chunks lost took {took:?}");
 }
 
 #[test]
