@@ -61,6 +61,21 @@ pub struct Peer {
     pub network_id: u64,
 }
 
+/// How `check` and `repair` walk a tree.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Walk {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Most distinct chunks to visit.
+    #[arg(long, default_value_t = swarmec::file::inspect::DEFAULT_MAX_CHUNKS)]
+    pub max_chunks: u64,
+    /// Level of the root replicas to check (default: the root's own level; a file of one chunk has
+    /// none in its span, so give its upload level here).
+    #[arg(long, value_name = "L")]
+    pub replica_level: Option<Level>,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Print the reference of a file (or - for stdin) without storing anything.
@@ -110,8 +125,44 @@ pub enum Command {
         #[arg(long)]
         no_fallback: bool,
         /// Do not write recovered chunks back to the store.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "repair")]
         no_write_back: bool,
+        /// Write the chunks the download had to recover back (with --peer: push them, stamped with
+        /// --stamp) and report how many on stderr.
+        #[arg(long)]
+        repair: bool,
+        /// With --peer --repair: the postage batch that stamps the chunks pushed back.
+        #[arg(long, value_name = "BATCH", requires = "repair")]
+        stamp: Option<String>,
+        #[command(flatten)]
+        dir: DataDir,
+        #[command(flatten)]
+        peer: Peer,
+    },
+    /// Is a file still safe? Per intermediate chunk, how many of its data and parity children are
+    /// retrievable and its margin (parities - missing), and the root's replicas. Exit 1 when a group
+    /// is beyond repair or the root cannot be had.
+    Check {
+        /// Reference: 64 or 128 hex characters.
+        reference: String,
+        #[command(flatten)]
+        walk: Walk,
+        #[command(flatten)]
+        dir: DataDir,
+        #[command(flatten)]
+        peer: Peer,
+    },
+    /// Make a file safe again: rebuild every missing chunk that can be rebuilt (data, parity,
+    /// intermediate, root, root replicas) and write exactly those back (with --peer: push them,
+    /// stamped with --stamp). Exit 1 when a group was beyond repair.
+    Repair {
+        /// Reference: 64 or 128 hex characters.
+        reference: String,
+        /// With --peer: the postage batch that stamps the chunks pushed back.
+        #[arg(long, value_name = "BATCH", requires = "peer")]
+        stamp: Option<String>,
+        #[command(flatten)]
+        walk: Walk,
         #[command(flatten)]
         dir: DataDir,
         #[command(flatten)]

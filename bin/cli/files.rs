@@ -10,6 +10,7 @@ use serde_json::json;
 use swarmec::address::Address;
 use swarmec::encryption::{OsRandom, RandomSource};
 use swarmec::file::inspect::{inspect_with, InspectOptions};
+use swarmec::file::repair::RecordingStore;
 use swarmec::file::splitter::{split_reader, with_background_writer, ChunkSink, Discard};
 use swarmec::file::{JoinOptions, Joiner, SplitError, SplitOptions, SplitSummary};
 use swarmec::net::Multiaddr;
@@ -36,6 +37,10 @@ pub struct DownloadRequest<'a> {
     pub length: Option<u64>,
     /// How children are fetched, fallback and write-back.
     pub options: JoinOptions,
+    /// `--repair`: write back what the download recovered, and say so.
+    pub repair: bool,
+    /// `--stamp`: the batch that stamps what `--peer --repair` pushes back.
+    pub stamp: Option<&'a str>,
 }
 
 /// A reference argument; a malformed one is a usage error.
@@ -114,7 +119,7 @@ pub fn upload_peer(
     network_id: u64,
     batch: Option<&str>,
 ) -> Result<(), Failure> {
-    let stamper = super::stamp::stamper(dir, batch)?;
+    let stamper = super::stamp::stamper(dir, batch, "upload")?;
     let session = connect(address, network_id)?.with_stamper(stamper);
     // Each batch returns once every chunk in it has a verified receipt.
     let result = with_background_writer(session.store(), |sink| split_file(file, split, sink));
@@ -126,23 +131,35 @@ pub fn upload_peer(
 pub fn download(request: DownloadRequest, dir: &DataDir) -> Result<(), Failure> {
     let reference = parse_reference(request.reference)?;
     let store = open_store(dir)?;
-    download_from(&reference, &request, request.options, &store)
+    let options = JoinOptions {
+        write_back: request.options.write_back || request.repair,
+        ..request.options
+    };
+    download_from(&reference, &request, options, &store)
 }
 
 /// `download --peer`: retrieved through the node at `address`.
 pub fn download_peer(
     request: DownloadRequest,
+    dir: &DataDir,
     address: &Multiaddr,
     network_id: u64,
 ) -> Result<(), Failure> {
     let reference = parse_reference(request.reference)?;
-    let session = connect(address, network_id)?;
-    // `prox` orders children by distance to the node that fetches them. Rebuilt chunks are not
-    // written back: pushing them to the network needs a stamp.
+    let stamper = request
+        .repair
+        .then(|| super::stamp::stamper(dir, request.stamp, "download --repair"))
+        .transpose()?;
+    let mut session = connect(address, network_id)?;
+    if let Some(stamper) = stamper {
+        session = session.with_stamper(stamper);
+    }
+    // `prox` orders children by distance to the node that fetches them. Rebuilt chunks are pushed
+    // back only with --repair: pushing them to the network needs a stamp.
     let origin = session.peer_overlay().unwrap_or_else(|| session.overlay());
     let options = JoinOptions {
         origin,
-        write_back: false,
+        write_back: request.repair,
         ..request.options
     };
     let result = download_from(&reference, &request, options, session.store());
@@ -151,6 +168,28 @@ pub fn download_peer(
 }
 
 fn download_from(
+    reference: &Reference,
+    request: &DownloadRequest,
+    options: JoinOptions,
+    store: &dyn ChunkStore,
+) -> Result<(), Failure> {
+    let recording = RecordingStore::new(store);
+    let result = read_to_output(reference, request, options, &recording);
+    if request.repair {
+        let written = recording.written();
+        let mut text = format!(
+            "swarmec: wrote back {} chunks the download recovered",
+            written.len()
+        );
+        for a in &written {
+            text.push_str(&format!("\n  {a}"));
+        }
+        eprintln!("{text}");
+    }
+    result
+}
+
+fn read_to_output(
     reference: &Reference,
     request: &DownloadRequest,
     options: JoinOptions,

@@ -3,6 +3,7 @@
 //! This module only dispatches.
 
 mod args;
+mod check;
 mod failure;
 mod files;
 mod model;
@@ -48,6 +49,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
             strategy,
             no_fallback,
             no_write_back,
+            repair,
+            stamp,
             dir,
             peer,
         } => {
@@ -62,12 +65,27 @@ pub fn run(args: Args) -> Result<(), Failure> {
                     write_back: !no_write_back,
                     ..JoinOptions::default()
                 },
+                repair,
+                stamp: stamp.as_deref(),
             };
             match peer.peer {
-                Some(address) => files::download_peer(request, &address, peer.network_id),
+                Some(address) => files::download_peer(request, &dir, &address, peer.network_id),
                 None => files::download(request, &dir),
             }
         }
+        Command::Check {
+            reference,
+            walk,
+            dir,
+            peer,
+        } => check::check(&reference, &walk, &dir, &peer),
+        Command::Repair {
+            reference,
+            stamp,
+            walk,
+            dir,
+            peer,
+        } => check::repair(&reference, stamp.as_deref(), &walk, &dir, &peer),
         Command::Inspect {
             reference,
             json,

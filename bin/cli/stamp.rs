@@ -113,12 +113,16 @@ fn parse_id(id: &str) -> Result<BatchId, Failure> {
 }
 
 /// The stamper of `upload --peer --stamp ID`: one of the data directory's own batches, not full.
-pub fn stamper(dir: &DataDir, id: Option<&str>) -> Result<Arc<dyn Stamper>, Failure> {
+pub fn stamper(
+    dir: &DataDir,
+    id: Option<&str>,
+    command: &str,
+) -> Result<Arc<dyn Stamper>, Failure> {
     let id = id.ok_or_else(|| {
-        Failure::usage(
-            "upload --peer needs --stamp BATCH: every chunk on the network carries a postage stamp \
-             (create a batch with `swarmec stamp create --depth 20 --amount 1`)",
-        )
+        Failure::usage(format!(
+            "{command} --peer needs --stamp BATCH: every chunk on the network carries a postage stamp \
+             (create a batch with `swarmec stamp create --depth 20 --amount 1`)"
+        ))
     })?;
     let bytes = parse_id(id)?;
     let postage = open(dir)?;

@@ -271,7 +271,7 @@ impl DownloadParams {
 
 /// The path reference: not hex → bee's 400 "invalid path params" with Go's reason; hex of a length
 /// that is no reference (32 or 64 bytes) → the same 400: it can name nothing.
-fn parse_reference(uri: &Uri) -> Result<Reference, ApiError> {
+pub(super) fn parse_reference(uri: &Uri) -> Result<Reference, ApiError> {
     let raw = path_param(uri);
     let digits = raw.strip_prefix(b"0x").unwrap_or(&raw);
     let bytes = headers::decode_go_hex(digits).map_err(|e| ApiError::invalid_path("address", e))?;
@@ -285,9 +285,9 @@ fn parse_reference(uri: &Uri) -> Result<Reference, ApiError> {
 /// address that holds no manifest (bee itself answers 500 "joiner failed" here: issue 11, F3).
 fn join_error(e: &JoinError) -> ApiError {
     match e {
-        JoinError::NotFound { .. }
-        | JoinError::Corrupt { .. }
-        | JoinError::Unrecoverable { .. } => ApiError::not_found(),
+        JoinError::NotFound { .. } | JoinError::Corrupt { .. } => ApiError::not_found(),
+        // Which group is lost, and how badly: what a user needs to decide whether to repair.
+        JoinError::Unrecoverable { .. } => ApiError::new(StatusCode::NOT_FOUND, e.to_string()),
         JoinError::Malformed { .. } | JoinError::Decrypt { .. } | JoinError::Decode { .. } => {
             ApiError::new(StatusCode::NOT_FOUND, format!("not a file: {e}"))
         }
@@ -378,14 +378,18 @@ pub(super) async fn download(
             RangeRequest::Partial { start, len } => (start, len),
             RangeRequest::Unsatisfiable => (0, 0),
         };
-        if head_tx.send(Ok(Head { size, range })).is_err() || len == 0 {
+        if len == 0 {
+            let _ = head_tx.send(Ok(Head { size, range }));
             return;
         }
+        // The head goes out with the first piece: a file that fails before its first byte (its
+        // first group beyond repair) answers 404 naming the group instead of a 200 cut short.
         let mut out = ChannelWriter {
             tx: tx.clone(),
             handle: handle.clone(),
             idle,
             buf: Vec::with_capacity(PIECE),
+            head: Some((head_tx, Head { size, range })),
         };
         let result = joiner.read_range(start, len, &mut out).and_then(|_| {
             out.flush().map_err(|source| JoinError::Write {
@@ -394,6 +398,11 @@ pub(super) async fn download(
             })
         });
         if let Err(e) = result {
+            tracing::warn!(%reference, error = %e, "download failed");
+            if let Some((head_tx, _)) = out.head.take() {
+                let _ = head_tx.send(Err(join_error(&e)));
+                return;
+            }
             // The body is cut short; the client sees fewer bytes than Content-Length.
             let message = e.to_string();
             let _ = handle.block_on(tokio::time::timeout(
@@ -437,12 +446,22 @@ struct ChannelWriter {
     handle: Handle,
     idle: Duration,
     buf: Vec<u8>,
+    /// The response head, until the first piece is handed over.
+    head: Option<(oneshot::Sender<Result<Head, ApiError>>, Head)>,
 }
 
 impl ChannelWriter {
     fn send_buf(&mut self) -> io::Result<()> {
         if self.buf.is_empty() {
             return Ok(());
+        }
+        if let Some((head_tx, head)) = self.head.take() {
+            if head_tx.send(Ok(head)).is_err() {
+                return Err(io::Error::new(
+                    io::ErrorKind::BrokenPipe,
+                    "client went away",
+                ));
+            }
         }
         let piece = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(PIECE)));
         match self

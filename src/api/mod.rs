@@ -25,6 +25,7 @@ mod bytes;
 mod chunks;
 pub mod headers;
 mod stamps;
+mod stewardship;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -438,6 +439,10 @@ pub fn router(state: ApiState) -> Router {
         .route(
             "/chunks/{address}",
             get(chunks::download).head(chunks::head),
+        )
+        .route(
+            "/stewardship/{reference}",
+            get(stewardship::get).put(stewardship::put),
         )
         .route("/stamps", get(stamps::list))
         .route("/stamps/{batch_id}", get(stamps::get))

@@ -30,7 +30,7 @@ pub enum JoinError {
         reason: String,
     },
     /// Too many children of an intermediate chunk are lost to rebuild them.
-    #[error("chunk {node} cannot be recovered: {present} of its children are readable, {need} are needed; missing or corrupt: {}", list(missing))]
+    #[error("chunk {node} cannot be recovered: {} of its {} children are missing and it has {parities} parities ({present} readable, {need} needed); missing or corrupt: {}", missing.len(), present + missing.len(), list(missing))]
     Unrecoverable {
         /// The intermediate chunk whose children are lost.
         node: Address,
@@ -40,6 +40,8 @@ pub enum JoinError {
         present: usize,
         /// Children needed.
         need: usize,
+        /// Its parity children.
+        parities: usize,
     },
     /// Decrypting a chunk failed.
     #[error("cannot decrypt chunk {address}: {source}")]

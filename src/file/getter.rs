@@ -28,32 +28,14 @@ pub(crate) fn fetch_root(
         }
         corrupt = true;
     }
-    if options.replica_level != Level::None {
-        let candidates: Vec<Address> = replicas::replica_addresses(address, options.replica_level)
-            .into_iter()
-            .map(|(_, a)| a)
-            .collect();
-        // bee's replica getter releases replicas in batches of 2, 2, 4 and 8.
-        let mut start = 0;
-        for batch in [2usize, 2, 4, 8] {
-            let end = (start + batch).min(candidates.len());
-            let slice = &candidates[start..end];
-            let got = store.get_many(slice, slice.len())?;
-            for (candidate, data) in slice.iter().zip(got) {
-                let Some(wrapped) = data.and_then(|d| unwrap_replica(candidate, address, &d))
-                else {
-                    continue;
-                };
-                if options.write_back {
-                    store.put(&Chunk {
-                        address: *address,
-                        data: wrapped.clone(),
-                    })?;
-                }
-                return Ok(wrapped);
-            }
-            start = end;
+    if let Some(wrapped) = fetch_from_replicas(store, address, options.replica_level)? {
+        if options.write_back {
+            store.put(&Chunk {
+                address: *address,
+                data: wrapped.clone(),
+            })?;
         }
+        return Ok(wrapped);
     }
     if corrupt {
         Err(JoinError::Corrupt { address: *address })
@@ -62,8 +44,41 @@ pub(crate) fn fetch_root(
     }
 }
 
+/// The root chunk's data from the first valid one of its dispersed replicas at `level`, if any.
+///
+/// Every replica is asked for at once (in bee's emission order, which a local store follows) and the
+/// first valid one wins: the replicas cost one retrieval deadline, not one per batch (bee releases
+/// them in batches of 2, 2, 4 and 8 while it waits). Another round follows only an invalid replica.
+pub(crate) fn fetch_from_replicas(
+    store: &dyn ChunkStore,
+    address: &Address,
+    level: Level,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let mut pending: Vec<Address> = replicas::replica_addresses(address, level)
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
+    while !pending.is_empty() {
+        let got = store.get_many(&pending, 1)?;
+        let mut answered = Vec::new();
+        for (candidate, data) in pending.iter().zip(got) {
+            let Some(data) = data else { continue };
+            if let Some(wrapped) = unwrap_replica(candidate, address, &data) {
+                return Ok(Some(wrapped));
+            }
+            answered.push(*candidate);
+        }
+        if answered.is_empty() {
+            // get_many found none of them: every candidate was asked.
+            break;
+        }
+        pending.retain(|c| !answered.contains(c));
+    }
+    Ok(None)
+}
+
 /// The root chunk data inside a replica, if the replica is a valid one of `root`.
-fn unwrap_replica(replica: &Address, root: &Address, data: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn unwrap_replica(replica: &Address, root: &Address, data: &[u8]) -> Option<Vec<u8>> {
     if !soc::is_valid_soc(replica, data) {
         return None;
     }
@@ -74,14 +89,12 @@ fn unwrap_replica(replica: &Address, root: &Address, data: &[u8]) -> Option<Vec<
     Some(parsed.wrapped.data)
 }
 
-/// Reads and checks one chunk; `None` if absent or corrupt.
-fn fetch_valid(store: &dyn ChunkStore, address: &Address) -> Result<Option<Vec<u8>>, StoreError> {
-    Ok(store.get(address)?.filter(|d| cac::is_valid(address, d)))
-}
-
 /// Keeps the chunks whose data hashes to their address, hashing them in one batch (lockstep lanes,
 /// both cores); the others become `None`.
-fn check_batch(addresses: &[Address], datas: Vec<Option<Vec<u8>>>) -> Vec<Option<Vec<u8>>> {
+pub(crate) fn check_batch(
+    addresses: &[Address],
+    datas: Vec<Option<Vec<u8>>>,
+) -> Vec<Option<Vec<u8>>> {
     let sized = |d: &Vec<u8>| (8..=cac::MAX_DATA).contains(&d.len());
     let present: Vec<&[u8]> = datas
         .iter()
@@ -159,39 +172,14 @@ pub(crate) fn fetch_children_data(
                     let (x, y) = (&addresses[a], &addresses[b]);
                     options.origin.distance(x).cmp(&options.origin.distance(y))
                 });
-                for i in order {
-                    if count(&have) >= m {
-                        break;
-                    }
-                    tried[i] = true;
-                    have[i] = fetch_valid(store, &addresses[i])?;
-                }
+                fetch_until(store, &addresses, &mut have, &mut tried, order, m)?;
                 if count(&have) >= m {
                     break;
                 }
             }
             Strategy::Race => {
                 let pending: Vec<usize> = (0..total).filter(|&i| !tried[i]).collect();
-                let need = m.saturating_sub(count(&have));
-                let asked: Vec<Address> = pending.iter().map(|&i| addresses[i]).collect();
-                let got = store.get_many(&asked, need)?;
-                let fetched: Vec<bool> = got.iter().map(Option::is_some).collect();
-                for ((&i, data), fetched) in
-                    pending.iter().zip(check_batch(&asked, got)).zip(fetched)
-                {
-                    tried[i] |= fetched;
-                    have[i] = data;
-                }
-                // Slots get_many left empty were either absent or not asked yet: ask the rest one by one.
-                for &i in &pending {
-                    if count(&have) >= m {
-                        break;
-                    }
-                    if !tried[i] {
-                        tried[i] = true;
-                        have[i] = fetch_valid(store, &addresses[i])?;
-                    }
-                }
+                fetch_until(store, &addresses, &mut have, &mut tried, pending, m)?;
                 if count(&have) >= m {
                     break;
                 }
@@ -221,6 +209,36 @@ pub(crate) fn fetch_children_data(
         .collect())
 }
 
+/// Asks for the children `order` (in that order) until `m` valid children are had, all in one
+/// [`ChunkStore::get_many`] round: a network store asks for them at once and cancels the rest once
+/// enough arrived, a local store reads them in order. A round that found fewer chunks than it needed
+/// asked every address, so nothing is asked twice and a failing group costs one retrieval deadline,
+/// not one per missing child. Another round follows only when some delivered chunks were corrupt.
+fn fetch_until(
+    store: &dyn ChunkStore,
+    addresses: &[Address],
+    have: &mut [Option<Vec<u8>>],
+    tried: &mut [bool],
+    mut order: Vec<usize>,
+    m: usize,
+) -> Result<(), StoreError> {
+    loop {
+        order.retain(|&i| !tried[i] && have[i].is_none());
+        let need = m.saturating_sub(have.iter().filter(|h| h.is_some()).count());
+        if need == 0 || order.is_empty() {
+            return Ok(());
+        }
+        let asked: Vec<Address> = order.iter().map(|&i| addresses[i]).collect();
+        let got = store.get_many(&asked, need)?;
+        let fetched: Vec<bool> = got.iter().map(Option::is_some).collect();
+        let everything_asked = fetched.iter().filter(|f| **f).count() < need;
+        for ((&i, data), fetched) in order.iter().zip(check_batch(&asked, got)).zip(fetched) {
+            tried[i] |= fetched || everything_asked;
+            have[i] = data;
+        }
+    }
+}
+
 fn lost(
     node: &Node,
     addresses: &[Address],
@@ -246,6 +264,7 @@ fn lost(
     JoinError::Unrecoverable {
         node: node.address(),
         present: addresses.len() - missing.len(),
+        parities: addresses.len() - m,
         missing,
         need: m,
     }

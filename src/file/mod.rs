@@ -6,6 +6,7 @@ pub mod inspect;
 pub mod joiner;
 pub mod node;
 pub mod pipeline;
+pub mod repair;
 pub mod splitter;
 pub mod strategy;
 

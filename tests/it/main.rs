@@ -16,6 +16,7 @@ mod joiner;
 mod net;
 mod pullsync;
 mod recovery;
+mod repair;
 mod stamps;
 mod store;
 mod vectors;

@@ -47,14 +47,14 @@ pub(crate) fn test_config() -> NodeConfig {
     }
 }
 
-struct Member {
-    node: Node,
-    store: Arc<RedbStore>,
+pub(crate) struct Member {
+    pub(crate) node: Node,
+    pub(crate) store: Arc<RedbStore>,
     dir: tempfile::TempDir,
 }
 
-struct Cluster {
-    rt: tokio::runtime::Runtime,
+pub(crate) struct Cluster {
+    pub(crate) rt: tokio::runtime::Runtime,
     members: Vec<Option<Member>>,
     /// Overlay of every node ever started, by index (kept after a node is stopped).
     overlays: Vec<Address>,
@@ -82,7 +82,7 @@ pub(crate) fn postage_check(
 }
 
 impl Cluster {
-    fn start(n: usize, replication: usize) -> Cluster {
+    pub(crate) fn start(n: usize, replication: usize) -> Cluster {
         let rt = swarmec::net::runtime().unwrap();
         let (stamper, uploader) = uploader_stamper();
         let mut c = Cluster {
@@ -127,13 +127,13 @@ impl Cluster {
         self.members.len() - 1
     }
 
-    fn alive(&self) -> Vec<usize> {
+    pub(crate) fn alive(&self) -> Vec<usize> {
         (0..self.members.len())
             .filter(|&i| self.members[i].is_some())
             .collect()
     }
 
-    fn member(&self, i: usize) -> &Member {
+    pub(crate) fn member(&self, i: usize) -> &Member {
         self.members[i].as_ref().unwrap()
     }
 
@@ -163,7 +163,7 @@ impl Cluster {
         m.dir
     }
 
-    fn network_store(&self, i: usize, cache: bool) -> NetworkStore {
+    pub(crate) fn network_store(&self, i: usize, cache: bool) -> NetworkStore {
         let m = self.member(i);
         NetworkStore::new(
             m.store.clone(),
@@ -182,7 +182,7 @@ impl Cluster {
     }
 
     /// Which live nodes store each address.
-    fn holders(&self, addresses: &[Address]) -> BTreeMap<Address, BTreeSet<usize>> {
+    pub(crate) fn holders(&self, addresses: &[Address]) -> BTreeMap<Address, BTreeSet<usize>> {
         addresses
             .iter()
             .map(|a| {
@@ -222,7 +222,12 @@ fn chunk_addresses(data: &[u8], options: SplitOptions) -> (Reference, Vec<Addres
     (summary.reference, all)
 }
 
-fn upload(c: &Cluster, via: usize, data: &[u8], level: Level) -> (Reference, Vec<Address>) {
+pub(crate) fn upload(
+    c: &Cluster,
+    via: usize,
+    data: &[u8],
+    level: Level,
+) -> (Reference, Vec<Address>) {
     let options = SplitOptions {
         level,
         encrypt: false,
@@ -234,7 +239,7 @@ fn upload(c: &Cluster, via: usize, data: &[u8], level: Level) -> (Reference, Vec
     (reference, addresses)
 }
 
-fn download(
+pub(crate) fn download(
     store: &dyn ChunkStore,
     reference: &Reference,
     strategy: Strategy,
