@@ -758,3 +758,31 @@ fn a_group_beyond_repair_costs_at_most_two_retrieval_deadlines() {
         assert_eq!(store.waits.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 }
+
+#[test]
+fn cli_download_repair_writes_back_and_names_what_it_recovered() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let data = random_bytes(300_000, 21);
+    std::fs::write(d.join("f"), &data).unwrap();
+    let (code, r, _) = run(d, &["upload", "f", "--level", "medium"]);
+    assert_eq!(code, 0);
+    let r = r.trim().to_string();
+    let (_, out, _) = run(d, &["check", &r, "--json"]);
+    let intact = inspection_of(&serde_json::from_str::<Value>(&out).unwrap());
+    let lost = intact.nodes[0].data[1].clone();
+    assert_eq!(run(d, &["store", "remove", &lost]).0, 0);
+    let (code, _, err) = run(d, &["download", &r, "--repair", "-o", "out"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read(d.join("out")).unwrap(), data);
+    assert_eq!(
+        err.trim(),
+        format!("swarmec: wrote back 1 chunks the download recovered\n  {lost}")
+    );
+    let (code, out, _) = run(d, &["check", &r]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("complete: every chunk and replica is retrievable"),
+        "{out}"
+    );
+}
