@@ -252,7 +252,7 @@ fn chunks_with_bad_data_or_stamps_are_refused() {
 #[test]
 fn a_file_survives_three_rounds_of_churn() {
     use swarmec::file::splitter::{split_bytes, StoreSink};
-    use swarmec::file::{inspect, JoinOptions, Joiner, SplitOptions};
+    use swarmec::file::{inspect, repair, JoinOptions, Joiner, SplitOptions};
     use swarmec::net::NetworkStore;
     use swarmec::redundancy::Level;
 
@@ -346,12 +346,19 @@ fn a_file_survives_three_rounds_of_churn() {
         joiner.read_all(&mut got).unwrap();
         assert!(got == data, "round {round}: download differs");
     }
-    let through = through(alive.last().unwrap());
-    let report = inspect::inspect(&through, &reference, JoinOptions::default()).unwrap();
-    assert_eq!(report.missing, Vec::<String>::new());
+    // Repair through a new node finds nothing to put back, and check finds every group at full
+    // margin, the root and every replica retrievable.
+    let newest = through(alive.last().unwrap()).with_stamper(stamper.clone());
+    let options = inspect::InspectOptions::default();
+    let repaired =
+        repair::repair(&newest, &reference, options, inspect::RepairMode::Missing).unwrap();
+    assert_eq!(repaired.pushed.len(), 0, "{:?}", repaired.pushed);
+    let report = inspect::inspect_with(&newest, &reference, options).unwrap();
+    assert!(report.is_complete(), "{:?}", report.missing);
     for node in &report.nodes {
         assert_eq!(node.margin, node.parity.len() as i64, "{}", node.address);
     }
+    drop(newest);
     for p in alive {
         rt.block_on(p.node.shutdown()).unwrap();
     }
