@@ -16,6 +16,9 @@
 //! without a chain every batch here is alike, so the whole bin goes), and the caller removes
 //! the evicted chunks from the chunk store.
 //!
+//! A reserve opened for another overlay than the one it was made for (another network id or key)
+//! starts anew, as its bins mean nothing for the new overlay; the chunks stay in the chunk store.
+//!
 //! Writes are committed without fsync, as the chunk store's are; [`Reserve::sync`] makes them
 //! durable (the node calls it after the chunk store's sync, so that an interval recorded as
 //! synced never outlives the chunks it covers). Every call blocks.
@@ -51,6 +54,8 @@ const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const INTERVALS: TableDefinition<&[u8; 33], &[u8]> = TableDefinition::new("intervals");
 /// `peer overlay` → the epoch of the peer's reserve that the intervals are about.
 const PEER_EPOCHS: TableDefinition<&[u8; 32], u64> = TableDefinition::new("peer_epochs");
+/// `base` → the overlay the bins are proximities to.
+const BASE: TableDefinition<&str, &[u8; 32]> = TableDefinition::new("base");
 const CACHE_BYTES: usize = 8 << 20;
 
 /// A reserve failure, naming the chunk or peer concerned where there is one.
@@ -198,7 +203,26 @@ impl Reserve {
             .create(&path)
             .map_err(|e| err(format!("{}: {e}", path.display())))?;
         let txn = db.begin_write().map_err(|e| err(e.to_string()))?;
+        // Bins are proximities to the overlay: a reserve made for another overlay (another
+        // network id or key) indexes nothing that holds for this one, so it starts anew. The
+        // chunks stay in the chunk store.
+        let made_for = {
+            let bases = txn.open_table(BASE).map_err(|e| err(e.to_string()))?;
+            let stored = bases.get("base").map_err(|e| err(e.to_string()))?;
+            stored.map(|v| Address(*v.value()))
+        };
+        if made_for.is_some_and(|b| b != base) {
+            tracing::warn!(old = ?made_for, new = %base, "the reserve was made for another overlay: starting it anew");
+            for name in ["bins", "items", "tops", "meta", "intervals", "peer_epochs"] {
+                txn.delete_table(redb::TableDefinition::<&[u8], &[u8]>::new(name))
+                    .map_err(|e| err(e.to_string()))?;
+            }
+        }
         let epoch = {
+            txn.open_table(BASE)
+                .map_err(|e| err(e.to_string()))?
+                .insert("base", &base.0)
+                .map_err(|e| err(e.to_string()))?;
             txn.open_table(BIN_ENTRIES)
                 .map_err(|e| err(e.to_string()))?;
             txn.open_table(ITEMS).map_err(|e| err(e.to_string()))?;
@@ -644,6 +668,30 @@ mod tests {
             "a new epoch forgets"
         );
         assert_eq!(r.intervals(&peer, 3).unwrap().next(), 1);
+    }
+
+    #[test]
+    fn a_reserve_of_another_overlay_starts_anew() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = OverlayKey::generate().unwrap();
+        let chunk = Address([0x40; 32]);
+        let peer = Address([7; 32]);
+        let epoch = {
+            let r = Reserve::open(dir.path(), Address([0; 32]), 100).unwrap();
+            r.put(&chunk, &stamp(&key, &chunk, 1, 0, 1)).unwrap();
+            r.add_interval(&peer, 1, 1, 5).unwrap();
+            r.set_radius(2).unwrap();
+            r.epoch()
+        };
+        let same = Reserve::open(dir.path(), Address([0; 32]), 100).unwrap();
+        assert_eq!((same.size().unwrap(), same.epoch()), (1, epoch));
+        drop(same);
+        let other = Reserve::open(dir.path(), Address([0xff; 32]), 100).unwrap();
+        assert_eq!(other.size().unwrap(), 0);
+        assert_eq!(other.last_bin_ids().unwrap().0, vec![0; BINS]);
+        assert_eq!(other.intervals(&peer, 1).unwrap().next(), 1);
+        assert_eq!(other.radius().unwrap(), 0);
+        assert_ne!(other.epoch(), epoch);
     }
 
     #[test]
