@@ -110,6 +110,15 @@ impl Cluster {
             .unwrap_or_default();
         let store = open_store_retrying(dir.path());
         let key = identity::load_or_create_key(dir.path()).unwrap();
+        // Overlays fixed by the order of launch, so that placement (and with it which chunks a
+        // killed node takes along) is the same in every run; a restarted node keeps its key file.
+        let key_file = dir.path().join(identity::OVERLAY_KEY_FILE);
+        if !key_file.exists() {
+            let n = self.members.len() as u64 + 1;
+            let mut secret = swarmec::keccak::keccak256(&n.to_le_bytes()).to_vec();
+            secret.extend_from_slice(&[0; 32]);
+            std::fs::write(&key_file, secret).unwrap();
+        }
         let overlay = identity::load_or_create_overlay(dir.path()).unwrap();
         let config = NodeConfig {
             bootstrap,
