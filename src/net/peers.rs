@@ -115,8 +115,11 @@ impl PeerTable {
         out.into_iter().map(|(p, i)| (*p, i.overlay)).collect()
     }
 
-    /// The `n` peers whose overlays are closest to `target`, ignoring scores and skips (placement).
-    pub fn closest(&self, target: &Address, n: usize) -> Vec<(PeerId, Address)> {
+    /// The `n` peers whose overlays are closest to `target`, ignoring scores and skips: the rule
+    /// pushsync had inline before `placement::among_closest`, kept as the reference its property
+    /// test compares against.
+    #[cfg(test)]
+    pub(crate) fn closest(&self, target: &Address, n: usize) -> Vec<(PeerId, Address)> {
         let mut all: Vec<(PeerId, Address)> =
             self.peers.iter().map(|(p, i)| (*p, i.overlay)).collect();
         all.sort_by(|(pa, a), (pb, b)| {
