@@ -198,9 +198,7 @@ impl Reserve {
         let err = backend("open", None);
         std::fs::create_dir_all(data_dir)
             .map_err(|e| err(format!("{}: {e}", data_dir.display())))?;
-        let db = redb::Builder::new()
-            .set_cache_size(CACHE_BYTES)
-            .create(&path)
+        let db = crate::store::open_database(&path, CACHE_BYTES)
             .map_err(|e| err(format!("{}: {e}", path.display())))?;
         let txn = db.begin_write().map_err(|e| err(e.to_string()))?;
         // Bins are proximities to the overlay: a reserve made for another overlay (another

@@ -98,9 +98,7 @@ impl StampLedger {
         std::fs::create_dir_all(data_dir).map_err(io("creating", data_dir))?;
         let path = data_dir.join(LEDGER_FILE);
         let err = ledger_err("open");
-        let db = redb::Builder::new()
-            .set_cache_size(CACHE_BYTES)
-            .create(&path)
+        let db = crate::store::open_database(&path, CACHE_BYTES)
             .map_err(|e| err(format!("{}: {e}", path.display())))?;
         let txn = db.begin_write().map_err(|e| err(e.to_string()))?;
         txn.open_table(INDEX).map_err(|e| err(e.to_string()))?;

@@ -11,6 +11,7 @@ mod redb;
 use std::path::{Path, PathBuf};
 
 pub use self::mem::MemStore;
+pub(crate) use self::redb::open_database;
 pub use self::redb::RedbStore;
 use crate::address::Address;
 use crate::cac::Chunk;

@@ -31,6 +31,37 @@ fn backend(op: &'static str, address: Option<Address>) -> impl FnOnce(String) ->
 /// redb's page cache: the interior pages of the chunk table and a write batch fit easily.
 pub const CACHE_BYTES: usize = 16 << 20;
 
+/// Opens (creating if needed) the redb database at `path` with a page cache of `cache` bytes,
+/// refusing what is not a database to open: a file of 0 bytes (a store that lost its content is not
+/// a new store: taking it for one would hide the loss) and a file redb cannot read, which redb
+/// answers with a panic (a truncated file trips an assertion in `Database::create`); the panic is
+/// caught and reported as damage, though redb's panic message still reaches stderr.
+pub(crate) fn open_database(path: &Path, cache: usize) -> Result<Database, String> {
+    if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+        return Err(
+            "the file is empty (0 bytes): it lost its content, it is not a new store; move it away \
+             to start a new one"
+                .into(),
+        );
+    }
+    let opened =
+        std::panic::catch_unwind(|| redb::Builder::new().set_cache_size(cache).create(path));
+    match opened {
+        Ok(Ok(db)) => Ok(db),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(format!(
+                "the file is damaged (truncated or overwritten) and cannot be read: {why}"
+            ))
+        }
+    }
+}
+
 impl RedbStore {
     /// Opens (creating if needed) the store in data directory `dir`.
     pub fn open(dir: &Path) -> Result<RedbStore, StoreError> {
@@ -43,10 +74,7 @@ impl RedbStore {
         // redb's default page cache is 1 GiB and shows up whole as resident memory after a big
         // upload or download; chunks are read and written once per pass, so a small cache costs
         // nothing and keeps the process bounded.
-        let db = redb::Builder::new()
-            .set_cache_size(CACHE_BYTES)
-            .create(&path)
-            .map_err(|e| open_err(e.to_string()))?;
+        let db = open_database(&path, CACHE_BYTES).map_err(open_err)?;
         // Create the table so that readers never see it missing.
         let txn = db.begin_write().map_err(|e| open_err(e.to_string()))?;
         txn.open_table(CHUNKS)

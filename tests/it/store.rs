@@ -260,3 +260,49 @@ fn background_writer_writes_what_the_splitter_makes_and_reports_store_failures()
         assert!(written > 0 && written < all_valid(&direct), "{written}");
     }
 }
+
+/// A store file of 0 bytes or cut short is reported by every command that opens it, never taken
+/// for a new store and never a panic of the process (exit 1 with the file named); the file is left
+/// as it was, for the user to rescue.
+#[test]
+fn an_empty_or_truncated_store_file_is_reported_not_taken_for_a_new_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("d");
+    {
+        let store = RedbStore::open(&data_dir).unwrap();
+        let mut sink = StoreSink(&store);
+        let data: Vec<u8> = (0..2_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        split_bytes(&data, &mut sink, SplitOptions::default(), None).unwrap();
+        store.sync().unwrap();
+    }
+    let file = data_dir.join(swarmec::store::DB_FILE);
+    let full = std::fs::read(&file).unwrap();
+    for (len, why) in [
+        (0, "the file is empty (0 bytes)"),
+        (full.len() / 2, "the file is damaged"),
+        // Too short for redb's header: its own I/O error.
+        (100, ""),
+    ] {
+        std::fs::write(&file, &full[..len]).unwrap();
+        for args in [&["store", "list"][..], &["store", "verify"][..]] {
+            let out = Command::new(env!("CARGO_BIN_EXE_swarmec"))
+                .args(args)
+                .arg("--data-dir")
+                .arg(&data_dir)
+                .env("RUST_BACKTRACE", "0")
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{len} bytes, {args:?}: {err}");
+            assert!(
+                err.contains(&format!("cannot open chunk store {}: {why}", file.display())),
+                "{len} bytes, {args:?}: {err}"
+            );
+            assert_eq!(std::fs::metadata(&file).unwrap().len(), len as u64, "left as it was");
+        }
+        assert!(matches!(
+            RedbStore::open(&data_dir),
+            Err(swarmec::store::StoreError::Open { .. })
+        ));
+    }
+}
