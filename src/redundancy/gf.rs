@@ -1,9 +1,9 @@
 //! Fast Reed-Solomon over GF(2^8) (polynomial 0x11D) for chunk groups (spec §5.4), byte-identical to
 //! `reed-solomon-erasure` 6.0.0's `galois_8` coder, which builds bee's coding matrix.
 //!
-//! The coding matrix is not recomputed here: for each `(data, parity)` pair it is read once off the
-//! library itself (encoding unit vectors yields its parity rows) and cached, so the two can never
-//! disagree. The multiply-accumulate that does the actual work is picked at run time: GFNI affine
+//! The coding matrix is computed here (a Vandermonde matrix made systematic, as klauspost's and
+//! `reed-solomon-erasure`'s default coders build it) once per `(data, parity)` pair and cached; the
+//! library is only the tests' reference, which checks every pair bee uses. The multiply-accumulate that does the actual work is picked at run time: GFNI affine
 //! transforms on 512-bit vectors, AVX-512BW or AVX2 nibble-table shuffles (`vpshufb`), or a scalar
 //! 64 KiB product table. Recovery solves only for the missing data shards: it inverts the square
 //! block of the parity rows that covers the missing columns instead of the whole `data × data`
@@ -14,8 +14,6 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-
-use reed_solomon_erasure::galois_8::ReedSolomon;
 
 use crate::redundancy::codec::SHARD_SIZE;
 
@@ -65,17 +63,6 @@ pub enum GfError {
         present: usize,
         /// Shards needed (the data-shard count).
         needed: usize,
-    },
-    /// `reed-solomon-erasure` refused to build the coder the matrix is read from (not expected once
-    /// the checks above passed).
-    #[error("Reed-Solomon {data}+{parity}: {source}")]
-    Matrix {
-        /// Data shards of the group.
-        data: usize,
-        /// Parity shards of the group.
-        parity: usize,
-        /// The library's error.
-        source: reed_solomon_erasure::Error,
     },
     /// The parity rows chosen for recovery do not form an invertible block (impossible for the
     /// library's MDS matrix; reported rather than trusted).
@@ -510,9 +497,8 @@ mod x86 {
 
 type MatrixCache = Mutex<HashMap<(usize, usize), Arc<[u8]>>>;
 
-/// The `parity × data` parity rows (row-major) of `reed-solomon-erasure`'s coding matrix, read off
-/// the library: with data shard `j` the unit vector at byte `j`, parity `p`'s byte `j` is entry
-/// `(p, j)`. Built once per pair per process, since the library's setup costs milliseconds.
+/// The `parity × data` parity rows (row-major) of bee's coding matrix ([`derive_matrix`]), built
+/// once per pair per process.
 pub fn parity_matrix(data: usize, parity: usize) -> Result<Arc<[u8]>, GfError> {
     check_group(data, parity)?;
     static CACHE: OnceLock<MatrixCache> = OnceLock::new();
@@ -531,28 +517,45 @@ pub fn parity_matrix(data: usize, parity: usize) -> Result<Arc<[u8]>, GfError> {
     Ok(Arc::clone(map.entry((data, parity)).or_insert(built)))
 }
 
+/// `a^n` in the field, with `0^0 = 1` (as `reed-solomon-erasure`'s `galois_8::exp`).
+fn pow(a: u8, n: usize) -> u8 {
+    let (exp, log) = &EXP_LOG;
+    match (a, n) {
+        (_, 0) => 1,
+        (0, _) => 0,
+        _ => exp[(usize::from(log[usize::from(a)]) * n) % 255],
+    }
+}
+
+/// bee's coding matrix (klauspost's default coder, the same as `reed-solomon-erasure`'s): the
+/// `total × data` Vandermonde matrix `V[r][c] = r^c` times the inverse of its top `data × data`
+/// block, which makes the top block the identity (a systematic code); its bottom `parity` rows are
+/// returned, row-major. Computed here rather than read off the library at run time; the library
+/// stays the reference in the tests (`matrix_equals_the_librarys`).
 fn derive_matrix(data: usize, parity: usize) -> Result<Arc<[u8]>, GfError> {
-    let library = |source| GfError::Matrix {
-        data,
-        parity,
-        source,
-    };
     if parity == 0 {
         return Ok(Arc::from(Vec::new()));
     }
-    let rs = ReedSolomon::new(data, parity).map_err(library)?;
-    let units: Vec<Vec<u8>> = (0..data)
-        .map(|j| {
-            let mut v = vec![0u8; data];
-            if let Some(b) = v.get_mut(j) {
-                *b = 1;
-            }
-            v
-        })
-        .collect();
-    let mut rows = vec![vec![0u8; data]; parity];
-    rs.encode_sep(&units, &mut rows).map_err(library)?;
-    Ok(rows.concat().into())
+    let total = data + parity;
+    // `r` < 256: check_group bounds the group to 256 shards.
+    let row = |r: usize| (0..data).map(move |c| pow(r as u8, c));
+    let top: Vec<u8> = (0..data).flat_map(row).collect();
+    let top_inv = invert(top, data).ok_or_else(|| GfError::Singular {
+        data,
+        parity,
+        rows: (0..data).collect(),
+    })?;
+    let mut out = vec![0u8; parity * data];
+    for (p, r) in (data..total).enumerate() {
+        let v: Vec<u8> = row(r).collect();
+        for c in 0..data {
+            out[p * data + c] = v
+                .iter()
+                .enumerate()
+                .fold(0, |acc, (k, &x)| acc ^ mul(x, top_inv[k * data + c]));
+        }
+    }
+    Ok(out.into())
 }
 
 fn check_group(data: usize, parity: usize) -> Result<(), GfError> {
@@ -851,6 +854,39 @@ mod tests {
     use crate::redundancy::table::{max_shards, parities};
     use crate::redundancy::Level;
     use proptest::prelude::*;
+    use reed_solomon_erasure::galois_8::ReedSolomon;
+
+    /// `reed-solomon-erasure`'s parity rows, read off the library: with data shard `j` the unit
+    /// vector at byte `j`, parity `p`'s byte `j` is entry `(p, j)`.
+    fn library_matrix(data: usize, parity: usize) -> Vec<u8> {
+        let units: Vec<Vec<u8>> = (0..data)
+            .map(|j| {
+                let mut v = vec![0u8; data];
+                v[j] = 1;
+                v
+            })
+            .collect();
+        let mut rows = vec![vec![0u8; data]; parity];
+        ReedSolomon::new(data, parity)
+            .unwrap()
+            .encode_sep(&units, &mut rows)
+            .unwrap();
+        rows.concat()
+    }
+
+    #[test]
+    fn matrix_equals_the_librarys() {
+        let mut pairs = table_pairs();
+        pairs.extend([(1, 1), (2, 254), (128, 128), (255, 1), (17, 3)]);
+        for (data, parity) in pairs {
+            assert_eq!(
+                &*derive_matrix(data, parity).unwrap(),
+                library_matrix(data, parity).as_slice(),
+                "{data}+{parity}"
+            );
+        }
+        assert_eq!(derive_matrix(5, 0).unwrap().len(), 0);
+    }
 
     /// Every (data, parity) pair bee's tables produce.
     fn table_pairs() -> Vec<(usize, usize)> {

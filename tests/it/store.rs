@@ -295,10 +295,17 @@ fn an_empty_or_truncated_store_file_is_reported_not_taken_for_a_new_store() {
             let err = String::from_utf8_lossy(&out.stderr);
             assert_eq!(out.status.code(), Some(1), "{len} bytes, {args:?}: {err}");
             assert!(
-                err.contains(&format!("cannot open chunk store {}: {why}", file.display())),
+                err.contains(&format!(
+                    "cannot open chunk store {}: {why}",
+                    file.display()
+                )),
                 "{len} bytes, {args:?}: {err}"
             );
-            assert_eq!(std::fs::metadata(&file).unwrap().len(), len as u64, "left as it was");
+            assert_eq!(
+                std::fs::metadata(&file).unwrap().len(),
+                len as u64,
+                "left as it was"
+            );
         }
         assert!(matches!(
             RedbStore::open(&data_dir),
