@@ -224,9 +224,7 @@ impl<'a> RecordingStore<'a> {
 }
 
 impl ChunkStore for RecordingStore<'_> {
-    fn get(&self, address: &Address) -> Result<Option<Vec<u8>>, StoreError> {
-        self.inner.get(address)
-    }
+    crate::forward_chunk_store!(inner: get, has, remove, iterate, sync, get_many);
     fn put_batch(&self, chunks: &[Chunk]) -> Result<(), StoreError> {
         self.inner.put_batch(chunks)?;
         self.written
@@ -234,24 +232,5 @@ impl ChunkStore for RecordingStore<'_> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .extend(chunks.iter().map(|c| c.address));
         Ok(())
-    }
-    fn has(&self, address: &Address) -> Result<bool, StoreError> {
-        self.inner.has(address)
-    }
-    fn remove(&self, address: &Address) -> Result<bool, StoreError> {
-        self.inner.remove(address)
-    }
-    fn iterate(&self, visit: &mut dyn FnMut(&Address, &[u8]) -> bool) -> Result<(), StoreError> {
-        self.inner.iterate(visit)
-    }
-    fn sync(&self) -> Result<(), StoreError> {
-        self.inner.sync()
-    }
-    fn get_many(
-        &self,
-        addresses: &[Address],
-        need: usize,
-    ) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
-        self.inner.get_many(addresses, need)
     }
 }

@@ -162,6 +162,7 @@ impl Budgeted<'_> {
 }
 
 impl ChunkStore for Budgeted<'_> {
+    crate::forward_chunk_store!(inner: put_batch, has, remove, iterate);
     fn get(&self, address: &Address) -> Result<Option<Vec<u8>>, StoreError> {
         if self.left.fetch_sub(1, Ordering::SeqCst) <= 0 {
             return Err(StoreError::Backend {
@@ -171,18 +172,6 @@ impl ChunkStore for Budgeted<'_> {
             });
         }
         self.inner.get(address)
-    }
-    fn put_batch(&self, chunks: &[Chunk]) -> Result<(), StoreError> {
-        self.inner.put_batch(chunks)
-    }
-    fn has(&self, address: &Address) -> Result<bool, StoreError> {
-        self.inner.has(address)
-    }
-    fn remove(&self, address: &Address) -> Result<bool, StoreError> {
-        self.inner.remove(address)
-    }
-    fn iterate(&self, visit: &mut dyn FnMut(&Address, &[u8]) -> bool) -> Result<(), StoreError> {
-        self.inner.iterate(visit)
     }
 }
 

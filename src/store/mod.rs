@@ -95,6 +95,65 @@ pub trait ChunkStore: Send + Sync {
     }
 }
 
+/// Implements the named [`ChunkStore`] methods of a store that wraps another (in field `$inner`) by
+/// calling the same method of the wrapped store: a wrapper writes only the methods it changes, e.g.
+/// `forward_chunk_store!(inner: has, remove, iterate, sync, get_many);` inside its `impl`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! forward_chunk_store {
+    ($inner:ident: $($method:ident),+ $(,)?) => {
+        $($crate::forward_chunk_store!(@one $inner $method);)+
+    };
+    (@one $inner:ident get) => {
+        fn get(
+            &self,
+            address: &$crate::address::Address,
+        ) -> Result<Option<Vec<u8>>, $crate::store::StoreError> {
+            self.$inner.get(address)
+        }
+    };
+    (@one $inner:ident put_batch) => {
+        fn put_batch(&self, chunks: &[$crate::cac::Chunk]) -> Result<(), $crate::store::StoreError> {
+            self.$inner.put_batch(chunks)
+        }
+    };
+    (@one $inner:ident has) => {
+        fn has(&self, address: &$crate::address::Address) -> Result<bool, $crate::store::StoreError> {
+            self.$inner.has(address)
+        }
+    };
+    (@one $inner:ident remove) => {
+        fn remove(
+            &self,
+            address: &$crate::address::Address,
+        ) -> Result<bool, $crate::store::StoreError> {
+            self.$inner.remove(address)
+        }
+    };
+    (@one $inner:ident iterate) => {
+        fn iterate(
+            &self,
+            visit: &mut dyn FnMut(&$crate::address::Address, &[u8]) -> bool,
+        ) -> Result<(), $crate::store::StoreError> {
+            self.$inner.iterate(visit)
+        }
+    };
+    (@one $inner:ident sync) => {
+        fn sync(&self) -> Result<(), $crate::store::StoreError> {
+            self.$inner.sync()
+        }
+    };
+    (@one $inner:ident get_many) => {
+        fn get_many(
+            &self,
+            addresses: &[$crate::address::Address],
+            need: usize,
+        ) -> Result<Vec<Option<Vec<u8>>>, $crate::store::StoreError> {
+            self.$inner.get_many(addresses, need)
+        }
+    };
+}
+
 /// [`ChunkStore::get_many`] done one address at a time with `get`, in order, stopping after `need`
 /// chunks were found.
 pub(crate) fn get_in_order(

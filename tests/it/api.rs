@@ -29,6 +29,7 @@ struct Counting {
 }
 
 impl ChunkStore for Counting {
+    swarmec::forward_chunk_store!(inner: has, remove, iterate);
     fn get(&self, address: &Address) -> Result<Option<Vec<u8>>, StoreError> {
         self.gets.fetch_add(1, Ordering::SeqCst);
         self.inner.get(address)
@@ -36,15 +37,6 @@ impl ChunkStore for Counting {
     fn put_batch(&self, chunks: &[Chunk]) -> Result<(), StoreError> {
         self.puts.fetch_add(chunks.len(), Ordering::SeqCst);
         self.inner.put_batch(chunks)
-    }
-    fn has(&self, address: &Address) -> Result<bool, StoreError> {
-        self.inner.has(address)
-    }
-    fn remove(&self, address: &Address) -> Result<bool, StoreError> {
-        self.inner.remove(address)
-    }
-    fn iterate(&self, visit: &mut dyn FnMut(&Address, &[u8]) -> bool) -> Result<(), StoreError> {
-        self.inner.iterate(visit)
     }
 }
 

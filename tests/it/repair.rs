@@ -664,27 +664,13 @@ struct DeadlineCounting {
 }
 
 impl ChunkStore for DeadlineCounting {
+    swarmec::forward_chunk_store!(inner: put_batch, has, remove, iterate);
     fn get(&self, address: &Address) -> Result<Option<Vec<u8>>, swarmec::store::StoreError> {
         let got = self.inner.get(address)?;
         if got.is_none() {
             self.waits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }
         Ok(got)
-    }
-    fn put_batch(&self, chunks: &[swarmec::cac::Chunk]) -> Result<(), swarmec::store::StoreError> {
-        self.inner.put_batch(chunks)
-    }
-    fn has(&self, address: &Address) -> Result<bool, swarmec::store::StoreError> {
-        self.inner.has(address)
-    }
-    fn remove(&self, address: &Address) -> Result<bool, swarmec::store::StoreError> {
-        self.inner.remove(address)
-    }
-    fn iterate(
-        &self,
-        visit: &mut dyn FnMut(&Address, &[u8]) -> bool,
-    ) -> Result<(), swarmec::store::StoreError> {
-        self.inner.iterate(visit)
     }
     fn get_many(
         &self,

@@ -194,9 +194,7 @@ struct Refusing {
 }
 
 impl ChunkStore for Refusing {
-    fn get(&self, a: &swarmec::Address) -> Result<Option<Vec<u8>>, swarmec::store::StoreError> {
-        self.inner.get(a)
-    }
+    swarmec::forward_chunk_store!(inner: get, has, remove, iterate);
     fn put_batch(&self, chunks: &[cac::Chunk]) -> Result<(), swarmec::store::StoreError> {
         use std::sync::atomic::Ordering;
         if self.allow.fetch_sub(1, Ordering::SeqCst) == 0 {
@@ -208,18 +206,6 @@ impl ChunkStore for Refusing {
             });
         }
         self.inner.put_batch(chunks)
-    }
-    fn has(&self, a: &swarmec::Address) -> Result<bool, swarmec::store::StoreError> {
-        self.inner.has(a)
-    }
-    fn remove(&self, a: &swarmec::Address) -> Result<bool, swarmec::store::StoreError> {
-        self.inner.remove(a)
-    }
-    fn iterate(
-        &self,
-        f: &mut dyn FnMut(&swarmec::Address, &[u8]) -> bool,
-    ) -> Result<(), swarmec::store::StoreError> {
-        self.inner.iterate(f)
     }
 }
 
