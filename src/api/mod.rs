@@ -46,10 +46,13 @@ use crate::store::ChunkStore;
 
 pub use self::headers::{HeaderError, HeaderErrors};
 
-/// The bee version reported by `/health` and `/readiness` (the bee release whose API this follows).
-pub const BEE_VERSION: &str = "2.6.0-swarmec";
-/// The bee API version reported by `/health` and `/readiness`.
-pub const API_VERSION: &str = "7.3.0";
+/// The bee version reported by `/health` and `/readiness`: the bee release whose API this follows,
+/// marked as ours (bee-js's `isSupportedExactVersion` wants bee's own build, `2.8.1-7cf53193`, and
+/// is rightly false).
+pub const BEE_VERSION: &str = "2.8.1-swarmec";
+/// The bee API version reported by `/health` and `/readiness`: bee v2.8.1's (`openapi/Swarm.yaml`,
+/// which bee's release build stamps in), so that bee-js 12's `isSupportedApiVersion` holds.
+pub const API_VERSION: &str = "8.1.0";
 
 /// Limits and defaults of the API. [`ApiConfig::default`] gives the documented defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]

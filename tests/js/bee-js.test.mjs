@@ -66,6 +66,9 @@ test('health answers like bee', async () => {
   assert.equal(await bee.isConnected(), true)
   const health = await bee.getHealth()
   assert.equal(health.status, 'ok')
+  assert.equal(health.apiVersion, '8.1.0')
+  assert.equal(await bee.isSupportedApiVersion(), true)
+  assert.equal(await bee.isSupportedExactVersion(), false)
 })
 
 // bee-js sends Swarm-Redundancy-Level only when the level is truthy, so `redundancyLevel: 0` reaches
