@@ -254,3 +254,150 @@ fn manifests_match_bee_byte_for_byte() {
         }
     }
 }
+
+fn save_blob(store: &MemStore, data: &[u8]) -> Vec<u8> {
+    split_bytes(data, &mut StoreSink(store), SplitOptions::default(), None)
+        .expect("split")
+        .reference
+        .to_bytes()
+}
+
+/// A node of bee's layout with the zero key, 32-byte entries and forks `(byte, type, reference)`.
+fn raw_node(forks: &[(u8, u8, &[u8])]) -> Vec<u8> {
+    let mut n = vec![0u8; 128];
+    n[32..63].copy_from_slice(&swarmec::keccak::keccak256(b"mantaray:0.2")[..31]);
+    n[63] = 32;
+    for &(b, typ, r) in forks {
+        n[96 + usize::from(b / 8)] |= 1 << (b % 8);
+        let mut fork = vec![0u8; 32];
+        fork[0] = typ;
+        fork[1] = 1;
+        fork[2] = b;
+        fork.extend_from_slice(r);
+        n.extend_from_slice(&fork);
+    }
+    n
+}
+
+#[test]
+fn bad_manifests_give_typed_errors_bounded_by_the_data() {
+    use manifest::{DecodeError, ManifestError};
+    let store = MemStore::new();
+    let mut reader = StoreLoadSaver::reader(&store, JoinOptions::default());
+
+    // A file that is no manifest.
+    let r = save_blob(&store, b"hello");
+    let err = Node::from_reference(&r)
+        .lookup(b"x", &mut reader)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ManifestError::Decode {
+                source: DecodeError::TooShort { len: 5 },
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let r = save_blob(&store, &[7u8; 300]);
+    let err = Node::from_reference(&r)
+        .lookup(b"x", &mut reader)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ManifestError::Decode {
+                source: DecodeError::UnknownVersion { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    // A fork that runs past the end, and a bad prefix length.
+    let mut past = raw_node(&[]);
+    past[96] = 1;
+    let r = save_blob(&store, &past);
+    let err = Node::from_reference(&r)
+        .lookup(b"\0", &mut reader)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ManifestError::Decode {
+                source: DecodeError::Truncated { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let mut prefix = raw_node(&[(b'a', 2, &[1; 32])]);
+    prefix[129] = 31;
+    let r = save_blob(&store, &prefix);
+    let err = Node::from_reference(&r)
+        .lookup(b"a", &mut reader)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ManifestError::Decode {
+                source: DecodeError::PrefixLength { len: 31, .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    // A fork to a node that is not stored: the load error names it.
+    let r = save_blob(&store, &raw_node(&[(b'a', 2, &[9; 32])]));
+    let err = Node::from_reference(&r)
+        .lookup(b"ab", &mut reader)
+        .unwrap_err();
+    assert!(
+        matches!(&err, ManifestError::Load { node, .. } if *node == hex::encode([9u8; 32])),
+        "{err}"
+    );
+
+    // A node claiming more bytes than any node can have is not read.
+    let big = vec![0u8; manifest::node::MAX_NODE_SIZE as usize + 1];
+    let r = save_blob(&store, &big);
+    let err = Node::from_reference(&r)
+        .lookup(b"a", &mut reader)
+        .unwrap_err();
+    assert!(matches!(err, ManifestError::NodeTooLarge { .. }), "{err}");
+
+    // Nodes shared many times over: 13 chunks, 4^12 paths. Lookups descend one path; the walk stops
+    // at its budget.
+    let mut prev = save_blob(&store, &raw_node(&[]));
+    for _ in 0..12 {
+        let forks: Vec<(u8, u8, &[u8])> =
+            b"abcd".iter().map(|&c| (c, 6u8, prev.as_slice())).collect();
+        prev = save_blob(&store, &raw_node(&forks));
+    }
+    let mut m = Node::from_reference(&prev);
+    assert!(m.lookup(b"abcdabcdabcd", &mut reader).is_ok());
+    assert!(matches!(
+        m.lookup(b"abcdabcdabcda", &mut reader),
+        Err(ManifestError::NotFound { .. })
+    ));
+    let mut visited = 0;
+    let err = walk(
+        Node::from_reference(&prev),
+        &mut reader,
+        WalkLimits {
+            max_nodes: 1000,
+            max_bytes: 1 << 30,
+        },
+        &mut |_, _| {
+            visited += 1;
+            Ok(())
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, ManifestError::WalkLimit { what: "nodes", .. }),
+        "{err}"
+    );
+    assert_eq!(visited, 1000);
+}
