@@ -401,3 +401,464 @@ fn bad_manifests_give_typed_errors_bounded_by_the_data() {
     );
     assert_eq!(visited, 1000);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The HTTP API: POST /bzz, GET and HEAD /bzz/{reference}/{path}, in process.
+
+const BATCH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+struct Api {
+    rt: tokio::runtime::Runtime,
+    router: axum::Router,
+}
+
+struct Answer {
+    status: u16,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().expect("text header"))
+    }
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("JSON body")
+    }
+    fn reference(&self) -> String {
+        assert_eq!(self.status, 201, "{}", String::from_utf8_lossy(&self.body));
+        s(&self.json()["reference"]).to_owned()
+    }
+    fn error(&self, status: u16, message: &str) {
+        assert_eq!(
+            self.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(self.header("content-type"), Some("application/json"));
+        assert_eq!(self.json()["code"], status);
+        assert_eq!(
+            self.json()["message"],
+            message,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+    }
+}
+
+impl Api {
+    fn new() -> Api {
+        let store = std::sync::Arc::new(MemStore::new());
+        let state = swarmec::api::ApiState::new(store, swarmec::api::ApiConfig::default());
+        Api {
+            rt: tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .expect("runtime"),
+            router: swarmec::api::router(state),
+        }
+    }
+
+    fn call(&self, method: &str, uri: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Answer {
+        use tower::ServiceExt;
+        let mut b = axum::http::Request::builder().method(method).uri(uri);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        if method == "POST" {
+            b = b.header("content-length", body.len());
+        }
+        let request = b.body(axum::body::Body::from(body)).expect("request");
+        self.rt.block_on(async {
+            let response = self
+                .router
+                .clone()
+                .oneshot(request)
+                .await
+                .expect("response");
+            let (parts, body) = response.into_parts();
+            let body = axum::body::to_bytes(body, 64 << 20).await.expect("body");
+            Answer {
+                status: parts.status.as_u16(),
+                headers: parts.headers,
+                body: body.to_vec(),
+            }
+        })
+    }
+
+    fn get(&self, uri: &str) -> Answer {
+        self.call("GET", uri, &[], Vec::new())
+    }
+}
+
+fn tar_header(name: &[u8], size: usize, typeflag: u8) -> Vec<u8> {
+    let mut b = vec![0u8; 512];
+    b[..name.len()].copy_from_slice(name);
+    b[100..107].copy_from_slice(b"0000644");
+    b[124..135].copy_from_slice(format!("{size:011o}").as_bytes());
+    b[156] = typeflag;
+    b[257..265].copy_from_slice(b"ustar\x0000");
+    b[148..156].copy_from_slice(b"        ");
+    let sum: u64 = b.iter().map(|&x| u64::from(x)).sum();
+    b[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+    b
+}
+
+/// A tar of `(name, data)` with a directory entry first, as `tar` writes.
+fn tar_of(files: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
+    let mut t = tar_header(b"./", 0, b'5');
+    for (name, data) in files {
+        t.extend(tar_header(name, data.len(), b'0'));
+        t.extend_from_slice(data);
+        t.resize(t.len().div_ceil(512) * 512, 0);
+    }
+    t.resize(t.len() + 1024, 0);
+    t
+}
+
+fn level_header(case: &Value) -> String {
+    case["level"].as_u64().expect("level").to_string()
+}
+
+#[test]
+fn post_bzz_gives_bees_references() {
+    let api = Api::new();
+    for name in fixture_names() {
+        let case = fixture(&name);
+        let level = level_header(&case);
+        let files = case["files"].as_array().expect("files");
+        match s(&case["kind"]) {
+            "file" => {
+                let f = &files[0];
+                let uri = format!("/bzz?name={}", urlencode(s(&f["path"])));
+                let r = api.call(
+                    "POST",
+                    &uri,
+                    &[
+                        ("Swarm-Postage-Batch-Id", BATCH),
+                        ("Content-Type", s(&f["content_type"])),
+                        ("Swarm-Redundancy-Level", &level),
+                    ],
+                    unhex(&f["data"]),
+                );
+                assert_eq!(r.reference(), s(&case["reference"]), "{name}");
+                let etag = format!("\"{}\"", s(&case["reference"]));
+                assert_eq!(r.header("etag"), Some(etag.as_str()), "{name}");
+                assert_eq!(r.header("access-control-expose-headers"), Some("Swarm-Tag"));
+            }
+            "collection" => {
+                let tar = tar_of(
+                    &files
+                        .iter()
+                        .map(|f| (s(&f["path"]).as_bytes().to_vec(), unhex(&f["data"])))
+                        .collect::<Vec<_>>(),
+                );
+                let mut h = vec![
+                    ("Swarm-Postage-Batch-Id", BATCH),
+                    ("Content-Type", "application/x-tar"),
+                    ("Swarm-Collection", "true"),
+                    ("Swarm-Redundancy-Level", level.as_str()),
+                ];
+                for (k, header) in [
+                    ("index_document", "Swarm-Index-Document"),
+                    ("error_document", "Swarm-Error-Document"),
+                ] {
+                    if !s(&case[k]).is_empty() {
+                        h.push((header, s(&case[k])));
+                    }
+                }
+                let r = api.call("POST", "/bzz", &h, tar);
+                assert_eq!(r.reference(), s(&case["reference"]), "{name}");
+                assert_eq!(
+                    r.header("etag"),
+                    None,
+                    "{name}: bee sets no ETag on collections"
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            b => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[test]
+fn get_bzz_serves_files_and_websites_as_bee() {
+    let api = Api::new();
+    // A single file with a name and a content type.
+    let r = api.call(
+        "POST",
+        "/bzz?name=hello.txt",
+        &[
+            ("Swarm-Postage-Batch-Id", BATCH),
+            ("Content-Type", "text/plain; charset=utf-8"),
+        ],
+        b"hello swarm\n".to_vec(),
+    );
+    let root = r.reference();
+    let file_ref = "4fda73ecef9e32c89b3b72363cc461588dac4720b38fee3f225a7334b202e6d2";
+    for path in [
+        format!("/bzz/{root}"),
+        format!("/bzz/{root}/"),
+        format!("/bzz/{root}/hello.txt"),
+    ] {
+        let g = api.get(&path);
+        assert_eq!(
+            g.status,
+            200,
+            "{path}: {}",
+            String::from_utf8_lossy(&g.body)
+        );
+        assert_eq!(g.body, b"hello swarm\n");
+        assert_eq!(g.header("content-type"), Some("text/plain; charset=utf-8"));
+        assert_eq!(
+            g.header("content-disposition"),
+            Some("inline; filename=\"hello.txt\"")
+        );
+        assert_eq!(g.header("etag"), Some(format!("\"{file_ref}\"").as_str()));
+        assert_eq!(g.header("content-length"), Some("12"));
+        assert_eq!(
+            g.header("access-control-expose-headers"),
+            Some("Content-Disposition")
+        );
+    }
+    let h = api.call("HEAD", &format!("/bzz/{root}/hello.txt"), &[], Vec::new());
+    assert_eq!(h.status, 200);
+    assert_eq!(h.header("content-length"), Some("12"));
+    assert_eq!(h.header("content-type"), Some("text/plain; charset=utf-8"));
+    assert_eq!(
+        h.header("content-disposition"),
+        Some("inline; filename=\"hello.txt\"")
+    );
+    assert!(h.body.is_empty());
+    let g = api.call(
+        "GET",
+        &format!("/bzz/{root}/hello.txt"),
+        &[("Range", "bytes=0-4")],
+        Vec::new(),
+    );
+    assert_eq!(g.status, 206);
+    assert_eq!(g.body, b"hello");
+    assert_eq!(g.header("content-range"), Some("bytes 0-4/12"));
+    assert_eq!(g.header("content-type"), Some("text/plain; charset=utf-8"));
+
+    // Without a content type, bee sniffs it; without a name, the file's reference is the name.
+    let r = api.call(
+        "POST",
+        "/bzz",
+        &[("Swarm-Postage-Batch-Id", BATCH)],
+        b"<html><body>hi".to_vec(),
+    );
+    let root = r.reference();
+    let g = api.get(&format!("/bzz/{root}/"));
+    assert_eq!(g.status, 200);
+    assert_eq!(g.header("content-type"), Some("text/html; charset=utf-8"));
+    let name = g
+        .header("content-disposition")
+        .expect("disposition")
+        .to_owned();
+    assert_eq!(name.len(), "inline; filename=\"\"".len() + 64, "{name}");
+
+    // A website.
+    let case = fixture("site-level0.json");
+    let files: Vec<(Vec<u8>, Vec<u8>)> = case["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| (s(&f["path"]).as_bytes().to_vec(), unhex(&f["data"])))
+        .collect();
+    let data_of = |p: &str| {
+        files
+            .iter()
+            .find(|(n, _)| n == p.as_bytes())
+            .expect("file")
+            .1
+            .clone()
+    };
+    let r = api.call(
+        "POST",
+        "/bzz",
+        &[
+            ("Swarm-Postage-Batch-Id", BATCH),
+            ("Content-Type", "application/x-tar"),
+            ("Swarm-Collection", "true"),
+            ("Swarm-Redundancy-Level", "0"),
+            ("Swarm-Index-Document", "index.html"),
+            ("Swarm-Error-Document", "404.html"),
+        ],
+        tar_of(&files),
+    );
+    let site = r.reference();
+    assert_eq!(site, s(&case["reference"]));
+    let g = api.get(&format!("/bzz/{site}/"));
+    assert_eq!((g.status, g.body.clone()), (200, data_of("index.html")));
+    assert_eq!(g.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        g.header("content-disposition"),
+        Some("inline; filename=\"index.html\"")
+    );
+    let g = api.get(&format!("/bzz/{site}/css/style.css"));
+    assert_eq!((g.status, g.body.clone()), (200, data_of("css/style.css")));
+    assert_eq!(g.header("content-type"), Some("text/css; charset=utf-8"));
+    // A directory without its slash: 308 to it; with it: its index document.
+    let g = api.get(&format!("/bzz/{site}/docs?x=1"));
+    assert_eq!(g.status, 308);
+    assert_eq!(
+        g.header("location"),
+        Some(format!("/bzz/{site}/docs/?x=1").as_str())
+    );
+    let g = api.get(&format!("/bzz/{site}/docs//"));
+    assert_eq!(
+        (g.status, g.body.clone()),
+        (200, data_of("docs/index.html"))
+    );
+    // A file with an empty content type (no known extension) is served with it empty.
+    let g = api.get(&format!("/bzz/{site}/docs/guide/intro.md"));
+    assert_eq!((g.status, g.header("content-type")), (200, Some("")));
+    // What is not there: the error document, with 200 as bee.
+    let g = api.get(&format!("/bzz/{site}/no/such/page"));
+    assert_eq!((g.status, g.body.clone()), (200, data_of("404.html")));
+    // Percent-encoded paths.
+    let g = api.get(&format!("/bzz/{site}/docs%2Fapi.json"));
+    assert_eq!(
+        (g.status, g.header("content-type")),
+        (200, Some("application/json"))
+    );
+
+    // A collection without documents: bee's 404s.
+    let r = api.call(
+        "POST",
+        "/bzz",
+        &[
+            ("Swarm-Postage-Batch-Id", BATCH),
+            ("Content-Type", "application/x-tar"),
+            ("Swarm-Collection", "true"),
+        ],
+        tar_of(&files[..3]),
+    );
+    let plain = r.reference();
+    api.get(&format!("/bzz/{plain}/"))
+        .error(404, "address not found or incorrect");
+    api.get(&format!("/bzz/{plain}/nope"))
+        .error(404, "path address not found");
+    let h = api.call("HEAD", &format!("/bzz/{plain}/nope"), &[], Vec::new());
+    assert_eq!(
+        (h.status, h.header("content-type")),
+        (404, Some("application/json"))
+    );
+}
+
+#[test]
+fn bzz_bad_input_answers_as_bee_without_500() {
+    let api = Api::new();
+    let tar_headers = [
+        ("Swarm-Postage-Batch-Id", BATCH),
+        ("Content-Type", "application/x-tar"),
+        ("Swarm-Collection", "true"),
+    ];
+    let good = tar_of(&[(b"a.txt".to_vec(), b"a".to_vec())]);
+    let mut bad_sum = good.clone();
+    bad_sum[512] ^= 1;
+    api.call("POST", "/bzz", &tar_headers, bad_sum)
+        .error(400, "invalid filename in tar archive");
+    api.call("POST", "/bzz", &tar_headers, good[..700].to_vec())
+        .error(400, "could not store directory");
+    api.call("POST", "/bzz", &tar_headers, good[..1000].to_vec())
+        .error(400, "could not store directory");
+    api.call("POST", "/bzz", &tar_headers, vec![0; 1024])
+        .error(400, "no files in root directory");
+    api.call("POST", "/bzz", &tar_headers, tar_of(&[]))
+        .error(400, "no files in root directory");
+    let mut huge = tar_header(b"big", 0, b'0');
+    huge[124..136].copy_from_slice(&[0x80, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    api.call("POST", "/bzz", &tar_headers, huge)
+        .error(400, "invalid filename in tar archive");
+    api.call("POST", "/bzz", &tar_headers[..1], good.clone())
+        .reference();
+    api.call(
+        "POST",
+        "/bzz",
+        &[
+            ("Swarm-Postage-Batch-Id", BATCH),
+            ("Swarm-Collection", "true"),
+        ],
+        good.clone(),
+    )
+    .error(400, "invalid content-type");
+    api.call(
+        "POST",
+        "/bzz",
+        &[
+            ("Swarm-Postage-Batch-Id", BATCH),
+            ("Swarm-Collection", "true"),
+            ("Content-Type", "text/plain"),
+        ],
+        good.clone(),
+    )
+    .error(400, "invalid content-type");
+    api.call(
+        "POST",
+        "/bzz",
+        &[
+            tar_headers[0],
+            tar_headers[1],
+            tar_headers[2],
+            ("Swarm-Index-Document", "a/index.html"),
+        ],
+        good.clone(),
+    )
+    .error(
+        400,
+        "index document suffix must not include slash character",
+    );
+    let r = api.call(
+        "POST",
+        "/bzz?name=/abs",
+        &[("Swarm-Postage-Batch-Id", BATCH)],
+        b"x".to_vec(),
+    );
+    r.error(400, "invalid query params");
+    assert_eq!(r.json()["reasons"][0]["field"], "name");
+    api.call("POST", "/bzz", &[], b"x".to_vec())
+        .error(400, "invalid header params");
+    api.call(
+        "POST",
+        "/bzz",
+        &[tar_headers[0], ("Swarm-Collection", "maybe")],
+        b"x".to_vec(),
+    )
+    .error(400, "invalid header params");
+
+    // Downloads.
+    api.get("/bzz/zz").error(400, "invalid path params");
+    let unknown = "aa".repeat(32);
+    api.get(&format!("/bzz/{unknown}/"))
+        .error(404, "address not found or incorrect");
+    api.get(&format!("/bzz/{unknown}/x"))
+        .error(404, "Not Found");
+    // A plain file is no manifest.
+    let r = api.call(
+        "POST",
+        "/bytes",
+        &[("Swarm-Postage-Batch-Id", BATCH)],
+        b"not a manifest".to_vec(),
+    );
+    let bytes_ref = r.reference();
+    api.get(&format!("/bzz/{bytes_ref}/x"))
+        .error(404, "Not Found");
+    api.get(&format!("/bzz/{bytes_ref}"))
+        .error(404, "address not found or incorrect");
+}

@@ -124,6 +124,9 @@ func (s *memStore) sorted(withData bool) []chunkJSON {
 // ---------------------------------------------------------------------------------------------
 // Cases
 
+// A collection file's content type is the one bee's tar reader gives its extension
+// (mime.TypeByExtension, Go's built-in table), so that the same files sent as a tar to POST /bzz
+// give the same manifest.
 type file struct {
 	path        string
 	contentType string
@@ -166,7 +169,7 @@ func site() []file {
 		{"docs/guide/setup.md", "", "# setup\n"},
 		{"docs/api.json", "application/json", "{}\n"},
 		{"docs/a", "", "a file that is a prefix of a directory name"},
-		{"docs/ab/c.txt", "", "c"},
+		{"docs/ab/c.txt", "text/plain; charset=utf-8", "c"},
 	}
 }
 
@@ -242,10 +245,10 @@ func cases() []testCase {
 		kind:        "collection",
 		level:       redundancy.NONE,
 		files: []file{
-			{long + "file-one.txt", "", "one"},
-			{long + "file-two.txt", "", "two"},
+			{long + "file-one.txt", "text/plain; charset=utf-8", "one"},
+			{long + "file-two.txt", "text/plain; charset=utf-8", "two"},
 			{long[:42] + "branch/x", "", "x"},
-			{"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ.txt", "", "alphabet"},
+			{"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ.txt", "text/plain; charset=utf-8", "alphabet"},
 			{"abcdefghijklmnopqrstuvwxyz0123456789", "", "prefix of the above"},
 			{"ab", "", "short"},
 			{"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ.txt.bak", "", "longer still"},
