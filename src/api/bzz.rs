@@ -23,16 +23,14 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::mpsc;
 
 use super::bytes::{self as api_bytes, DownloadParams, Feed, UploadParams};
-use super::sniff;
-use super::tar::{self, TarError, TarReader};
+use super::tar::{TarError, TarReader};
 use super::{headers, percent_decode, ApiError, ApiState, ReferenceResponse, Uploaded};
 use crate::encryption::{OsRandom, RandomSource};
 use crate::file::splitter::StoreSink;
 use crate::file::{split_reader, JoinOptions, Joiner, SplitError, SplitOptions};
-use crate::manifest::{
-    self, CollectionFile, ManifestError, Node, StoreLoadSaver, ERROR_DOCUMENT_KEY,
-    INDEX_DOCUMENT_KEY,
-};
+use crate::manifest::path as tar;
+use crate::manifest::sniff;
+use crate::manifest::{self, CollectionFile, ManifestError, Node, Resolution, StoreLoadSaver};
 use crate::reference::Reference;
 use crate::store::{ChunkStore, StoreError};
 
@@ -326,7 +324,7 @@ fn store_collection(
             reference: file,
             size,
         })?;
-        let content_type = manifest::content_type_by_extension(tar::ext(&entry.name)).to_owned();
+        let content_type = manifest::content_type_by_extension(&entry.name).to_owned();
         manifest::add_collection_file(
             &mut m,
             &CollectionFile {
@@ -392,25 +390,6 @@ enum Resolved {
     Error(ApiError),
 }
 
-fn not_found(message: &str) -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, message)
-}
-
-/// A root metadata value; absent when the root cannot be read (bee's `manifestMetadataLoad`).
-fn root_md(m: &mut Node, key: &str, reader: &mut StoreLoadSaver<'_>) -> Option<String> {
-    manifest::root_metadata(m, key, reader).ok().flatten()
-}
-
-/// bee's `path.Join(dir, name)`.
-fn join(dir: &[u8], name: &str) -> Vec<u8> {
-    let mut p = dir.to_vec();
-    if !p.is_empty() {
-        p.push(b'/');
-    }
-    p.extend_from_slice(name.as_bytes());
-    tar::clean(&p)
-}
-
 fn resolve(
     store: &dyn ChunkStore,
     root: Reference,
@@ -420,46 +399,13 @@ fn resolve(
 ) -> Resolved {
     let mut reader = StoreLoadSaver::reader(store, join_options);
     let mut m = Node::from_reference(&root.to_bytes());
-    let found = if path.is_empty() {
-        let entry = root_md(&mut m, INDEX_DOCUMENT_KEY, &mut reader)
-            .and_then(|index| m.lookup(&join(b"", &index), &mut reader).ok());
-        match entry {
-            Some(e) => e,
-            None => return Resolved::Error(not_found("address not found or incorrect")),
-        }
-    } else {
-        match m.lookup(path, &mut reader) {
-            Ok(e) => e,
-            Err(ManifestError::NotFound { .. }) => {
-                if !path.starts_with(b"/") {
-                    let mut dir = path.to_vec();
-                    dir.push(b'/');
-                    if m.has_prefix(&dir, &mut reader).unwrap_or(false) {
-                        return Resolved::Redirect;
-                    }
-                }
-                let mut doc = None;
-                if let Some(index) = root_md(&mut m, INDEX_DOCUMENT_KEY, &mut reader) {
-                    if !path.ends_with(index.as_bytes()) {
-                        doc = m.lookup(&join(path, &index), &mut reader).ok();
-                    }
-                }
-                if doc.is_none() {
-                    if let Some(error) = root_md(&mut m, ERROR_DOCUMENT_KEY, &mut reader) {
-                        if path != error.as_bytes() {
-                            doc = m.lookup(error.as_bytes(), &mut reader).ok();
-                        }
-                    }
-                }
-                match doc {
-                    Some(e) => e,
-                    None => return Resolved::Error(not_found("path address not found")),
-                }
-            }
-            Err(_) => return Resolved::Error(ApiError::not_found()),
+    let (entry, metadata) = match manifest::resolve(&mut m, path, &mut reader) {
+        Resolution::Entry { entry, metadata } => (entry, metadata),
+        Resolution::Directory => return Resolved::Redirect,
+        Resolution::NotFound(message) => {
+            return Resolved::Error(ApiError::new(StatusCode::NOT_FOUND, message))
         }
     };
-    let (entry, metadata) = found;
     let Some(reference) = Reference::from_bytes(&entry) else {
         return Resolved::Error(ApiError::not_found());
     };

@@ -25,7 +25,6 @@ mod bytes;
 mod bzz;
 mod chunks;
 pub mod headers;
-mod sniff;
 mod stamps;
 mod tar;
 

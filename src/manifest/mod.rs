@@ -9,6 +9,8 @@
 mod error;
 pub mod json;
 pub mod node;
+pub mod path;
+pub mod sniff;
 pub mod store;
 
 pub use error::{DecodeError, ManifestError};
@@ -84,7 +86,7 @@ pub struct CollectionFile {
 /// Adds one file of a collection as bee's `storeDir` does: `Content-Type`, and `Filename` the last
 /// path element.
 pub fn add_collection_file(m: &mut Node, f: &CollectionFile) -> Result<(), ManifestError> {
-    let name = json::go_lossy(base_name(&f.path));
+    let name = json::go_lossy(&path::base(&f.path));
     m.add(
         &f.path,
         &f.reference,
@@ -128,11 +130,77 @@ pub fn collection(
     Ok(m)
 }
 
-/// The last element of a cleaned path (Go's `filepath.Base` on a path without trailing slash).
-pub fn base_name(path: &[u8]) -> &[u8] {
-    match path.iter().rposition(|&b| b == b'/') {
-        Some(i) if i + 1 < path.len() => &path[i + 1..],
-        _ => path,
+/// What a path of a manifest resolves to, as bee's `GET /bzz/{reference}/{path}` resolves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// The entry to serve (the path's own, or an index or error document).
+    Entry {
+        /// Its file reference.
+        entry: Vec<u8>,
+        /// Its metadata.
+        metadata: Metadata,
+    },
+    /// The path names a directory without its trailing slash (bee: 308 to `path/`).
+    Directory,
+    /// Nothing to serve; bee's 404 message.
+    NotFound(&'static str),
+}
+
+/// bee's 404 message when the manifest itself cannot be read for a path.
+pub const NOT_FOUND: &str = "Not Found";
+
+/// bee's `path.Join(dir, name)`.
+fn join(dir: &[u8], name: &str) -> Vec<u8> {
+    let mut p = dir.to_vec();
+    if !p.is_empty() {
+        p.push(b'/');
+    }
+    p.extend_from_slice(name.as_bytes());
+    path::clean(&p)
+}
+
+/// Resolves `path` (already percent-decoded, trailing slashes folded into one) as bee's
+/// `serveReference`: the empty path serves the index document; a path not found is a directory
+/// (when `path/` is a prefix), else its index document (`path/index`), else the error document.
+pub fn resolve(m: &mut Node, path: &[u8], l: &mut dyn Loader) -> Resolution {
+    let root_md =
+        |m: &mut Node, key: &str, l: &mut dyn Loader| root_metadata(m, key, l).ok().flatten();
+    let entry = |(entry, metadata)| Resolution::Entry { entry, metadata };
+    if path.is_empty() {
+        return root_md(m, INDEX_DOCUMENT_KEY, l)
+            .and_then(|index| m.lookup(&join(b"", &index), l).ok())
+            .map_or(
+                Resolution::NotFound("address not found or incorrect"),
+                entry,
+            );
+    }
+    match m.lookup(path, l) {
+        Ok(e) => entry(e),
+        Err(ManifestError::NotFound { .. }) => {
+            if !path.starts_with(b"/") {
+                let mut dir = path.to_vec();
+                dir.push(b'/');
+                if m.has_prefix(&dir, l).unwrap_or(false) {
+                    return Resolution::Directory;
+                }
+            }
+            if let Some(index) = root_md(m, INDEX_DOCUMENT_KEY, l) {
+                if !path.ends_with(index.as_bytes()) {
+                    if let Ok(e) = m.lookup(&join(path, &index), l) {
+                        return entry(e);
+                    }
+                }
+            }
+            if let Some(error) = root_md(m, ERROR_DOCUMENT_KEY, l) {
+                if path != error.as_bytes() {
+                    if let Ok(e) = m.lookup(error.as_bytes(), l) {
+                        return entry(e);
+                    }
+                }
+            }
+            Resolution::NotFound("path address not found")
+        }
+        Err(_) => Resolution::NotFound(NOT_FOUND),
     }
 }
 
@@ -152,12 +220,11 @@ pub fn root_metadata(
 /// The content type Go's `mime.TypeByExtension` gives an extension from its built-in table (Go
 /// 1.26; bee also reads the system's MIME files, which differ between machines: not done here).
 /// Empty when unknown.
-pub fn content_type_by_extension(path: &[u8]) -> &'static str {
-    let name = base_name(path);
-    let Some(dot) = name.iter().rposition(|&b| b == b'.') else {
+pub fn content_type_by_extension(name: &[u8]) -> &'static str {
+    let ext = String::from_utf8_lossy(path::ext(name)).to_ascii_lowercase();
+    if ext.is_empty() {
         return "";
-    };
-    let ext = String::from_utf8_lossy(&name[dot..]).to_ascii_lowercase();
+    }
     MIME_TYPES
         .iter()
         .find(|(e, _)| *e == ext)
