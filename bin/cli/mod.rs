@@ -5,6 +5,7 @@
 mod args;
 mod failure;
 mod files;
+mod manifests;
 mod model;
 mod net;
 mod output;
@@ -15,7 +16,7 @@ mod store;
 pub use args::Args;
 pub use failure::Failure;
 
-use args::{Command, StampAction, StoreAction};
+use args::{Command, ManifestAction, StampAction, StoreAction};
 use files::DownloadRequest;
 use swarmec::file::JoinOptions;
 
@@ -29,6 +30,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
             dir,
             peer,
             stamp,
+            bzz,
+        } if manifests::wanted(&file, &bzz) => {
+            manifests::upload(&file, &split, &dir, &peer, stamp.as_deref(), &bzz)
+        }
+        Command::Upload {
+            file,
+            split,
+            dir,
+            peer,
+            stamp,
+            ..
         } => match peer.peer {
             Some(address) => files::upload_peer(
                 &file,
@@ -50,7 +62,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
             no_write_back,
             dir,
             peer,
+            path,
         } => {
+            let (reference, path) = manifests::split_target(&reference, path);
             let request = DownloadRequest {
                 reference: &reference,
                 output: output.as_deref(),
@@ -63,9 +77,16 @@ pub fn run(args: Args) -> Result<(), Failure> {
                     ..JoinOptions::default()
                 },
             };
-            match peer.peer {
-                Some(address) => files::download_peer(request, &address, peer.network_id),
-                None => files::download(request, &dir),
+            match (path, peer.peer) {
+                (Some(path), peer_address) => manifests::download(
+                    request,
+                    &path,
+                    &dir,
+                    peer_address.as_ref(),
+                    peer.network_id,
+                ),
+                (None, Some(address)) => files::download_peer(request, &address, peer.network_id),
+                (None, None) => files::download(request, &dir),
             }
         }
         Command::Inspect {
@@ -124,6 +145,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 net::import_bee_key(&dir, &key, &password, nonce.as_deref())
             }
             _ => net::id(&dir),
+        },
+        Command::Manifest { action } => match action {
+            ManifestAction::Ls {
+                reference,
+                json,
+                dir,
+            } => manifests::ls(&reference, json, &dir),
         },
         Command::Store { action } => match action {
             StoreAction::List { dir } => store::list(&dir),

@@ -862,3 +862,106 @@ fn bzz_bad_input_answers_as_bee_without_500() {
     api.get(&format!("/bzz/{bytes_ref}"))
         .error(404, "address not found or incorrect");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The command line.
+
+fn cli(data: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_swarmec"))
+        .args(args)
+        .env("SWARMEC_DATA_DIR", data)
+        .output()
+        .expect("swarmec runs")
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout.clone())
+        .expect("UTF-8")
+        .trim_end()
+        .to_owned()
+}
+
+#[test]
+fn cli_uploads_folders_and_named_files_as_bee_and_reads_paths() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    // Files written in bee's order give bee's reference: the CLI adds them in byte order, which
+    // for these files is the order the generator used too.
+    let case = fixture("collection-no-documents.json");
+    let folder = tmp.path().join("site");
+    for f in case["files"].as_array().expect("files") {
+        let p = folder.join(s(&f["path"]));
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, unhex(&f["data"])).expect("write");
+    }
+    let site = stdout(&cli(
+        &data,
+        &["upload", folder.to_str().expect("path"), "--level", "0"],
+    ));
+    assert_eq!(site, s(&case["reference"]));
+
+    let case = fixture("file-level0.json");
+    let file = tmp.path().join("h");
+    std::fs::write(&file, b"hello swarm\n").expect("write");
+    let named = stdout(&cli(
+        &data,
+        &[
+            "upload",
+            file.to_str().expect("path"),
+            "--name",
+            "hello.txt",
+            "--level",
+            "0",
+        ],
+    ));
+    assert_eq!(named, s(&case["reference"]));
+
+    // ls, then paths: a file, the index document, a folder without its slash (an error).
+    let ls = stdout(&cli(&data, &["manifest", "ls", &site, "--json"]));
+    let list: Value = serde_json::from_str(&ls).expect("JSON");
+    let paths: Vec<&str> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|e| s(&e["path"]))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "css/style.css",
+            "docs/guide/intro.md",
+            "docs/index.html",
+            "img/logo.png"
+        ]
+    );
+    assert_eq!(
+        stdout(&cli(
+            &data,
+            &["download", &format!("{site}/docs/index.html")]
+        )),
+        "<h1>docs</h1>"
+    );
+    assert_eq!(
+        stdout(&cli(&data, &["download", &site, "--path", "css/style.css"])),
+        "body { color: red }"
+    );
+    assert_eq!(
+        stdout(&cli(&data, &["download", &format!("{named}/")])),
+        "hello swarm"
+    );
+    let o = cli(&data, &["download", &format!("{site}/docs")]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is a folder"));
+    let o = cli(&data, &["download", &format!("{site}/nope")]);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("address not found"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = stdout(&cli(&data, &["manifest", "ls", &named]));
+    assert_eq!(
+        text,
+        "-\t-\t/\n4fda73ecef9e32c89b3b72363cc461588dac4720b38fee3f225a7334b202e6d2\ttext/plain; charset=utf-8\thello.txt"
+    );
+}
