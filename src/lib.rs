@@ -16,6 +16,7 @@ pub mod fuzzing;
 pub mod identity;
 pub mod keccak;
 pub mod keccak_lanes;
+pub mod manifest;
 pub mod net;
 pub mod placement;
 pub mod postage;

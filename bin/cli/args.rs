@@ -103,6 +103,8 @@ pub enum Command {
         /// `swarmec stamp`) that stamps every chunk.
         #[arg(long, value_name = "BATCH", requires = "peer")]
         stamp: Option<String>,
+        #[command(flatten)]
+        bzz: Bzz,
     },
     /// Write the file behind a reference to stdout or a file.
     Download {
@@ -138,6 +140,10 @@ pub enum Command {
         dir: DataDir,
         #[command(flatten)]
         peer: Peer,
+        /// A path in the manifest at REFERENCE (also written REFERENCE/PATH); the empty path is the
+        /// index document, as GET /bzz/REFERENCE/PATH.
+        #[arg(long, value_name = "PATH")]
+        path: Option<String>,
     },
     /// Is a file still safe? Per intermediate chunk, how many of its data and parity children are
     /// retrievable and its margin (parities - missing), and the root's replicas. Exit 1 when a group
@@ -276,6 +282,11 @@ pub enum Command {
         #[arg(long, value_name = "HEX", requires = "import_bee_key")]
         nonce: Option<String>,
     },
+    /// Read manifests (bee's mantaray, as /bzz uploads make them).
+    Manifest {
+        #[command(subcommand)]
+        action: ManifestAction,
+    },
     /// Manage the local chunk store.
     Store {
         #[command(subcommand)]
@@ -292,6 +303,38 @@ pub enum Command {
         /// Address to listen on; port 0 picks a free port.
         #[arg(long, default_value = "127.0.0.1:1633", value_name = "ADDR")]
         listen: std::net::SocketAddr,
+        #[command(flatten)]
+        dir: DataDir,
+    },
+}
+
+/// `upload` as a manifest (bee's POST /bzz): a folder, or a file with a name.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct Bzz {
+    /// Upload the file as a manifest holding it under NAME (as bee's POST /bzz?name=NAME); a folder
+    /// is always uploaded as a manifest.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Content type of a file uploaded with --name (default: from its extension, else sniffed).
+    #[arg(long, value_name = "TYPE", requires = "name")]
+    pub content_type: Option<String>,
+    /// Folder upload: the document served for the root and for directories (e.g. index.html).
+    #[arg(long, value_name = "NAME")]
+    pub index_document: Option<String>,
+    /// Folder upload: the path served when a path is not found (e.g. 404.html).
+    #[arg(long, value_name = "PATH")]
+    pub error_document: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ManifestAction {
+    /// List every entry of the manifest at REFERENCE: file reference, content type and path.
+    Ls {
+        /// Manifest reference: 64 or 128 hex characters.
+        reference: String,
+        /// Print one JSON array of {"path", "reference", "metadata"}.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         dir: DataDir,
     },

@@ -167,7 +167,7 @@ pub fn download_peer(
     result
 }
 
-fn download_from(
+pub(super) fn download_from(
     reference: &Reference,
     request: &DownloadRequest,
     options: JoinOptions,

@@ -6,6 +6,7 @@ mod args;
 mod check;
 mod failure;
 mod files;
+mod manifests;
 mod model;
 mod net;
 mod output;
@@ -16,7 +17,7 @@ mod store;
 pub use args::Args;
 pub use failure::Failure;
 
-use args::{Command, StampAction, StoreAction};
+use args::{Command, ManifestAction, StampAction, StoreAction};
 use files::DownloadRequest;
 use swarmec::file::JoinOptions;
 
@@ -30,6 +31,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
             dir,
             peer,
             stamp,
+            bzz,
+        } if manifests::wanted(&file, &bzz) => {
+            manifests::upload(&file, &split, &dir, &peer, stamp.as_deref(), &bzz)
+        }
+        Command::Upload {
+            file,
+            split,
+            dir,
+            peer,
+            stamp,
+            ..
         } => match peer.peer {
             Some(address) => files::upload_peer(
                 &file,
@@ -53,7 +65,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
             stamp,
             dir,
             peer,
+            path,
         } => {
+            let (reference, path) = manifests::split_target(&reference, path);
             let request = DownloadRequest {
                 reference: &reference,
                 output: output.as_deref(),
@@ -68,9 +82,18 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 repair,
                 stamp: stamp.as_deref(),
             };
-            match peer.peer {
-                Some(address) => files::download_peer(request, &dir, &address, peer.network_id),
-                None => files::download(request, &dir),
+            match (path, peer.peer) {
+                (Some(path), peer_address) => manifests::download(
+                    request,
+                    &path,
+                    &dir,
+                    peer_address.as_ref(),
+                    peer.network_id,
+                ),
+                (None, Some(address)) => {
+                    files::download_peer(request, &dir, &address, peer.network_id)
+                }
+                (None, None) => files::download(request, &dir),
             }
         }
         Command::Check {
@@ -142,6 +165,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 net::import_bee_key(&dir, &key, &password, nonce.as_deref())
             }
             _ => net::id(&dir),
+        },
+        Command::Manifest { action } => match action {
+            ManifestAction::Ls {
+                reference,
+                json,
+                dir,
+            } => manifests::ls(&reference, json, &dir),
         },
         Command::Store { action } => match action {
             StoreAction::List { dir } => store::list(&dir),

@@ -32,16 +32,19 @@ use crate::store::{ChunkStore, StoreError};
 /// Size of the pieces a download is sent in.
 const PIECE: usize = 64 * 1024;
 
-struct UploadParams {
-    options: SplitOptions,
-    stamp: Option<super::UploadStamp>,
+pub(super) struct UploadParams {
+    pub(super) options: SplitOptions,
+    pub(super) stamp: Option<super::UploadStamp>,
 }
 
 pub(super) const BATCH_ID: &str = "Swarm-Postage-Batch-Id";
 
 impl UploadParams {
     /// bee's headers of `POST /bytes`, checked in bee's order (its struct's fields).
-    fn parse(h: &HeaderMap, config: &super::ApiConfig) -> Result<UploadParams, ApiError> {
+    pub(super) fn parse(
+        h: &HeaderMap,
+        config: &super::ApiConfig,
+    ) -> Result<UploadParams, ApiError> {
         let mut errors = HeaderErrors::default();
         let batch = errors.check(headers::hex_header(h, BATCH_ID));
         if batch.is_none() {
@@ -110,7 +113,7 @@ pub(super) async fn next_data(body: &mut Body, idle: Duration) -> Result<Option<
 
 /// Messages to the splitter thread: data, then `None` for a complete body. A channel closed without
 /// `None` means the upload was abandoned and nothing is finished.
-type Feed = Option<Bytes>;
+pub(super) type Feed = Option<Bytes>;
 
 pub(super) async fn upload(
     State(state): State<ApiState>,
@@ -156,7 +159,7 @@ pub(super) async fn upload(
 
 /// Forwards the body to the splitter thread; stops early when the splitter has stopped (its error is
 /// then the answer).
-async fn feed(
+pub(super) async fn feed(
     mut body: Body,
     tx: mpsc::Sender<Feed>,
     limit: u64,
@@ -226,16 +229,19 @@ impl From<StoreError> for UploadFailure {
     }
 }
 
-struct DownloadParams {
-    join: JoinOptions,
-    chunk_timeout: Duration,
+pub(super) struct DownloadParams {
+    pub(super) join: JoinOptions,
+    pub(super) chunk_timeout: Duration,
 }
 
 impl DownloadParams {
     /// bee's download headers, in bee's order: the parameters (a header that is absent or refused
     /// gives the default) and what was refused. A retrieval timeout that is no duration is bee's
     /// separate 400 "could not parse headers", after the others.
-    fn parse(h: &HeaderMap, config: &super::ApiConfig) -> (DownloadParams, Result<(), ApiError>) {
+    pub(super) fn parse(
+        h: &HeaderMap,
+        config: &super::ApiConfig,
+    ) -> (DownloadParams, Result<(), ApiError>) {
         let defaults = JoinOptions::default();
         let mut errors = HeaderErrors::default();
         let strategy = errors.check(headers::strategy_header(h, "Swarm-Redundancy-Strategy"));
@@ -283,7 +289,7 @@ pub(super) fn parse_reference(uri: &Uri) -> Result<Reference, ApiError> {
 /// the data at the address the client named. Data that is no tree (a posted chunk, an encrypted
 /// reference whose key does not fit) answers 404 naming why, as bee answers 404 "not manifest" for an
 /// address that holds no manifest (bee itself answers 500 "joiner failed" here: issue 11, F3).
-fn join_error(e: &JoinError) -> ApiError {
+pub(super) fn join_error(e: &JoinError) -> ApiError {
     match e {
         JoinError::NotFound { .. } | JoinError::Corrupt { .. } => ApiError::not_found(),
         // Which group is lost, and how badly: what a user needs to decide whether to repair.
@@ -351,6 +357,16 @@ pub(super) async fn download(
     let reference = parse_reference(&uri)?;
     let (params, checked) = DownloadParams::parse(&h, &state.config);
     checked?;
+    stream(&state, reference, params, &h).await
+}
+
+/// Streams the file under `reference` (whole, or the request's `Range`) with `/bytes`' headers.
+pub(super) async fn stream(
+    state: &ApiState,
+    reference: Reference,
+    params: DownloadParams,
+    h: &HeaderMap,
+) -> Result<Response, ApiError> {
     // A range that is not text is malformed: 416 like any other.
     let range = h
         .get(header::RANGE)

@@ -22,10 +22,12 @@
 //! killed right after the answer still has every chunk.
 
 mod bytes;
+mod bzz;
 mod chunks;
 pub mod headers;
 mod stamps;
 mod stewardship;
+mod tar;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -349,6 +351,11 @@ fn path_param(uri: &axum::http::Uri) -> Vec<u8> {
         .iter()
         .rposition(|&b| b == b'/')
         .map_or(path, |i| &path[i + 1..]);
+    percent_decode(segment)
+}
+
+/// `%XX` decoded to bytes; `%` not followed by two hex digits stays as it is.
+fn percent_decode(segment: &[u8]) -> Vec<u8> {
     let hex = |b: u8| char::from(b).to_digit(16);
     let mut out = Vec::with_capacity(segment.len());
     let mut i = 0;
@@ -446,6 +453,13 @@ pub fn router(state: ApiState) -> Router {
         .route(
             "/stewardship/{reference}",
             get(stewardship::get).put(stewardship::put),
+        )
+        .route("/bzz", post(bzz::upload))
+        .route("/bzz/{reference}", get(bzz::download).head(bzz::head))
+        .route("/bzz/{reference}/", get(bzz::download).head(bzz::head))
+        .route(
+            "/bzz/{reference}/{*path}",
+            get(bzz::download).head(bzz::head),
         )
         .route("/stamps", get(stamps::list))
         .route("/stamps/{batch_id}", get(stamps::get))

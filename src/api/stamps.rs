@@ -209,7 +209,7 @@ pub(super) async fn get(State(state): State<ApiState>, uri: Uri) -> Result<Respo
 
 /// The first value of `name` in the query, `+` and `%XX` decoded (lossily as UTF-8); reading a
 /// query cannot fail, as Go's `url.Query` skips what it cannot parse.
-fn query_value(uri: &Uri, name: &str) -> Option<String> {
+pub(super) fn query_value(uri: &Uri, name: &str) -> Option<String> {
     uri.query()?.split('&').find_map(|pair| {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         (decode_query(k) == name).then(|| decode_query(v))

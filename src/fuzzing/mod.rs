@@ -10,12 +10,13 @@ pub mod bee_wire;
 pub mod http_router;
 pub mod input;
 pub mod joiner;
+pub mod manifest;
 pub mod parsers;
 pub mod rs_codec;
 pub mod scripted;
 
 /// Every target: its name (the folder of its corpus), its `run` and its `seeds`.
-pub const TARGETS: [Target; 6] = [
+pub const TARGETS: [Target; 7] = [
     Target {
         name: "joiner",
         run: joiner::run,
@@ -45,6 +46,11 @@ pub const TARGETS: [Target; 6] = [
         name: "bee_streams",
         run: bee_streams::run,
         seeds: bee_streams::seeds,
+    },
+    Target {
+        name: "manifest",
+        run: manifest::run,
+        seeds: manifest::seeds,
     },
 ];
 

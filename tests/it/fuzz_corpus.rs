@@ -84,6 +84,11 @@ fn bee_streams() {
 }
 
 #[test]
+fn manifest() {
+    replay("manifest");
+}
+
+#[test]
 fn every_target_has_a_corpus_and_a_fuzz_target() {
     let fuzz = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     let manifest = std::fs::read_to_string(fuzz.join("Cargo.toml")).expect("fuzz/Cargo.toml");

@@ -7,6 +7,7 @@ mod api;
 mod bee_node;
 mod bee_peers;
 mod bee_wire;
+mod bzz;
 mod cli;
 mod cost;
 mod durability;
