@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,10 +16,18 @@ import { Bee, RedundancyLevel, RedundancyStrategy } from '@ethersphere/bee-js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const bin = process.env.SWARMEC_BIN || resolve(here, '../../target/debug/swarmec')
+// bee v2.8.1's manifests (tools/bee/mantaray): the references bee gives for these uploads.
+const mantaray = process.env.SWARMEC_MANTARAY || resolve(here, '../../fixtures/mantaray')
 const batch = 'ab'.repeat(32)
 const dir = mkdtempSync(join(tmpdir(), 'swarmec-js-'))
 let server
 let bee
+
+function fixture(name) {
+  return JSON.parse(readFileSync(join(mantaray, `${name}.json`), 'utf8'))
+}
+
+const unhex = h => Uint8Array.from(Buffer.from(h, 'hex'))
 
 // Deterministic, non-repeating bytes.
 function data(len, seed) {
@@ -144,6 +152,61 @@ test('string uploads and missing references', async () => {
   const back = await bee.downloadData(result.reference)
   assert.equal(back.toUtf8(), 'hello swarm')
   await assert.rejects(bee.downloadData('00'.repeat(32)), err => {
+    assert.equal(err.status, 404)
+    return true
+  })
+})
+
+// /bzz: bee-js's file and collection uploads give bee's own manifest references.
+
+test('uploadFile gives bee\'s reference; downloadFile gives name, type and bytes back', async () => {
+  const c = fixture('file-level0')
+  const f = c.files[0]
+  const result = await bee.uploadFile(
+    batch,
+    unhex(f.data),
+    f.path,
+    { contentType: f.content_type },
+    levelZero,
+  )
+  assert.equal(result.reference.toHex(), c.reference)
+  const back = await bee.downloadFile(result.reference)
+  assert.equal(back.name, f.path)
+  assert.equal(back.contentType, f.content_type)
+  assert.deepEqual(back.data.toUint8Array(), unhex(f.data))
+})
+
+test('uploadCollection gives bee\'s reference; paths, index and error documents', async () => {
+  const c = fixture('site-level0')
+  const root = join(dir, 'site')
+  // The fixture's order is the tar's order bee read.
+  const collection = c.files.map(f => {
+    const fsPath = join(root, f.path)
+    mkdirSync(dirname(fsPath), { recursive: true })
+    writeFileSync(fsPath, unhex(f.data))
+    return { path: f.path, size: f.data.length / 2, fsPath }
+  })
+  const result = await bee.uploadCollection(
+    batch,
+    collection,
+    { indexDocument: c.index_document, errorDocument: c.error_document },
+    levelZero,
+  )
+  assert.equal(result.reference.toHex(), c.reference)
+  const byPath = Object.fromEntries(c.files.map(f => [f.path, f]))
+  for (const path of ['css/style.css', 'docs/api.json', 'docs/ab/c.txt']) {
+    const back = await bee.downloadFile(result.reference, path)
+    assert.deepEqual(back.data.toUint8Array(), unhex(byPath[path].data), path)
+    assert.equal(back.contentType, byPath[path].content_type, path)
+  }
+  const index = await bee.downloadFile(result.reference)
+  assert.deepEqual(index.data.toUint8Array(), unhex(byPath['index.html'].data))
+  const missing = await bee.downloadFile(result.reference, 'no/such/page')
+  assert.deepEqual(missing.data.toUint8Array(), unhex(byPath['404.html'].data))
+})
+
+test('downloadFile of an unknown manifest is a 404', async () => {
+  await assert.rejects(bee.downloadFile('00'.repeat(32), 'index.html'), err => {
     assert.equal(err.status, 404)
     return true
   })
