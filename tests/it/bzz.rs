@@ -960,8 +960,13 @@ fn cli_uploads_folders_and_named_files_as_bee_and_reads_paths() {
         String::from_utf8_lossy(&o.stderr)
     );
     let text = stdout(&cli(&data, &["manifest", "ls", &named]));
+    let hello = &case["files"][0];
     assert_eq!(
         text,
-        "-\t-\t/\n4fda73ecef9e32c89b3b72363cc461588dac4720b38fee3f225a7334b202e6d2\ttext/plain; charset=utf-8\thello.txt"
+        format!(
+            "-\t-\t/\n{}\t{}\thello.txt",
+            s(&hello["reference"]),
+            s(&hello["content_type"])
+        )
     );
 }
