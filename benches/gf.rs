@@ -1,14 +1,14 @@
 //! GF(2^8) Reed-Solomon throughput on full 4104-byte shards, `reed-solomon-erasure` against
-//! `swarmec::redundancy::gf` with every kernel this CPU supports, single-threaded, plus both
-//! the two-thread column split of `codec::encode` (the library) and of `gf`. Groups: the full-chunk group of each plain level. Decoding loses
+//! `swarmec::redundancy::codec` with every kernel this CPU supports, single-threaded, plus the
+//! two-thread column split of `codec::encode` (what the splitter calls). Groups: the full-chunk group of each plain level. Decoding loses
 //! as many data shards as the parities allow. Throughput counts data bytes (data shards × 4104).
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use reed_solomon_erasure::galois_8::ReedSolomon;
 use std::time::Duration;
-use swarmec::redundancy::gf::{self, Kernel, Options};
+use swarmec::redundancy::codec::{self, Kernel, Options};
 use swarmec::redundancy::table::{max_shards, parities};
-use swarmec::redundancy::{codec, Level, SHARD_SIZE};
+use swarmec::redundancy::{Level, SHARD_SIZE};
 
 fn data_shards(k: usize) -> Vec<Vec<u8>> {
     (0..k)
@@ -44,21 +44,14 @@ fn bench(c: &mut Criterion) {
                 parallel: false,
             };
             group.bench_function(format!("encode/{name}/{}", kernel.kind().name()), |b| {
-                b.iter(|| gf::encode_with(o, &refs, p).unwrap())
+                b.iter(|| codec::encode_with(o, &refs, p).unwrap())
             });
         }
         group.bench_function(format!("encode/{name}/codec-2threads"), |b| {
             b.iter(|| codec::encode(&refs, p).unwrap())
         });
-        let two = Options {
-            kernel: Kernel::detected(),
-            parallel: true,
-        };
-        group.bench_function(format!("encode/{name}/gf-2threads"), |b| {
-            b.iter(|| gf::encode_with(two, &refs, p).unwrap())
-        });
 
-        let parity = gf::encode(&refs, p).unwrap();
+        let parity = codec::encode(&refs, p).unwrap();
         let mut damaged: Vec<Option<Vec<u8>>> =
             data.iter().cloned().chain(parity).map(Some).collect();
         for s in damaged.iter_mut().take(p.min(k)) {
@@ -79,7 +72,7 @@ fn bench(c: &mut Criterion) {
             group.bench_function(format!("decode/{name}/{}", kernel.kind().name()), |b| {
                 b.iter_batched(
                     || damaged.clone(),
-                    |mut s| gf::reconstruct_data_with(o, &mut s, k).unwrap(),
+                    |mut s| codec::reconstruct_data_with(o, &mut s, k).unwrap(),
                     BatchSize::LargeInput,
                 )
             });

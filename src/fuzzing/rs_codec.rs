@@ -1,36 +1,34 @@
-//! Target `rs_codec`: our Reed-Solomon codec ([`codec`], [`gf`]) against `reed-solomon-erasure`.
+//! Target `rs_codec`: our Reed-Solomon codec ([`codec`]) against a textbook twin and itself.
 //!
-//! A group of data shards (any lengths up to and past [`SHARD_SIZE`]) is encoded by our codec with
-//! every kernel this CPU has, one and two threads, and by `reed-solomon-erasure` on the zero-padded
-//! shards: the parities must be the same bytes (against `reed-solomon-erasure` on the first 512
-//! columns, exact since the code works column by column; between our kernels on whole shards). Then shards are erased (and parities possibly
-//! corrupted) as the input says and both reconstruct: they must agree on success or refusal and on
-//! every rebuilt byte, and a refused group must be left untouched. Invalid groups (no data shards,
-//! more than 256 shards, overlong shards) must be refused, not panic.
+//! A group of data shards (any lengths up to and past [`SHARD_SIZE`]) is encoded by the codec with
+//! every kernel this CPU has, one and two threads, and column by column by the textbook product of
+//! the coding matrix with the zero-padded shards (one field multiplication per byte, on the first
+//! 512 columns: the code works column by column): the parities must be the same bytes. Then shards
+//! are erased (and parities possibly corrupted) as the input says and every kernel reconstructs:
+//! success exactly when at least `k` shards are present, the same bytes from every kernel, the
+//! original data when nothing was corrupted, and a refused group left untouched. Invalid groups (no
+//! data shards, more than 256 shards, overlong shards) must be refused, not panic. The matrix itself
+//! is checked against `reed-solomon-erasure` by the codec's tests (every pair bee uses, random
+//! others); that crate is a dev-dependency only.
 //!
 //! Input: `k:u8 p:u8 mode:u8`, then per data shard `len:u8` and its bytes, then per shard an erasure
 //! byte, then corruption bytes.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-
-use reed_solomon_erasure::galois_8::ReedSolomon;
-
 use super::input::{Input, Output};
-use crate::redundancy::codec::{self, SHARD_SIZE};
-use crate::redundancy::gf::{self, Kernel, Options};
+use crate::redundancy::codec::{self, Kernel, Options, SHARD_SIZE};
 
-/// `reed-solomon-erasure`'s codec for `k + p` shards, built once per process: building one inverts a
-/// `k × k` matrix, and it caches its decode matrices (most of the run time under the sanitizers).
-fn reference_codec(k: usize, p: usize) -> Arc<ReedSolomon> {
-    type Cache = Mutex<HashMap<(usize, usize), Arc<ReedSolomon>>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    let mut map = cache.lock().unwrap_or_else(PoisonError::into_inner);
-    Arc::clone(
-        map.entry((k, p))
-            .or_insert_with(|| Arc::new(ReedSolomon::new(k, p).expect("a valid group"))),
-    )
+/// The first `window` columns of the parities, one field product at a time: `parity[i][c] =
+/// Σ_j m[i][j] · data[j][c]` with the codec's matrix `m`.
+fn textbook_parities(padded: &[Vec<u8>], p: usize, window: usize) -> Vec<Vec<u8>> {
+    let k = padded.len();
+    let m = codec::parity_matrix(k, p).expect("a valid group");
+    (0..p)
+        .map(|i| {
+            (0..window)
+                .map(|c| (0..k).fold(0u8, |acc, j| acc ^ codec::mul(m[i * k + j], padded[j][c])))
+                .collect()
+        })
+        .collect()
 }
 
 /// Runs one input; panics on a bug.
@@ -92,7 +90,7 @@ pub fn run(data: &[u8]) {
             v
         })
         .collect();
-    // Reed-Solomon works column by column, so reed-solomon-erasure (slow under the sanitizers) is
+    // Reed-Solomon works column by column, so the textbook product (slow under the sanitizers) is
     // compared on the first `window` columns; past the longest shard every parity byte must be 0,
     // and our kernels are compared with each other on whole shards.
     let longest = shards.iter().map(Vec::len).max().unwrap_or(0);
@@ -103,22 +101,21 @@ pub fn run(data: &[u8]) {
             .all(|s| s[longest..].iter().all(|&b| b == 0)),
         "{k}+{p}: parity bytes past the longest data shard"
     );
-    if p > 0 {
-        let rs = reference_codec(k, p);
-        let mut all: Vec<Vec<u8>> = padded.iter().map(|s| s[..window].to_vec()).collect();
-        all.extend((0..p).map(|_| vec![0u8; window]));
-        rs.encode(&mut all).expect("equal shard lengths");
-        for (i, (theirs, ours)) in all[k..].iter().zip(&parities).enumerate() {
-            assert!(
-                theirs[..] == ours[..window],
-                "{k}+{p}: parity {i} differs from reed-solomon-erasure"
-            );
-        }
+    for (i, (want, ours)) in textbook_parities(&padded, p, window)
+        .iter()
+        .zip(&parities)
+        .enumerate()
+    {
+        assert!(
+            want[..] == ours[..window],
+            "{k}+{p}: parity {i} differs from the textbook product"
+        );
     }
     for kernel in Kernel::available() {
         // Two threads with the slowest kernel only: the split is the same for every kernel.
         let parallel = kernel == Kernel::available()[0];
-        let again = gf::encode_with(Options { kernel, parallel }, &refs, p).expect("a valid group");
+        let again =
+            codec::encode_with(Options { kernel, parallel }, &refs, p).expect("a valid group");
         assert!(
             again == parities,
             "{k}+{p}: kernel {kernel:?} parallel {parallel} differs"
@@ -148,57 +145,25 @@ pub fn run(data: &[u8]) {
     }
     let present = group.iter().filter(|s| s.is_some()).count();
     let before = group.clone();
-    let ours = codec::reconstruct_data(&mut group, k);
-    let mut theirs: Vec<Option<Vec<u8>>> = before
-        .iter()
-        .map(|s| {
-            s.as_ref().map(|v| {
-                let mut w = v[..v.len().min(window)].to_vec();
-                w.resize(window, 0);
-                w
-            })
-        })
-        .collect();
-    let reference = if p == 0 {
-        // reed-solomon-erasure has no 0-parity codec; nothing can be missing and still rebuild.
-        if present >= k {
-            Ok(())
-        } else {
-            Err(())
-        }
-    } else {
-        let rs = reference_codec(k, p);
-        rs.reconstruct_data(&mut theirs).map_err(|_| ())
-    };
-    match (ours, reference) {
-        (Ok(()), Ok(())) => {
-            assert!(present >= k);
+    match codec::reconstruct_data(&mut group, k) {
+        Ok(()) => {
+            assert!(present >= k, "{k}+{p}: rebuilt from {present} shards");
             for i in 0..k {
                 let got = group[i].as_deref().expect("every data shard rebuilt");
                 assert_eq!(got.len(), SHARD_SIZE);
-                if p > 0 {
-                    assert!(
-                        Some(&got[..window]) == theirs[i].as_deref(),
-                        "{k}+{p}: shard {i} rebuilt differently from reed-solomon-erasure"
-                    );
-                }
                 if corruptions == 0 {
                     assert!(got == padded[i], "{k}+{p}: shard {i} rebuilt wrong");
                 }
             }
         }
-        (Err(_), Err(())) => {
+        Err(_) => {
             assert!(present < k, "{k}+{p}: {present} shards present yet refused");
             assert!(group == before, "a refused group was changed");
         }
-        (ours, theirs) => panic!(
-            "{k}+{p} with {present} present: ours {:?}, reed-solomon-erasure {theirs:?}",
-            ours.map_err(|e| e.to_string())
-        ),
     }
     for kernel in Kernel::available() {
         let mut again = before.clone();
-        let r = gf::reconstruct_data_with(
+        let r = codec::reconstruct_data_with(
             Options {
                 kernel,
                 parallel: true,

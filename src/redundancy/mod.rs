@@ -2,7 +2,6 @@
 
 pub mod codec;
 pub mod count;
-pub mod gf;
 pub mod level;
 pub mod table;
 
