@@ -252,6 +252,10 @@ pub enum Command {
         /// to the network, downloads read through it.
         #[arg(long, value_name = "ADDR")]
         api: Option<std::net::SocketAddr>,
+        /// Origins whose web pages may call the API (with --api), comma-separated (`*` for any), as bee's
+        /// `--cors-allowed-origins`.
+        #[arg(long, value_name = "ORIGINS", value_delimiter = ',')]
+        cors_allowed_origins: Vec<String>,
         /// bee's network id: 1 is Swarm mainnet, 10 bee's testnet; nodes on other networks are
         /// refused.
         #[arg(long, default_value_t = 1, value_name = "N")]
@@ -297,12 +301,16 @@ pub enum Command {
         #[command(subcommand)]
         action: StampAction,
     },
-    /// Serve bee's HTTP API (/bytes, /chunks, /stamps, /health, /readiness) over the local store,
+    /// Serve bee's HTTP API (/bytes, /chunks, /bzz, /stamps, /health, ...) over the local store,
     /// without networking, until SIGINT or SIGTERM; prints "listening on http://ADDR" once bound.
     Api {
         /// Address to listen on; port 0 picks a free port.
         #[arg(long, default_value = "127.0.0.1:1633", value_name = "ADDR")]
         listen: std::net::SocketAddr,
+        /// Origins whose web pages may call the API, comma-separated (`*` for any), as bee's
+        /// `--cors-allowed-origins`.
+        #[arg(long, value_name = "ORIGINS", value_delimiter = ',')]
+        cors_allowed_origins: Vec<String>,
         #[command(flatten)]
         dir: DataDir,
     },

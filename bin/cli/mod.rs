@@ -140,6 +140,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             bootstrap,
             replication,
             api,
+            cors_allowed_origins,
             network_id,
             reserve_capacity,
             storage_radius,
@@ -150,6 +151,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 bootstrap,
                 replication,
                 api,
+                cors_allowed_origins,
                 network_id,
                 reserve_capacity,
                 storage_radius,
@@ -189,6 +191,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
             StampAction::List { json, dir } => stamp::list(&dir, json),
             StampAction::Show { id, json, dir } => stamp::show(&dir, &id, json),
         },
-        Command::Api { listen, dir } => net::api(listen, &dir),
+        Command::Api {
+            listen,
+            cors_allowed_origins,
+            dir,
+        } => net::api(listen, cors_allowed_origins, &dir),
     }
 }

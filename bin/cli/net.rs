@@ -74,12 +74,20 @@ pub fn import_bee_key(
 
 /// `api`: bee's HTTP API over the local store, with the data directory's batches for `/stamps`,
 /// until SIGINT or SIGTERM.
-pub fn api(listen: SocketAddr, dir: &DataDir) -> Result<(), Failure> {
+pub fn api(
+    listen: SocketAddr,
+    cors_allowed_origins: Vec<String>,
+    dir: &DataDir,
+) -> Result<(), Failure> {
     let store: Arc<dyn ChunkStore> = Arc::new(open_store(dir)?);
     let data_dir = dir.path();
     let identity = net::identity::load_or_create_overlay(&data_dir).map_err(NetError::from)?;
     let postage = Arc::new(Postage::open(&data_dir, identity.key)?);
-    let state = ApiState::new(store, ApiConfig::default()).with_postage(postage);
+    let config = ApiConfig {
+        cors_allowed_origins,
+        ..ApiConfig::default()
+    };
+    let state = ApiState::new(store, config).with_postage(postage);
     let runtime = net::runtime()?;
     runtime.block_on(async move {
         // Listen for the signals before announcing the address, so that none is missed.
@@ -111,6 +119,8 @@ pub struct NodeRequest {
     pub replication: u8,
     /// Also serve the HTTP API here.
     pub api: Option<SocketAddr>,
+    /// Origins allowed to call the API from a web page.
+    pub cors_allowed_origins: Vec<String>,
     /// bee's network id.
     pub network_id: u64,
     /// Chunks the reserve holds before its radius rises.
@@ -162,6 +172,7 @@ pub fn node(dir: &DataDir, request: NodeRequest) -> Result<(), Failure> {
             Ok::<_, Failure>(l)
         })
         .transpose()?;
+    let cors = request.cors_allowed_origins;
     let mut printed = Ok(());
     net::run_node(
         &data_dir,
@@ -173,7 +184,7 @@ pub fn node(dir: &DataDir, request: NodeRequest) -> Result<(), Failure> {
                 text.push_str(&format!("listen {a}\n"));
             }
             if let Some(l) = api_listener {
-                match serve_api_on_node(l, store, postage, node) {
+                match serve_api_on_node(l, store, postage, node, cors.clone()) {
                     Ok(bound) => text.push_str(&format!("api http://{bound}\n")),
                     Err(e) => printed = Err(e),
                 }
@@ -197,6 +208,7 @@ fn serve_api_on_node(
     local: Arc<dyn ChunkStore>,
     postage: Arc<Postage>,
     node: &net::Node,
+    cors_allowed_origins: Vec<String>,
 ) -> Result<SocketAddr, Failure> {
     let fail = |e: io::Error| Failure::runtime(format!("cannot serve the API: {e}"));
     let bound = listener.local_addr().map_err(fail)?;
@@ -224,6 +236,7 @@ fn serve_api_on_node(
     });
     let config = ApiConfig {
         write_back: false,
+        cors_allowed_origins,
         ..ApiConfig::default()
     };
     let state = ApiState::new(Arc::new(network), config)

@@ -24,6 +24,7 @@
 mod bytes;
 mod bzz;
 mod chunks;
+mod cors;
 pub mod headers;
 mod stamps;
 mod stewardship;
@@ -84,6 +85,9 @@ pub struct ApiConfig {
     /// Whether chunks a download rebuilt from parity are written back to the store. Default true
     /// (a local store); a node's API sets false, as pushing them to the network needs a stamp.
     pub write_back: bool,
+    /// Origins whose web pages may call the API (bee's `--cors-allowed-origins`; `*` for any): their
+    /// requests get CORS headers, as do the API's own origin's. Default none.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 impl Default for ApiConfig {
@@ -98,6 +102,7 @@ impl Default for ApiConfig {
             default_download_level: Level::Paranoid,
             chunk_retrieval_timeout: Duration::from_secs(30),
             write_back: true,
+            cors_allowed_origins: Vec::new(),
         }
     }
 }
@@ -439,7 +444,7 @@ async fn fallback(State(_): State<ApiState>) -> ApiError {
 
 /// The API's routes over `state`.
 pub fn router(state: ApiState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/", get(root))
         .route("/health", get(health))
         .route("/readiness", get(readiness))
@@ -472,7 +477,12 @@ pub fn router(state: ApiState) -> Router {
         // apply to them and is turned off so that it cannot disagree.
         .layer(DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn(log_request))
-        .with_state(state)
+        .with_state(state.clone());
+    // CORS wraps the routing as a whole (a layer on `routes` would run inside each route, before
+    // the route adds `Allow` to a method it lacks, which OPTIONS answers).
+    Router::new()
+        .fallback_service(routes)
+        .layer(axum::middleware::from_fn_with_state(state, cors::layer))
 }
 
 /// Logs every request once answered: uploads and server errors at `info` and `warn` (what an

@@ -255,6 +255,98 @@ fn health_and_readiness() {
     );
 }
 
+/// bee's CORS: headers for allowed origins (listed, `*`, the API's own), none for others, whose
+/// requests are still served; OPTIONS answers 204 with the route's methods.
+#[test]
+fn cors_as_bee() {
+    let (srv, _) = serve_mem(ApiConfig {
+        cors_allowed_origins: vec!["https://app.example".into()],
+        ..ApiConfig::default()
+    });
+    let allowed_headers = |r: &Resp, origin: &str| {
+        assert_eq!(r.header("access-control-allow-origin"), Some(origin));
+        assert_eq!(r.header("access-control-allow-credentials"), Some("true"));
+        assert_eq!(r.header("access-control-max-age"), Some("3600"));
+        let h = r
+            .header("access-control-allow-headers")
+            .expect("allow-headers");
+        assert!(h.contains("Swarm-Postage-Batch-Id") && h.contains("Swarm-Redundancy-Level"));
+    };
+    for origin in [
+        "https://app.example",
+        "HTTPS://APP.EXAMPLE",
+        "http://localhost",
+    ] {
+        let r = request(srv.addr, "GET", "/health", &[("Origin", origin)], b"");
+        assert_eq!(r.status, 200);
+        allowed_headers(&r, origin);
+        assert_eq!(
+            r.header("access-control-allow-methods"),
+            Some("GET, HEAD, OPTIONS, POST, PUT, DELETE")
+        );
+    }
+    // An upload from an allowed origin, and an error answer, carry them too.
+    let r = upload(srv.addr, b"cors", &[("Origin", "https://app.example")]);
+    assert_eq!(r.status, 201);
+    allowed_headers(&r, "https://app.example");
+    let r = request(
+        srv.addr,
+        "GET",
+        "/bytes/00",
+        &[("Origin", "https://app.example")],
+        b"",
+    );
+    assert_eq!(r.status, 400);
+    allowed_headers(&r, "https://app.example");
+    // Another origin: served, without CORS headers.
+    let r = request(
+        srv.addr,
+        "GET",
+        "/health",
+        &[("Origin", "https://evil.example")],
+        b"",
+    );
+    assert_eq!(r.status, 200);
+    assert!(r
+        .headers
+        .iter()
+        .all(|(k, _)| !k.starts_with("access-control-")));
+    // Preflight: the route's methods, in Access-Control-Allow-Methods for an allowed origin, in
+    // Allow otherwise.
+    let r = request(
+        srv.addr,
+        "OPTIONS",
+        "/bytes/abc",
+        &[
+            ("Origin", "https://app.example"),
+            ("Access-Control-Request-Method", "GET"),
+        ],
+        b"",
+    );
+    assert_eq!(r.status, 204);
+    assert!(r.body.is_empty());
+    allowed_headers(&r, "https://app.example");
+    assert_eq!(
+        r.header("access-control-allow-methods"),
+        Some("GET, HEAD"),
+        "{:?}",
+        r.headers
+    );
+    let r = request(srv.addr, "OPTIONS", "/bytes", &[], b"");
+    assert_eq!((r.status, r.header("allow")), (204, Some("POST")));
+    assert_eq!(r.header("access-control-allow-methods"), None);
+    // Without the option only the API's own origin is allowed.
+    let (plain, _) = serve_mem(ApiConfig::default());
+    let r = request(
+        plain.addr,
+        "GET",
+        "/health",
+        &[("Origin", "https://app.example")],
+        b"",
+    );
+    assert_eq!(r.header("access-control-allow-origin"), None);
+}
+
 #[test]
 fn bytes_round_trip_at_every_level_with_bee_references() {
     let (srv, _) = serve_mem(ApiConfig::default());
