@@ -82,12 +82,20 @@ pub fn api(
     let store: Arc<dyn ChunkStore> = Arc::new(open_store(dir)?);
     let data_dir = dir.path();
     let identity = net::identity::load_or_create_overlay(&data_dir).map_err(NetError::from)?;
+    // No network: the data directory's overlay on network 1, as `swarmec id` prints it.
+    let overlay = identity.overlay(1);
     let postage = Arc::new(Postage::open(&data_dir, identity.key)?);
     let config = ApiConfig {
         cors_allowed_origins,
         ..ApiConfig::default()
     };
-    let state = ApiState::new(store, config).with_postage(postage);
+    let status = swarmec::api::StoreOnly {
+        overlay,
+        public_key: postage.key().public_key(),
+    };
+    let state = ApiState::new(store, config)
+        .with_postage(postage)
+        .with_node(Arc::new(status));
     let runtime = net::runtime()?;
     runtime.block_on(async move {
         // Listen for the signals before announcing the address, so that none is missed.
@@ -239,7 +247,13 @@ fn serve_api_on_node(
         cors_allowed_origins,
         ..ApiConfig::default()
     };
+    let status = net::status::NodeStatusView::new(
+        node.client(),
+        postage.key().public_key(),
+        node.listen_addrs(),
+    );
     let state = ApiState::new(Arc::new(network), config)
+        .with_node(Arc::new(status))
         .with_postage(postage)
         .with_upload_store(upload_store);
     // The server ends with the node's runtime when the node shuts down.

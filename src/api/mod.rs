@@ -26,6 +26,7 @@ mod bzz;
 mod chunks;
 mod cors;
 pub mod headers;
+mod node;
 mod stamps;
 mod stewardship;
 mod tar;
@@ -48,6 +49,7 @@ use crate::stamps::Postage;
 use crate::store::ChunkStore;
 
 pub use self::headers::{HeaderError, HeaderErrors};
+pub use self::node::{NodeMode, NodeStatus, PeerView, StoreOnly};
 
 /// The bee version reported by `/health` and `/readiness`: the bee release whose API this follows,
 /// marked as ours (bee-js's `isSupportedExactVersion` wants bee's own build, `2.8.1-7cf53193`, and
@@ -188,6 +190,8 @@ pub struct ApiState {
     /// The node's batches for `/stamps` (see [`ApiState::with_postage`]); without them `/stamps`
     /// answers as bee without a chain.
     pub postage: Option<Arc<Postage>>,
+    /// What `/node`, `/addresses`, `/peers` and `/topology` report (see [`ApiState::with_node`]).
+    pub node: Option<Arc<dyn NodeStatus>>,
     slots: Arc<Semaphore>,
 }
 
@@ -202,6 +206,7 @@ impl ApiState {
             on_download: None,
             on_upload_store: None,
             postage: None,
+            node: None,
             slots,
         }
     }
@@ -209,6 +214,12 @@ impl ApiState {
     /// The state serving `/stamps` from `postage` (the node's batches and its key).
     pub fn with_postage(mut self, postage: Arc<Postage>) -> ApiState {
         self.postage = Some(postage);
+        self
+    }
+
+    /// The state whose status endpoints report `node`.
+    pub fn with_node(mut self, node: Arc<dyn NodeStatus>) -> ApiState {
+        self.node = Some(node);
         self
     }
 
@@ -466,6 +477,11 @@ pub fn router(state: ApiState) -> Router {
             "/bzz/{reference}/{*path}",
             get(bzz::download).head(bzz::head),
         )
+        .route("/node", get(node::node))
+        .route("/addresses", get(node::addresses))
+        .route("/peers", get(node::peers))
+        .route("/topology", get(node::topology))
+        .route("/chainstate", get(node::chainstate))
         .route("/stamps", get(stamps::list))
         .route("/stamps/{batch_id}", get(stamps::get))
         .route("/stamps/{amount}/{depth}", post(stamps::create))

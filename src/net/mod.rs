@@ -44,6 +44,7 @@ pub mod peers;
 pub mod pullsync;
 pub mod pushsync;
 pub mod retrieval;
+pub mod status;
 mod store;
 mod streams;
 pub mod topology;

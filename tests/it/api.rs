@@ -255,6 +255,61 @@ fn health_and_readiness() {
     );
 }
 
+/// bee's status endpoints over a local store: an ultra-light node with the data directory's key,
+/// no peers, no chain.
+#[test]
+fn status_endpoints_of_a_store_only_api() {
+    let key = swarmec::identity::OverlayKey::from_slice(&[7u8; 32]).unwrap();
+    let public = key.public_key();
+    let overlay = swarmec::address::Address::new([0x5a; 32]);
+    let state = ApiState::new(Arc::new(Counting::default()), ApiConfig::default()).with_node(
+        Arc::new(api::StoreOnly {
+            overlay,
+            public_key: public,
+        }),
+    );
+    let srv = start(state);
+    let get = |path: &str| {
+        let r = request(srv.addr, "GET", path, &[], b"");
+        assert_eq!(r.status, 200, "{path}");
+        r.json()
+    };
+    assert_eq!(
+        get("/node"),
+        serde_json::json!({"beeMode": "ultra-light", "chequebookEnabled": false, "swapEnabled": false})
+    );
+    let eth = format!("0x{}", hex::encode(public.eth_address().as_bytes()));
+    let compressed = hex::encode(public.to_compressed());
+    assert_eq!(
+        get("/addresses"),
+        serde_json::json!({
+            "overlay": "5a".repeat(32),
+            "underlay": [],
+            "ethereum": eth,
+            "chain_address": eth,
+            "publicKey": compressed,
+            "pssPublicKey": compressed,
+        })
+    );
+    assert_eq!(get("/peers"), serde_json::json!({"peers": []}));
+    let t = get("/topology");
+    assert_eq!(t["baseAddr"], "5a".repeat(32));
+    assert_eq!(
+        (t["connected"].clone(), t["depth"].clone()),
+        (0.into(), 0.into())
+    );
+    assert_eq!(t["bins"].as_object().unwrap().len(), 32);
+    assert_eq!(
+        t["bins"]["bin_31"]["connectedPeers"],
+        serde_json::Value::Null
+    );
+    assert!(t["timestamp"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(
+        get("/chainstate"),
+        serde_json::json!({"chainTip": 0, "block": 0, "totalAmount": "0", "currentPrice": "0"})
+    );
+}
+
 /// bee's CORS: headers for allowed origins (listed, `*`, the API's own), none for others, whose
 /// requests are still served; OPTIONS answers 204 with the route's methods.
 #[test]

@@ -680,6 +680,46 @@ fn node_api_uploads_to_the_network_and_reads_through_another_node() {
     // Every node knows every other before the upload places chunks.
     let all: Vec<&Process> = std::iter::once(&first).chain(&others).collect();
     wait_for_peers(&all, others.len());
+    // bee's status endpoints: this node's overlay, key and underlay; its peers, also per bin.
+    let get_json = |path: &str| {
+        let (status, body) = http(first.api.as_deref().unwrap(), "GET", path, &[], &[]);
+        assert_eq!(status, 200, "{path}");
+        serde_json::from_slice::<serde_json::Value>(&body).unwrap()
+    };
+    assert_eq!(get_json("/node")["beeMode"], "full");
+    let addresses = get_json("/addresses");
+    assert_eq!(addresses["overlay"], first.overlay.as_str());
+    assert_eq!(
+        addresses["underlay"],
+        serde_json::json!([format!("{}", first.listen)])
+    );
+    assert_eq!(addresses["publicKey"].as_str().unwrap().len(), 66);
+    let mut want: Vec<&str> = others.iter().map(|p| p.overlay.as_str()).collect();
+    want.sort_unstable();
+    let peers = get_json("/peers");
+    let listed: Vec<&str> = peers["peers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            assert_eq!(p["fullNode"], true);
+            p["address"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(listed, want);
+    let topology = get_json("/topology");
+    assert_eq!(topology["baseAddr"], first.overlay.as_str());
+    assert_eq!(topology["connected"], others.len());
+    let mut in_bins: Vec<&str> = (0..32)
+        .flat_map(|b| {
+            topology["bins"][format!("bin_{b}")]["connectedPeers"]
+                .as_array()
+                .map(|a| a.iter().map(|p| p["address"].as_str().unwrap()).collect())
+                .unwrap_or_else(Vec::new)
+        })
+        .collect();
+    in_bins.sort_unstable();
+    assert_eq!(in_bins, want);
     let data = random_bytes(300_000, 9);
     // A batch the node does not have: bee's 404, and nothing is sent.
     let unknown = "ab".repeat(32);

@@ -1,0 +1,60 @@
+//! A running node's status for the HTTP API's `/node`, `/addresses`, `/peers` and `/topology`
+//! ([`crate::api::NodeStatus`]), read from its [`Client`] when asked.
+
+use libp2p::Multiaddr;
+
+use super::Client;
+use crate::address::Address;
+use crate::api::{NodeMode, NodeStatus, PeerView};
+use crate::identity::key::PublicKey;
+
+/// The status of the node behind `client`.
+pub struct NodeStatusView {
+    client: Client,
+    public_key: PublicKey,
+    underlay: Vec<String>,
+}
+
+impl NodeStatusView {
+    /// The status of the node behind `client`, whose overlay key is `public_key` and which listens
+    /// on `listen` (each ending in `/p2p/<peer id>`, as bee's underlays).
+    pub fn new(client: Client, public_key: PublicKey, listen: &[Multiaddr]) -> NodeStatusView {
+        let underlay = listen.iter().map(ToString::to_string).collect();
+        NodeStatusView {
+            client,
+            public_key,
+            underlay,
+        }
+    }
+}
+
+impl NodeStatus for NodeStatusView {
+    fn mode(&self) -> NodeMode {
+        NodeMode::Full
+    }
+    fn overlay(&self) -> Address {
+        self.client.overlay()
+    }
+    fn public_key(&self) -> PublicKey {
+        self.public_key
+    }
+    fn underlay(&self) -> Vec<String> {
+        self.underlay.clone()
+    }
+    fn peers(&self) -> Vec<PeerView> {
+        let mut peers: Vec<PeerView> = self
+            .client
+            .bee_peers()
+            .into_iter()
+            .map(|p| PeerView {
+                overlay: p.overlay,
+                full_node: p.full_node,
+            })
+            .collect();
+        peers.sort_by_key(|p| p.overlay);
+        peers
+    }
+    fn depth(&self) -> u8 {
+        self.client.topology().depth
+    }
+}
