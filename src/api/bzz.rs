@@ -251,7 +251,7 @@ fn split_one(
     Ok((summary.reference, summary.size))
 }
 
-fn save_manifest(
+pub(super) fn save_manifest(
     store: &dyn ChunkStore,
     mut m: Node,
     options: SplitOptions,

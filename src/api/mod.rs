@@ -24,7 +24,9 @@
 mod bytes;
 mod bzz;
 mod chunks;
+mod feeds;
 pub mod headers;
+mod soc;
 mod stamps;
 mod stewardship;
 mod tar;
@@ -460,6 +462,11 @@ pub fn router(state: ApiState) -> Router {
         .route(
             "/bzz/{reference}/{*path}",
             get(bzz::download).head(bzz::head),
+        )
+        .route("/soc/{owner}/{id}", get(soc::download).post(soc::upload))
+        .route(
+            "/feeds/{owner}/{topic}",
+            get(feeds::get).post(feeds::create),
         )
         .route("/stamps", get(stamps::list))
         .route("/stamps/{batch_id}", get(stamps::get))
