@@ -225,6 +225,64 @@ pub(super) async fn get(
     serve_root(&state, &h, resolved.root, &extra, &expose, only_root).await
 }
 
+/// A `/bzz` root that is a feed manifest, resolved: the root to serve instead, and the headers.
+pub(super) struct FeedRoot {
+    /// The chunk the latest update resolves to (a manifest's root chunk, for a website feed).
+    pub(super) root: Chunk,
+    /// The update's index.
+    pub(super) index: u64,
+    /// `"v1"` or `"v2"`.
+    pub(super) version: &'static str,
+}
+
+/// bee's `manifestFeed` then lookup and `resolveFeed` for `/bzz`: `Ok(None)` when the manifest's
+/// `/` entry does not name a feed (no or undecodable owner or topic, unknown type); bee's 404s when
+/// the feed has no update; an epoch feed (bee's other type) is not built: 404 saying so.
+pub(super) fn manifest_feed(
+    store: &dyn ChunkStore,
+    root: &crate::reference::Reference,
+    join: crate::file::JoinOptions,
+) -> Result<Option<FeedRoot>, ApiError> {
+    let mut reader = crate::manifest::StoreLoadSaver::reader(store, join);
+    let mut m = crate::manifest::Node::from_reference(&root.to_bytes());
+    let Ok((_, md)) = m.lookup(crate::manifest::ROOT_PATH.as_bytes(), &mut reader) else {
+        return Ok(None);
+    };
+    let field = |key: &str| match md.get(key).filter(|v| !v.is_empty()) {
+        None => Some(Vec::new()),
+        Some(v) => hex::decode(v).ok(),
+    };
+    let (Some(owner), Some(topic)) = (field(feeds::OWNER_KEY), field(feeds::TOPIC_KEY)) else {
+        return Ok(None);
+    };
+    if owner.is_empty() || topic.is_empty() {
+        return Ok(None);
+    }
+    match md.get(feeds::TYPE_KEY).map(|t| t.to_lowercase()).as_deref() {
+        None | Some("") | Some("sequence") => {}
+        Some("epoch") => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "epoch feeds are not supported",
+            ))
+        }
+        Some(_) => return Ok(None),
+    }
+    // go-ethereum's BytesToAddress: the last 20 bytes, left-padded.
+    let mut owner20 = [0u8; OWNER_SIZE];
+    let tail = &owner[owner.len().saturating_sub(OWNER_SIZE)..];
+    owner20[OWNER_SIZE - tail.len()..].copy_from_slice(tail);
+    let found = lookup(store, store, &topic, &owner20, 0)
+        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "feed not found"))?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no update found"))?;
+    let resolved = resolve(store, &found.update)?;
+    Ok(Some(FeedRoot {
+        root: resolved.root,
+        index: found.index,
+        version: resolved.version,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -262,9 +262,9 @@ pub(super) async fn serve_root(
 }
 
 /// A store that also holds one root chunk (a SOC's wrapped chunk, which is stored nowhere else).
-struct WithRoot {
-    inner: Arc<dyn ChunkStore>,
-    root: Chunk,
+pub(super) struct WithRoot {
+    pub(super) inner: Arc<dyn ChunkStore>,
+    pub(super) root: Chunk,
 }
 
 impl ChunkStore for WithRoot {

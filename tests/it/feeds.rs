@@ -543,3 +543,60 @@ fn feed_update_with_a_reference_serves_the_referenced_content() {
     let etag = format!("\"{}\"", hex::encode(&reference));
     assert_eq!(r.header("etag"), Some(etag.as_str()));
 }
+
+#[test]
+fn bzz_of_a_feed_manifest_serves_the_latest_update() {
+    let api = Api::new();
+    let signer = Signer::from_bytes(&[9; 32]).expect("key");
+    let owner = hex::encode(signer.eth_address());
+    let topic = [0x5au8; 32];
+    let feed = api
+        .call(
+            "POST",
+            &format!("/feeds/{owner}/{}", hex::encode(topic)),
+            &[("Swarm-Postage-Batch-Id", BATCH)],
+            Vec::new(),
+        )
+        .reference();
+    api.get(&format!("/bzz/{feed}/"))
+        .error(404, "no update found");
+    for (index, text) in [(0u64, "first page"), (1, "second page")] {
+        let site = api
+            .call(
+                "POST",
+                "/bzz?name=index.html",
+                &[
+                    ("Swarm-Postage-Batch-Id", BATCH),
+                    ("Content-Type", "text/html"),
+                ],
+                text.as_bytes().to_vec(),
+            )
+            .reference();
+        let mut payload = 1_700_000_000u64.to_be_bytes().to_vec();
+        payload.extend_from_slice(&hex::decode(&site).expect("hex"));
+        let update = soc::new_soc(
+            &signer,
+            &feeds::update_id(&topic, index),
+            &Chunk::new(&payload).expect("payload"),
+        )
+        .expect("sign");
+        api.post_soc(&owner, &update.data).reference();
+        let r = api.get(&format!("/bzz/{feed}/"));
+        r.ok();
+        assert_eq!(r.body, text.as_bytes());
+        assert_eq!(r.header("content-type"), Some("text/html"));
+        assert_eq!(
+            r.header("swarm-feed-index"),
+            Some(hex::encode(index.to_be_bytes()).as_str())
+        );
+        assert_eq!(r.header("swarm-feed-resolved-version"), Some("v1"));
+        assert_eq!(r.header("etag"), None);
+        assert_eq!(
+            r.all("access-control-expose-headers"),
+            ["Swarm-Feed-Index", "Content-Disposition"]
+        );
+        // A path inside the site, through the feed.
+        let r = api.get(&format!("/bzz/{feed}/index.html"));
+        assert_eq!(r.ok().body, text.as_bytes());
+    }
+}
