@@ -84,6 +84,10 @@ pub(super) async fn create(
     uri: Uri,
     h: HeaderMap,
 ) -> Result<Response, ApiError> {
+    // bee's body limit (4104 bytes, though the body is not read) comes first.
+    if super::bytes::content_length(&h).is_some_and(|n| n > crate::cac::MAX_DATA as u64) {
+        return Err(super::soc::too_large());
+    }
     let (owner, topic) = owner_and_topic(&uri)?;
     let mut errors = HeaderErrors::default();
     let batch = errors.check(headers::hex_header(&h, BATCH_ID));

@@ -78,6 +78,11 @@ fn owner_and_id(uri: &Uri) -> Result<(Vec<u8>, Vec<u8>), ApiError> {
     Ok((owner.unwrap_or_default(), id.unwrap_or_default()))
 }
 
+/// bee's 413 for a body over 4104 bytes (its `MaxBodyBytesHandler`: the status text).
+pub(super) fn too_large() -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large")
+}
+
 fn invalid_chunk() -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, "invalid chunk")
 }
@@ -90,10 +95,7 @@ fn signed_soc(owner: &[u8], id: &[u8], sig: &[u8], body: Vec<u8>) -> Result<Chun
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "short chunk data"));
     }
     if body.len() > MAX_DATA {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload too large",
-        ));
+        return Err(too_large());
     }
     let wrapped = Chunk::with_data_span(body)
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "chunk data error"))?;
@@ -122,16 +124,16 @@ pub(super) async fn upload(
     h: HeaderMap,
     mut body: Body,
 ) -> Result<Response, ApiError> {
+    // bee's body limit comes before everything else (a middleware).
+    if content_length(&h).is_some_and(|n| n > MAX_DATA as u64) {
+        return Err(too_large());
+    }
     let (owner, id) = owner_and_id(&uri)?;
     let sig_raw = super::stamps::query_value(&uri, "sig").unwrap_or_default();
     let mut errors = HeaderErrors::default();
     let sig = hex_param(&mut errors, "sig", sig_raw.as_bytes());
     params_error(errors, "invalid query params")?;
     let stamp = super::chunks::check_upload_headers(&h, true)?;
-    let too_large = || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload too large");
-    if content_length(&h).is_some_and(|n| n > MAX_DATA as u64) {
-        return Err(too_large());
-    }
     let _slot = state.slot().await?;
     let mut data = Vec::new();
     while let Some(piece) = next_data(&mut body, state.config.idle_timeout).await? {
