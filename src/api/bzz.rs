@@ -13,6 +13,11 @@
 //! error document for what is not found) and streams the entry like `/bytes`, with the entry's
 //! `Content-Type` (sniffed from the first 512 bytes when the manifest has none) and
 //! `Content-Disposition: inline; filename="…"`.
+//!
+//! A feed manifest (a `/` entry whose metadata names a feed's owner and topic, as `POST /feeds`
+//! writes it) is first resolved to its latest update ([`super::feeds::manifest_feed`]); the path is
+//! then resolved in the manifest that update leads to, as bee's `bzz.go` does, and the answer carries
+//! `Swarm-Feed-Index` and `Swarm-Feed-Resolved-Version` and no `ETag`.
 
 use std::io::{self, Read};
 

@@ -1,4 +1,5 @@
-//! bee-compatible HTTP API (spec §9): `/bytes`, `/chunks`, `/stamps`, `/health`, `/readiness` (and `/`) over any
+//! bee-compatible HTTP API (spec §9): `/bytes`, `/chunks`, `/bzz`, `/soc`, `/feeds`, `/stewardship`,
+//! `/stamps`, `/health`, `/readiness` (and `/`) over any
 //! [`ChunkStore`], so that bee-js, swarm-cli and applications built on them can talk to swarmec.
 //!
 //! Uploads are streamed into the splitter and downloads out of the joiner; both run on blocking threads
