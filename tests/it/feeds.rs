@@ -602,3 +602,90 @@ fn bzz_of_a_feed_manifest_serves_the_latest_update() {
         assert_eq!(r.ok().body, text.as_bytes());
     }
 }
+
+/// On a node the API's uploads go to the store its upload hook picks for the request's stamp: `/soc`
+/// and `POST /feeds` ask it as `/chunks` and `/bzz` do, and pass its refusals on as bee's answers.
+#[test]
+fn soc_and_feed_uploads_are_stamped_through_the_upload_hook() {
+    use std::sync::Mutex;
+    use swarmec::api::{UploadRefusal, UploadStamp};
+    let store = Arc::new(MemStore::new());
+    let asked: Arc<Mutex<Vec<UploadStamp>>> = Arc::default();
+    let (hook_store, hook_asked) = (store.clone(), asked.clone());
+    let known = [0xabu8; 32];
+    let state = swarmec::api::ApiState::new(store.clone(), swarmec::api::ApiConfig::default())
+        .with_upload_store(Arc::new(move |stamp| {
+            hook_asked.lock().expect("lock").push(stamp);
+            match stamp {
+                UploadStamp::Batch(id) if id != known => Err(UploadRefusal::UnknownBatch),
+                _ => Ok(hook_store.clone() as Arc<dyn ChunkStore>),
+            }
+        }));
+    let api = Api {
+        rt: tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime"),
+        router: swarmec::api::router(state),
+        store,
+    };
+    let c = &fixture("socs.json")["socs"][0];
+    let uri = format!(
+        "/soc/{}/{}?sig={}",
+        s(&c["owner"]),
+        s(&c["id"]),
+        s(&c["signature"])
+    );
+    let known_hex = hex::encode(known);
+    let unknown_hex = "cd".repeat(32);
+    api.call(
+        "POST",
+        &uri,
+        &[("Swarm-Postage-Batch-Id", &unknown_hex)],
+        unhex(&c["body"]),
+    )
+    .error(404, "batch with id not found");
+    assert_eq!(stored(&api.store), Vec::new());
+    let r = api.call(
+        "POST",
+        &uri,
+        &[("Swarm-Postage-Batch-Id", &known_hex)],
+        unhex(&c["body"]),
+    );
+    assert_eq!(r.reference(), s(&c["address"]));
+    // A stamp the client signed: handed to the hook as it is.
+    let stamp = "00".repeat(32) + &"11".repeat(8) + &"22".repeat(8) + &"33".repeat(65);
+    let r = api.call(
+        "POST",
+        &uri,
+        &[("Swarm-Postage-Stamp", &stamp)],
+        unhex(&c["body"]),
+    );
+    assert_eq!(r.reference(), s(&c["address"]));
+    let m = &fixture("manifests.json")["manifests"][0];
+    let feeds_uri = format!("/feeds/{}/{}", s(&m["owner"]), s(&m["topic"]));
+    api.call(
+        "POST",
+        &feeds_uri,
+        &[("Swarm-Postage-Batch-Id", &unknown_hex)],
+        Vec::new(),
+    )
+    .error(404, "batch with id not found");
+    let r = api.call(
+        "POST",
+        &feeds_uri,
+        &[
+            ("Swarm-Postage-Batch-Id", &known_hex),
+            ("Swarm-Redundancy-Level", "0"),
+        ],
+        Vec::new(),
+    );
+    assert_eq!(r.reference(), s(&m["reference"]));
+    let asked = asked.lock().expect("lock").clone();
+    assert_eq!(asked.len(), 5);
+    assert_eq!(asked[0], UploadStamp::Batch([0xcd; 32]));
+    assert_eq!(asked[1], UploadStamp::Batch(known));
+    assert!(matches!(asked[2], UploadStamp::Presigned(_)));
+    assert_eq!(asked[4], UploadStamp::Batch(known));
+}
