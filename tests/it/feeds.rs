@@ -689,3 +689,51 @@ fn soc_and_feed_uploads_are_stamped_through_the_upload_hook() {
     assert!(matches!(asked[2], UploadStamp::Presigned(_)));
     assert_eq!(asked[4], UploadStamp::Batch(known));
 }
+
+/// bee-js's `uploadPayload` of more than 4096 bytes: the file is uploaded, its root chunk wrapped in
+/// the update. `/soc` and `/feeds` serve the whole file, joined from that root (at level medium,
+/// whose root span carries the level).
+#[test]
+fn a_wrapped_root_chunk_serves_its_whole_file() {
+    let api = Api::new();
+    let file: Vec<u8> = (0..10_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let r = api.call(
+        "POST",
+        "/bytes",
+        &[
+            ("Swarm-Postage-Batch-Id", BATCH),
+            ("Swarm-Redundancy-Level", "1"),
+        ],
+        file.clone(),
+    );
+    let reference = r.reference();
+    let root = api.get(&format!("/chunks/{reference}"));
+    let root = root.ok().body.clone();
+    let signer = Signer::from_bytes(&[3; 32]).expect("key");
+    let owner = hex::encode(signer.eth_address());
+    let topic = b"big";
+    let id = feeds::update_id(topic, 0);
+    let update = soc::new_soc(
+        &signer,
+        &id,
+        &Chunk::with_data_span(root.clone()).expect("root chunk"),
+    )
+    .expect("sign");
+    api.post_soc(&owner, &update.data).reference();
+    let r = api.get(&format!("/soc/{owner}/{}", hex::encode(id)));
+    assert_eq!(r.ok().body, file);
+    let r = api.get(&format!("/feeds/{owner}/{}", hex::encode(topic)));
+    assert_eq!(r.ok().body, file);
+    assert_eq!(r.header("swarm-feed-resolved-version"), Some("v2"));
+    let etag = format!("\"{reference}\"");
+    assert_eq!(r.header("etag"), Some(etag.as_str()));
+    // A range of it.
+    let r = api.call(
+        "GET",
+        &format!("/feeds/{owner}/{}", hex::encode(topic)),
+        &[("Range", "bytes=5000-5009")],
+        Vec::new(),
+    );
+    assert_eq!(r.status, 206);
+    assert_eq!(r.body, file[5000..5010]);
+}
