@@ -440,6 +440,10 @@ async fn fallback(State(_): State<ApiState>) -> ApiError {
     ApiError::not_found()
 }
 
+async fn not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
+}
+
 /// The API's routes over `state`.
 pub fn router(state: ApiState) -> Router {
     Router::new()
@@ -464,18 +468,20 @@ pub fn router(state: ApiState) -> Router {
             "/bzz/{reference}/{*path}",
             get(bzz::download).head(bzz::head),
         )
-        .route("/soc/{owner}/{id}", get(soc::download).post(soc::upload))
+        // bee has no HEAD for these (axum's `get` would also answer it).
+        .route(
+            "/soc/{owner}/{id}",
+            get(soc::download).post(soc::upload).head(not_allowed),
+        )
         .route(
             "/feeds/{owner}/{topic}",
-            get(feeds::get).post(feeds::create),
+            get(feeds::get).post(feeds::create).head(not_allowed),
         )
         .route("/stamps", get(stamps::list))
         .route("/stamps/{batch_id}", get(stamps::get))
         .route("/stamps/{amount}/{depth}", post(stamps::create))
         .fallback(fallback)
-        .method_not_allowed_fallback(|| async {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
-        })
+        .method_not_allowed_fallback(not_allowed)
         // Bodies are read as streams and counted by the handlers; axum's buffered-body limit does not
         // apply to them and is turned off so that it cannot disagree.
         .layer(DefaultBodyLimit::disable())

@@ -388,6 +388,17 @@ fn soc_upload_errors_are_bees() {
     );
     // Nothing was stored by any of these.
     assert_eq!(stored(&api.store), Vec::new());
+    // bee has no HEAD here.
+    assert_eq!(
+        api.call("HEAD", &format!("/soc/{owner}/{id}"), &[], Vec::new())
+            .status,
+        405
+    );
+    assert_eq!(
+        api.call("HEAD", &format!("/feeds/{owner}/ab"), &[], Vec::new())
+            .status,
+        405
+    );
     // A SOC never uploaded.
     api.get(&format!("/soc/{owner}/{id}"))
         .error(404, "requested chunk cannot be retrieved");
