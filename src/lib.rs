@@ -10,6 +10,7 @@ pub mod cac;
 pub mod cost;
 pub mod durability;
 pub mod encryption;
+pub mod feeds;
 pub mod file;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -367,12 +367,23 @@ pub(super) async fn stream(
     params: DownloadParams,
     h: &HeaderMap,
 ) -> Result<Response, ApiError> {
+    let store = state.download_store(params.chunk_timeout);
+    stream_from(state, store, reference, params, h).await
+}
+
+/// [`stream`] from `store` (e.g. one that also holds a root chunk kept nowhere else).
+pub(super) async fn stream_from(
+    state: &ApiState,
+    store: std::sync::Arc<dyn ChunkStore>,
+    reference: Reference,
+    params: DownloadParams,
+    h: &HeaderMap,
+) -> Result<Response, ApiError> {
     // A range that is not text is malformed: 416 like any other.
     let range = h
         .get(header::RANGE)
         .map(|v| v.to_str().unwrap_or_default().to_owned());
     let slot = state.slot().await?;
-    let store = state.download_store(params.chunk_timeout);
     let (head_tx, head_rx) = oneshot::channel::<Result<Head, ApiError>>();
     let (tx, rx) = mpsc::channel(state.config.stream_buffer.max(1));
     let idle = state.config.idle_timeout;

@@ -13,6 +13,11 @@
 //! error document for what is not found) and streams the entry like `/bytes`, with the entry's
 //! `Content-Type` (sniffed from the first 512 bytes when the manifest has none) and
 //! `Content-Disposition: inline; filename="…"`.
+//!
+//! A feed manifest (a `/` entry whose metadata names a feed's owner and topic, as `POST /feeds`
+//! writes it) is first resolved to its latest update ([`super::feeds::manifest_feed`]); the path is
+//! then resolved in the manifest that update leads to, as bee's `bzz.go` does, and the answer carries
+//! `Swarm-Feed-Index` and `Swarm-Feed-Resolved-Version` and no `ETag`.
 
 use std::io::{self, Read};
 
@@ -251,7 +256,7 @@ fn split_one(
     Ok((summary.reference, summary.size))
 }
 
-fn save_manifest(
+pub(super) fn save_manifest(
     store: &dyn ChunkStore,
     mut m: Node,
     options: SplitOptions,
@@ -511,15 +516,67 @@ async fn serve(
     let slot = state.slot().await?;
     let store = state.download_store(params.chunk_timeout);
     let join_options = params.join;
-    let resolved = tokio::task::spawn_blocking(move || {
+    let (resolved, feed) = tokio::task::spawn_blocking(move || {
         let _slot = slot;
-        resolve(&*store, root, &path, join_options, !head_only)
+        // A feed manifest: its latest update's content is the manifest served (bee's bzz.go).
+        let feed = match super::feeds::manifest_feed(&*store, &root, join_options) {
+            Ok(feed) => feed,
+            Err(e) => return (Resolved::Error(e), None),
+        };
+        let Some(feed) = feed else {
+            return (
+                resolve(&*store, root, &path, join_options, !head_only),
+                None,
+            );
+        };
+        let root = Reference::plain(feed.root.address);
+        let with_root = super::soc::WithRoot {
+            inner: store,
+            root: feed.root,
+        };
+        let resolved = resolve(&with_root, root, &path, join_options, !head_only);
+        (resolved, Some((feed.index, feed.version)))
     })
     .await
     .map_err(|_| ApiError::internal("joiner failed"))?;
+    let mut response = serve_resolved(&state, &uri, &h, params, head_only, resolved).await?;
+    if let Some((index, version)) = feed {
+        let rh = response.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&hex::encode(index.to_be_bytes())) {
+            rh.insert("swarm-feed-index", v);
+        }
+        rh.insert(
+            "swarm-feed-resolved-version",
+            HeaderValue::from_static(version),
+        );
+        // bee serves a dereferenced feed without an ETag, and sets its expose header first.
+        rh.remove(header::ETAG);
+        let joined = rh.remove("access-control-expose-headers").is_some();
+        rh.append(
+            "access-control-expose-headers",
+            HeaderValue::from_static("Swarm-Feed-Index"),
+        );
+        if joined {
+            rh.append(
+                "access-control-expose-headers",
+                HeaderValue::from_static("Content-Disposition"),
+            );
+        }
+    }
+    Ok(response)
+}
+
+async fn serve_resolved(
+    state: &ApiState,
+    uri: &Uri,
+    h: &HeaderMap,
+    params: DownloadParams,
+    head_only: bool,
+    resolved: Resolved,
+) -> Result<Response, ApiError> {
     match resolved {
         Resolved::Error(e) => Err(e),
-        Resolved::Redirect => Ok(redirect(&uri, head_only)),
+        Resolved::Redirect => Ok(redirect(uri, head_only)),
         Resolved::Entry {
             reference,
             metadata,
@@ -539,7 +596,7 @@ async fn serve(
                 );
                 r
             } else {
-                api_bytes::stream(&state, reference, params, &h).await?
+                api_bytes::stream(state, reference, params, h).await?
             };
             if response.status().is_success() {
                 entry_headers(&mut response, &metadata, head.as_deref());

@@ -31,12 +31,17 @@ const STAMP_LEN: usize = 113;
 /// bee's headers of `POST /chunks`, in bee's order, then its checks of the batch id or stamp: a stamp
 /// must be [`STAMP_LEN`] bytes (bee's "Stamp deserialization failure"); without one, the batch id is
 /// checked as for `/bytes`.
-fn check_upload_headers(h: &HeaderMap) -> Result<UploadStamp, ApiError> {
+/// `POST /soc` (`soc`) also takes bee's `Swarm-Pin` and `Swarm-Deferred-Upload`.
+pub(super) fn check_upload_headers(h: &HeaderMap, soc: bool) -> Result<UploadStamp, ApiError> {
     let mut errors = HeaderErrors::default();
     let batch = errors.check(headers::hex_header(h, BATCH_ID));
     let stamp = errors.check(headers::hex_header(h, "Swarm-Postage-Stamp"));
     // Accepted for compatibility, without effect here.
     errors.check(headers::uint_header(h, "Swarm-Tag", 64));
+    if soc {
+        errors.check(headers::bool_header(h, "Swarm-Pin"));
+        errors.check(headers::bool_header(h, "Swarm-Deferred-Upload"));
+    }
     errors.check(headers::bool_header(h, "Swarm-Act"));
     errors.check(headers::hex_header(h, "Swarm-Act-History-Address"));
     ApiError::check_headers(errors)?;
@@ -82,7 +87,7 @@ pub(super) async fn upload(
     h: HeaderMap,
     mut body: Body,
 ) -> Result<Response, ApiError> {
-    let stamp = check_upload_headers(&h)?;
+    let stamp = check_upload_headers(&h, false)?;
     let limit = MAX_CHUNK_DATA as u64;
     if content_length(&h).is_some_and(|n| n > limit) {
         return Err(ApiError::too_large(limit));

@@ -1,4 +1,5 @@
-//! bee-compatible HTTP API (spec §9): `/bytes`, `/chunks`, `/stamps`, `/health`, `/readiness` (and `/`) over any
+//! bee-compatible HTTP API (spec §9): `/bytes`, `/chunks`, `/bzz`, `/soc`, `/feeds`, `/stewardship`,
+//! `/stamps`, `/health`, `/readiness` (and `/`) over any
 //! [`ChunkStore`], so that bee-js, swarm-cli and applications built on them can talk to swarmec.
 //!
 //! Uploads are streamed into the splitter and downloads out of the joiner; both run on blocking threads
@@ -25,8 +26,10 @@ mod bytes;
 mod bzz;
 mod chunks;
 mod cors;
+mod feeds;
 pub mod headers;
 mod node;
+mod soc;
 mod stamps;
 mod stewardship;
 mod tar;
@@ -453,6 +456,10 @@ async fn fallback(State(_): State<ApiState>) -> ApiError {
     ApiError::not_found()
 }
 
+async fn not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
+}
+
 /// The API's routes over `state`.
 pub fn router(state: ApiState) -> Router {
     let routes = Router::new()
@@ -482,13 +489,20 @@ pub fn router(state: ApiState) -> Router {
         .route("/peers", get(node::peers))
         .route("/topology", get(node::topology))
         .route("/chainstate", get(node::chainstate))
+        // bee has no HEAD for these (axum's `get` would also answer it).
+        .route(
+            "/soc/{owner}/{id}",
+            get(soc::download).post(soc::upload).head(not_allowed),
+        )
+        .route(
+            "/feeds/{owner}/{topic}",
+            get(feeds::get).post(feeds::create).head(not_allowed),
+        )
         .route("/stamps", get(stamps::list))
         .route("/stamps/{batch_id}", get(stamps::get))
         .route("/stamps/{amount}/{depth}", post(stamps::create))
         .fallback(fallback)
-        .method_not_allowed_fallback(|| async {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
-        })
+        .method_not_allowed_fallback(not_allowed)
         // Bodies are read as streams and counted by the handlers; axum's buffered-body limit does not
         // apply to them and is turned off so that it cannot disagree.
         .layer(DefaultBodyLimit::disable())

@@ -249,7 +249,9 @@ pub fn run(data: &[u8]) {
             );
             if path_only == "/bytes" {
                 uploaded.insert(reference.clone(), p.body.clone());
-            } else {
+            } else if path_only == "/chunks" {
+                // Only a posted chunk is its body (a SOC is id, signature and body; a manifest is
+                // no body at all).
                 uploaded_chunks.insert(reference.clone(), p.body.clone());
             }
             last = Some(reference);
@@ -388,6 +390,17 @@ fn check_served(
     }
 }
 
+/// bee v2.8.1's SOC of `fixtures/feeds/socs.json`, case 0: owner, id, signature (the body is
+/// span 9, `hello soc`).
+const SOC_OWNER: &str = "22abd8d0420d770e346747ab162262766f208983";
+const SOC_ID: &str = "eca4ddf3f9d86f2d75231ad3da8fd2b16bab39d81811f1a7f430e6cf8f2351ad";
+const SOC_SIG: &str = "a317e9541d0431b724f72d4736a0706d1f2b69383e8e7d6e0e659471603dae55217f5ed2ff664717061537b563fd53c5bd84382f0dacb969994fc3032c9c13c51b";
+/// Feed 1, update 0 of `fixtures/feeds/updates.json` (payload `update 0`).
+const FEED_OWNER: &str = "39c40b70b08a6997a57545f0d8abb098af8e0846";
+const FEED_TOPIC: &str = "73686f727420746f706963";
+const FEED_ID: &str = "7f1735855e893f26cb652de67ebd770025ce77ad7d3b75ec3d35e23eb9283e47";
+const FEED_SIG: &str = "556115c5e1144aae7b930a4939f544c4baedd60d374fc779c631b8d675f6f41b201077934d1493074b68ea4a4a89e34563f68ce0db1461275a0a1296d5c4ef191b";
+
 /// Seed inputs: every route with valid and near-valid parameters, uploads read back.
 pub fn seeds() -> Vec<(String, Vec<u8>)> {
     let batch = "swarm-postage-batch-id: ".to_string() + &"ab".repeat(32);
@@ -455,6 +468,32 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
         ("delete-bytes", "DELETE /bytes/{r0}\n".into()),
         ("unknown-route", "GET /bzz/{r0}/index.html\n".into()),
         ("percent", "GET /bytes/%ff%fe\n".into()),
+        // bee's SOC of fixtures/feeds/socs.json (case 0) and a feed update of updates.json (feed 1,
+        // index 0): uploaded, read back, as a feed, as a feed manifest through /bzz.
+        (
+            "post-soc-then-get",
+            format!("POST /soc/{SOC_OWNER}/{SOC_ID}?sig={SOC_SIG}\n{batch}\n\n\x09\0\0\0\0\0\0\0hello soc\n--\nGET /soc/{SOC_OWNER}/{SOC_ID}\n--\nGET /soc/{SOC_OWNER}/{SOC_ID}\nswarm-only-root-chunk: true\n--\nGET /chunks/{{last}}\n"),
+        ),
+        (
+            "post-soc-wrong-owner",
+            format!("POST /soc/{FEED_OWNER}/{SOC_ID}?sig={SOC_SIG}\n{batch}\n\n\x09\0\0\0\0\0\0\0hello soc\n"),
+        ),
+        (
+            "post-soc-bad-params",
+            format!("POST /soc/zz/0x1?sig=abc\n{batch}\n\n\x01\0\0\0\0\0\0\0x\n--\nPOST /soc/{SOC_OWNER}/{SOC_ID}\n{batch}\n\nxx\n--\nGET /soc/{SOC_OWNER}/{SOC_ID}\n"),
+        ),
+        (
+            "feed-update-then-get",
+            format!("POST /soc/{FEED_OWNER}/{FEED_ID}?sig={FEED_SIG}\n{batch}\n\n\x08\0\0\0\0\0\0\0update 0\n--\nGET /feeds/{FEED_OWNER}/{FEED_TOPIC}\n--\nGET /feeds/{FEED_OWNER}/{FEED_TOPIC}?after=1&at=5\nswarm-only-root-chunk: true\n--\nGET /feeds/0x{FEED_OWNER}/{FEED_TOPIC}?after=-1\n"),
+        ),
+        (
+            "feed-manifest-through-bzz",
+            format!("POST /soc/{FEED_OWNER}/{FEED_ID}?sig={FEED_SIG}\n{batch}\n\n\x08\0\0\0\0\0\0\0update 0\n--\nPOST /feeds/{FEED_OWNER}/{FEED_TOPIC}\n{batch}\nswarm-redundancy-level: 0\n\n--\nGET /bzz/{{last}}/\n--\nGET /bzz/{{last}}/index.html\n"),
+        ),
+        (
+            "feed-manifest-without-updates",
+            format!("POST /feeds/{FEED_OWNER}/ab\n{batch}\n\n--\nGET /bzz/{{last}}/\n--\nPOST /feeds/zz/ab\n{batch}\n\n"),
+        ),
     ];
     reqs.into_iter()
         .map(|(name, text)| (name.to_string(), text.into_bytes()))

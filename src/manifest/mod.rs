@@ -72,6 +72,24 @@ pub fn single_file(
     Ok(m)
 }
 
+/// A feed manifest as bee's `POST /feeds` makes it: unencrypted, one entry `/` with the 32-byte zero
+/// reference and the feed's owner and topic (lowercase hex) and type (`Sequence`).
+pub fn feed_manifest(owner: &[u8], topic: &[u8]) -> Result<Node, ManifestError> {
+    let mut m = new_manifest(false);
+    let (owner, topic) = (hex::encode(owner), hex::encode(topic));
+    m.add(
+        ROOT_PATH.as_bytes(),
+        &[0u8; 32],
+        &meta(&[
+            (crate::feeds::OWNER_KEY, &owner),
+            (crate::feeds::TOPIC_KEY, &topic),
+            (crate::feeds::TYPE_KEY, crate::feeds::SEQUENCE),
+        ]),
+        &mut NoLoader,
+    )?;
+    Ok(m)
+}
+
 /// One file of a collection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CollectionFile {

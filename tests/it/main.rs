@@ -12,6 +12,7 @@ mod cli;
 mod cost;
 mod durability;
 mod encryption;
+mod feeds;
 mod fuzz_corpus;
 mod joiner;
 mod net;
