@@ -100,11 +100,19 @@ pub(super) async fn upload(
         }
         data.extend_from_slice(&piece);
     }
-    let chunk = make_chunk(data)?;
+    store_uploaded(&state, stamp, make_chunk(data)?).await
+}
+
+/// Writes an uploaded chunk (`/chunks`, `/soc`) through the store its stamp picks and answers 201
+/// with its address. Acknowledged means durable: stored, then committed durably before the 201.
+pub(super) async fn store_uploaded(
+    state: &ApiState,
+    stamp: UploadStamp,
+    chunk: Chunk,
+) -> Result<Response, ApiError> {
     let reference = Reference::plain(chunk.address);
     let worker_state = state.clone();
     tokio::task::spawn_blocking(move || {
-        // Acknowledged means durable: stored, then committed durably before the 201.
         let store = worker_state.upload_store(Some(stamp))?;
         store
             .put(&chunk)

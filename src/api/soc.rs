@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::bytes::{content_length, next_data, stream_from, DownloadParams};
 use super::headers::{self, HeaderError, HeaderErrors};
-use super::{created, percent_decode, ApiError, ApiState, Reason, Uploaded};
+use super::{percent_decode, ApiError, ApiState, Reason};
 use crate::address::Address;
 use crate::cac::{Chunk, MAX_DATA};
 use crate::keccak::keccak256_concat;
@@ -143,28 +143,7 @@ pub(super) async fn upload(
         data.extend_from_slice(&piece);
     }
     let chunk = signed_soc(&owner, &id, &sig.unwrap_or_default(), data)?;
-    let reference = Reference::plain(chunk.address);
-    let worker_state = state.clone();
-    tokio::task::spawn_blocking(move || {
-        let store = worker_state.upload_store(Some(stamp))?;
-        store
-            .put(&chunk)
-            .and_then(|()| store.sync())
-            .map_err(|e| match e {
-                StoreError::Backend {
-                    op: crate::net::BATCH_FULL_OP,
-                    ..
-                } => ApiError::new(StatusCode::PAYMENT_REQUIRED, super::BATCH_OVERISSUED),
-                _ => ApiError::internal("chunk write error"),
-            })?;
-        worker_state.notify(&Uploaded {
-            reference,
-            size: chunk.data.len() as u64,
-        })
-    })
-    .await
-    .map_err(|_| ApiError::internal("chunk write error"))??;
-    Ok(created(&reference))
+    super::chunks::store_uploaded(&state, stamp, chunk).await
 }
 
 /// `Swarm-Only-Root-Chunk`, checked as bee's handlers do before anything is fetched.

@@ -29,117 +29,18 @@ fn arr<const N: usize>(v: &Value) -> [u8; N] {
 
 const BATCH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-struct Api {
-    rt: tokio::runtime::Runtime,
-    router: axum::Router,
-    store: Arc<MemStore>,
-}
+use crate::common::router::{Answer, Api};
 
-struct Answer {
-    status: u16,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .get(name)
-            .map(|v| v.to_str().expect("text header"))
-    }
-    fn all(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .get_all(name)
-            .iter()
-            .map(|v| v.to_str().expect("text header"))
-            .collect()
-    }
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).expect("JSON body")
-    }
-    fn reference(&self) -> String {
-        assert_eq!(self.status, 201, "{}", String::from_utf8_lossy(&self.body));
-        s(&self.json()["reference"]).to_owned()
-    }
-    fn ok(&self) -> &Self {
-        assert_eq!(self.status, 200, "{}", String::from_utf8_lossy(&self.body));
-        self
-    }
-    fn error(&self, status: u16, message: &str) {
-        assert_eq!(
-            self.status,
-            status,
-            "{}",
-            String::from_utf8_lossy(&self.body)
-        );
-        assert_eq!(self.header("content-type"), Some("application/json"));
-        assert_eq!(self.json()["code"], status);
-        assert_eq!(
-            self.json()["message"],
-            message,
-            "{}",
-            String::from_utf8_lossy(&self.body)
-        );
-    }
-}
-
-impl Api {
-    fn new() -> Api {
-        let store = Arc::new(MemStore::new());
-        let state = swarmec::api::ApiState::new(store.clone(), swarmec::api::ApiConfig::default());
-        Api {
-            rt: tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .enable_all()
-                .build()
-                .expect("runtime"),
-            router: swarmec::api::router(state),
-            store,
-        }
-    }
-
-    fn call(&self, method: &str, uri: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Answer {
-        use tower::ServiceExt;
-        let mut b = axum::http::Request::builder().method(method).uri(uri);
-        for (k, v) in headers {
-            b = b.header(*k, *v);
-        }
-        if method == "POST" {
-            b = b.header("content-length", body.len());
-        }
-        let request = b.body(axum::body::Body::from(body)).expect("request");
-        self.rt.block_on(async {
-            let response = self
-                .router
-                .clone()
-                .oneshot(request)
-                .await
-                .expect("response");
-            let (parts, body) = response.into_parts();
-            let body = axum::body::to_bytes(body, 64 << 20).await.expect("body");
-            Answer {
-                status: parts.status.as_u16(),
-                headers: parts.headers,
-                body: body.to_vec(),
-            }
-        })
-    }
-
-    fn get(&self, uri: &str) -> Answer {
-        self.call("GET", uri, &[], Vec::new())
-    }
-
-    /// `POST /soc` of SOC data (id || sig || span || payload) as bee-js sends it.
-    fn post_soc(&self, owner: &str, data: &[u8]) -> Answer {
-        let (id, rest) = data.split_at(32);
-        let (sig, body) = rest.split_at(65);
-        self.call(
-            "POST",
-            &format!("/soc/{owner}/{}?sig={}", hex::encode(id), hex::encode(sig)),
-            &[("Swarm-Postage-Batch-Id", BATCH)],
-            body.to_vec(),
-        )
-    }
+/// `POST /soc` of SOC data (id || sig || span || payload) as bee-js sends it.
+fn post_soc(api: &Api, owner: &str, data: &[u8]) -> Answer {
+    let (id, rest) = data.split_at(32);
+    let (sig, body) = rest.split_at(65);
+    api.call(
+        "POST",
+        &format!("/soc/{owner}/{}?sig={}", hex::encode(id), hex::encode(sig)),
+        &[("Swarm-Postage-Batch-Id", BATCH)],
+        body.to_vec(),
+    )
 }
 
 fn stored(store: &MemStore) -> Vec<(String, String)> {
@@ -264,7 +165,7 @@ fn soc_round_trip() {
     for c in socs["socs"].as_array().expect("socs") {
         let owner = s(&c["owner"]);
         let data = unhex(&c["data"]);
-        let r = api.post_soc(owner, &data);
+        let r = post_soc(&api, owner, &data);
         assert_eq!(r.reference(), s(&c["address"]));
         assert_eq!(r.header("access-control-expose-headers"), Some("Swarm-Tag"));
         // Stored as the SOC bee would store.
@@ -441,7 +342,7 @@ fn feed_lookup_finds_the_latest_update() {
     api.get(&uri).error(404, "no update found");
     for (n, (index, data, payload)) in updates.iter().enumerate() {
         assert_eq!(*index, n as u64);
-        api.post_soc(&owner, data).reference();
+        post_soc(&api, &owner, data).reference();
         let r = api.get(&uri);
         r.ok();
         assert_eq!(
@@ -494,7 +395,7 @@ fn feed_lookup_over_sparse_and_extreme_indices() {
     let api = Api::new();
     let (owner, topic, updates) = feed_updates(1);
     for (_, data, _) in &updates {
-        api.post_soc(&owner, data).reference();
+        post_soc(&api, &owner, data).reference();
     }
     let uri = format!("/feeds/{owner}/{topic}");
     let index = |q: &str| {
@@ -547,7 +448,7 @@ fn feed_update_with_a_reference_serves_the_referenced_content() {
         &Chunk::new(&payload).expect("payload"),
     )
     .expect("sign");
-    api.post_soc(&owner, &update.data).reference();
+    post_soc(&api, &owner, &update.data).reference();
     let r = api.get(&format!("/feeds/{owner}/{}", hex::encode(topic)));
     r.ok();
     assert_eq!(r.body, content);
@@ -593,7 +494,7 @@ fn bzz_of_a_feed_manifest_serves_the_latest_update() {
             &Chunk::new(&payload).expect("payload"),
         )
         .expect("sign");
-        api.post_soc(&owner, &update.data).reference();
+        post_soc(&api, &owner, &update.data).reference();
         let r = api.get(&format!("/bzz/{feed}/"));
         r.ok();
         assert_eq!(r.body, text.as_bytes());
@@ -632,15 +533,7 @@ fn soc_and_feed_uploads_are_stamped_through_the_upload_hook() {
                 _ => Ok(hook_store.clone() as Arc<dyn ChunkStore>),
             }
         }));
-    let api = Api {
-        rt: tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime"),
-        router: swarmec::api::router(state),
-        store,
-    };
+    let api = Api::with_state(state, store);
     let c = &fixture("socs.json")["socs"][0];
     let uri = format!(
         "/soc/{}/{}?sig={}",
@@ -730,7 +623,7 @@ fn a_wrapped_root_chunk_serves_its_whole_file() {
         &Chunk::with_data_span(root.clone()).expect("root chunk"),
     )
     .expect("sign");
-    api.post_soc(&owner, &update.data).reference();
+    post_soc(&api, &owner, &update.data).reference();
     let r = api.get(&format!("/soc/{owner}/{}", hex::encode(id)));
     assert_eq!(r.ok().body, file);
     let r = api.get(&format!("/feeds/{owner}/{}", hex::encode(topic)));

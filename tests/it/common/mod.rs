@@ -3,6 +3,7 @@
 
 pub mod nodes;
 pub mod rng;
+pub mod router;
 
 #[allow(unused_imports)]
 pub use rng::Rng;
