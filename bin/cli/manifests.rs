@@ -126,7 +126,7 @@ fn build(
     store: &dyn ChunkStore,
 ) -> Result<Reference, Failure> {
     let encrypt = split.encrypt;
-    let m = if file.is_dir() {
+    let mut m = if file.is_dir() {
         if bzz.name.is_some() {
             return Err(Failure::usage(
                 "--name names a single file; a folder's files keep their own names",
@@ -203,7 +203,6 @@ fn build(
         manifest::single_file(&reference.to_bytes(), &name, &content_type, encrypt)
             .map_err(failure)?
     };
-    let mut m = m;
     let mut rng = OsRandom;
     let rng: Option<&mut dyn RandomSource> = encrypt.then_some(&mut rng);
     let mut ls = StoreLoadSaver::new(store, options(split), JoinOptions::default(), rng);

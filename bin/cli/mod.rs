@@ -32,22 +32,15 @@ pub fn run(args: Args) -> Result<(), Failure> {
             peer,
             stamp,
             bzz,
-        } if manifests::wanted(&file, &bzz) => {
-            manifests::upload(&file, &split, &dir, &peer, stamp.as_deref(), &bzz)
-        }
-        Command::Upload {
-            file,
-            split,
-            dir,
-            peer,
-            stamp,
-            ..
-        } => match peer.peer {
+        } => match &peer.peer {
+            _ if manifests::wanted(&file, &bzz) => {
+                manifests::upload(&file, &split, &dir, &peer, stamp.as_deref(), &bzz)
+            }
             Some(address) => files::upload_peer(
                 &file,
                 &split,
                 &dir,
-                &address,
+                address,
                 peer.network_id,
                 stamp.as_deref(),
             ),
