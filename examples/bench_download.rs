@@ -13,7 +13,7 @@ use std::time::Instant;
 use swarmec::file::inspect::inspect;
 use swarmec::file::splitter::with_background_writer;
 use swarmec::file::{split_reader, JoinOptions, Joiner, SplitOptions, Strategy};
-use swarmec::store::{ChunkStore, RedbStore};
+use swarmec::store::{ChunkStore, SlotStore};
 use swarmec::{Address, Level};
 
 /// Non-repeating pseudo-random bytes from splitmix64, cheap enough not to slow the upload down.
@@ -54,7 +54,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("|---|---|---|---|---|---|---|");
     for level in levels {
         let dir = tempfile::tempdir()?;
-        let store = RedbStore::open(dir.path())?;
+        let store = SlotStore::open(dir.path())?;
         let data = Data {
             left: size,
             state: u64::from(level.as_u8()),

@@ -18,7 +18,7 @@ use swarmec::net::{identity, NetworkStore, Node, NodeConfig};
 use swarmec::redundancy::Level;
 use swarmec::reference::Reference;
 use swarmec::stamps::{BatchStamper, NodeStamps, Postage};
-use swarmec::store::RedbStore;
+use swarmec::store::SlotStore;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -39,7 +39,7 @@ fn main() {
 }
 
 type Error = Box<dyn std::error::Error>;
-type Member = (Node, Arc<RedbStore>);
+type Member = (Node, Arc<SlotStore>);
 
 /// A non-caching network store over member `i`, stamping with `stamper`.
 fn net(
@@ -72,7 +72,7 @@ fn run(n: usize, megabytes: usize, level: Level) -> Result<(), Error> {
     let mut members: Vec<Option<Member>> = Vec::new();
     for _ in 0..n {
         let dir = tempfile::tempdir()?;
-        let store = Arc::new(RedbStore::open(dir.path())?);
+        let store = Arc::new(SlotStore::open(dir.path())?);
         let key = identity::load_or_create_key(dir.path())?;
         let overlay = identity::load_or_create_overlay(dir.path())?;
         let check = NodeStamps::open(dir.path(), overlay.key.clone())?;

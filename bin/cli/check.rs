@@ -10,7 +10,7 @@ use swarmec::file::{JoinError, JoinOptions};
 use swarmec::net::Session;
 use swarmec::redundancy::Level;
 use swarmec::reference::Reference;
-use swarmec::store::{ChunkStore, RedbStore};
+use swarmec::store::{ChunkStore, SlotStore};
 
 use super::args::{DataDir, Peer, Walk};
 use super::failure::Failure;
@@ -21,7 +21,7 @@ use super::store::open_store;
 
 /// Where a walk reads (and a repair writes): the local store or a session with a node.
 enum Target {
-    Local(RedbStore),
+    Local(SlotStore),
     Network(Box<Session>),
 }
 

@@ -14,7 +14,7 @@ use swarmec::reserve::Reserve;
 use swarmec::stamps::{
     BatchStamper, NodeStamps, Postage, PresignedStamper, StampLedger, StampsError,
 };
-use swarmec::store::{ChunkStore, RedbStore};
+use swarmec::store::ChunkStore;
 
 use super::args::DataDir;
 use super::failure::Failure;
@@ -140,7 +140,7 @@ pub struct NodeRequest {
 /// `node`: a storer node until SIGINT or SIGTERM.
 pub fn node(dir: &DataDir, request: NodeRequest) -> Result<(), Failure> {
     let data_dir = dir.path();
-    let store: Arc<dyn ChunkStore> = Arc::new(RedbStore::open(&data_dir)?);
+    let store: Arc<dyn ChunkStore> = Arc::new(open_store(dir)?);
     let identity = net::identity::load_or_create_overlay(&data_dir).map_err(NetError::from)?;
     let postage = Arc::new(Postage::open(&data_dir, identity.key.clone())?);
     let ledger = StampLedger::open(&data_dir)?;

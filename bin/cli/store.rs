@@ -4,15 +4,20 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::Path;
 
 use swarmec::address::Address;
-use swarmec::store::{ChunkStore, RedbStore};
+use swarmec::store::{ChunkStore, SlotStore};
 use swarmec::{cac, soc};
 
 use super::args::DataDir;
 use super::failure::Failure;
 
-/// The store in the data directory (one process at a time: redb locks the file).
-pub fn open_store(dir: &DataDir) -> Result<RedbStore, Failure> {
-    Ok(RedbStore::open(&dir.path())?)
+/// The store in the data directory (one process at a time: the data file is locked). What opening
+/// it found and did (a rebuilt index, chunks lost with a truncated file, a migration) goes to stderr.
+pub fn open_store(dir: &DataDir) -> Result<SlotStore, Failure> {
+    let store = SlotStore::open(&dir.path())?;
+    for note in store.notes() {
+        eprintln!("swarmec: {note}");
+    }
+    Ok(store)
 }
 
 /// `store list`: every stored address, one a line.
@@ -47,7 +52,7 @@ pub fn remove(addresses: &[String], dir: &DataDir) -> Result<(), Failure> {
             eprintln!("swarmec: chunk {a} is not stored");
         }
     }
-    Ok(())
+    Ok(store.sync()?)
 }
 
 /// `store verify`: `bad ADDR` for every chunk that does not match its address, and exit 1 if any.

@@ -1,22 +1,26 @@
 //! Chunk stores: where chunks live, behind one small trait.
 //!
-//! [`MemStore`] keeps chunks in memory (tests, hashing); [`RedbStore`] is the default embedded store,
-//! one redb database file in the data directory. Stores hold bytes under addresses and do not validate
+//! [`MemStore`] keeps chunks in memory (tests, hashing); [`SlotStore`] is the default embedded store,
+//! fixed-size slots in one data file and a small index beside it; [`RedbStore`] is the store of
+//! earlier versions (one redb file), kept to migrate from and to compare against. Stores hold bytes under addresses and do not validate
 //! them: the joiner checks every chunk it reads against the address it was reached by, and
 //! `swarmec store verify` checks everything stored.
 
 mod mem;
 mod redb;
+pub mod slots;
 
 use std::path::{Path, PathBuf};
 
 pub use self::mem::MemStore;
 pub(crate) use self::redb::open_database;
 pub use self::redb::RedbStore;
+pub use self::slots::SlotStore;
 use crate::address::Address;
 use crate::cac::Chunk;
 
-/// File name of the embedded database inside the data directory.
+/// File name of the store of earlier versions (one redb database) inside the data directory;
+/// [`SlotStore::open`] migrates it.
 pub const DB_FILE: &str = "chunks.redb";
 
 /// A store failure, naming the address concerned where there is one.
@@ -277,6 +281,8 @@ mod tests {
     fn mem_store_contract() {
         exercise(&MemStore::new());
     }
+
+    pub(crate) use exercise as contract;
 
     #[test]
     fn redb_store_contract_and_reopen() {

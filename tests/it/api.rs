@@ -1120,7 +1120,7 @@ fn acknowledged_uploads_survive(signal: &str) {
 
         let (expected_ref, addresses) = chunks_of(file, level);
         assert_eq!(reference, expected_ref.to_hex());
-        let store = swarmec::store::RedbStore::open(tmp.path()).unwrap();
+        let store = swarmec::store::SlotStore::open(tmp.path()).unwrap();
         let missing = addresses.iter().filter(|a| !store.has(a).unwrap()).count();
         assert_eq!(
             missing,
@@ -1147,7 +1147,7 @@ fn acknowledged_uploads_survive(signal: &str) {
     );
     assert_eq!(r.reference(), chunk.address.to_hex());
     server.signal_and_wait(signal);
-    let store = swarmec::store::RedbStore::open(tmp.path()).unwrap();
+    let store = swarmec::store::SlotStore::open(tmp.path()).unwrap();
     assert_eq!(store.get(&chunk.address).unwrap(), Some(chunk.data));
 }
 

@@ -166,7 +166,7 @@ fn store_list_remove_verify_catches_corruption() {
     let victim = swarmec::cac::Chunk::new(&data[4096..8192]).unwrap().address;
     {
         use swarmec::store::ChunkStore;
-        let store = swarmec::store::RedbStore::open(&d.join("data")).unwrap();
+        let store = swarmec::store::SlotStore::open(&d.join("data")).unwrap();
         let mut bytes = store.get(&victim).unwrap().unwrap();
         bytes[10] ^= 0xff;
         store

@@ -17,7 +17,7 @@ use swarmec::net::{identity, Multiaddr, NetworkStore, Node, NodeConfig, Session,
 use swarmec::redundancy::Level;
 use swarmec::reference::Reference;
 use swarmec::stamps::{BatchStamper, NodeStamps, Postage};
-use swarmec::store::{ChunkStore, MemStore, RedbStore};
+use swarmec::store::{ChunkStore, MemStore, SlotStore};
 
 use crate::common::nodes::{
     create_batch, http, serial, spawn_node, spawn_node_with, swarmec, terminate, wait_for_peers,
@@ -49,7 +49,7 @@ pub(crate) fn test_config() -> NodeConfig {
 
 pub(crate) struct Member {
     pub(crate) node: Node,
-    pub(crate) store: Arc<RedbStore>,
+    pub(crate) store: Arc<SlotStore>,
     dir: tempfile::TempDir,
 }
 
@@ -206,11 +206,11 @@ impl Cluster {
     }
 }
 
-pub(crate) fn open_store_retrying(dir: &std::path::Path) -> Arc<RedbStore> {
+pub(crate) fn open_store_retrying(dir: &std::path::Path) -> Arc<SlotStore> {
     // A stopped node's handler tasks may hold the database for a few more milliseconds.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        match RedbStore::open(dir) {
+        match SlotStore::open(dir) {
             Ok(s) => return Arc::new(s),
             Err(e) if Instant::now() > deadline => panic!("{e}"),
             Err(_) => std::thread::sleep(Duration::from_millis(50)),

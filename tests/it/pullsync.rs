@@ -13,13 +13,13 @@ use swarmec::net::pullsync::bins_to_sync;
 use swarmec::net::pushsync::Stamper;
 use swarmec::net::{identity, Node, NodeConfig};
 use swarmec::reserve::Reserve;
-use swarmec::store::{ChunkStore, RedbStore};
+use swarmec::store::{ChunkStore, SlotStore};
 
 use crate::net::{open_store_retrying, postage_check, random_bytes, test_config, uploader_stamper};
 
 struct Peer {
     node: Node,
-    store: Arc<RedbStore>,
+    store: Arc<SlotStore>,
     reserve: Arc<Reserve>,
     dir: tempfile::TempDir,
 }

@@ -18,7 +18,7 @@ use swarmec::file::splitter::{split_bytes, StoreSink};
 use swarmec::file::{JoinError, JoinOptions, Joiner, SplitOptions, Strategy};
 use swarmec::redundancy::Level;
 use swarmec::reference::Reference;
-use swarmec::store::{ChunkStore, MemStore, RedbStore};
+use swarmec::store::{ChunkStore, MemStore, SlotStore};
 
 use crate::api::start;
 use crate::common::nodes::{http, serial, swarmec};
@@ -140,7 +140,7 @@ fn pushed_set(report: &swarmec::file::repair::RepairReport) -> BTreeMap<Address,
 #[test]
 fn every_kind_deleted_from_a_store_on_disk_is_checked_repaired_and_read_back() {
     let dir = tempfile::tempdir().unwrap();
-    let store = RedbStore::open(dir.path()).unwrap();
+    let store = SlotStore::open(dir.path()).unwrap();
     let data = random_bytes(700_000, 7);
     let reference = put_file(&store, &data, Level::Strong);
     let intact = check(&store, &reference);

@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use proptest::prelude::*;
 use swarmec::file::splitter::{with_background_writer, Discard, StoreSink};
 use swarmec::file::{split_bytes, split_reader, JoinOptions, Joiner, SplitError, SplitOptions};
-use swarmec::store::{ChunkStore, MemStore, RedbStore};
+use swarmec::store::{ChunkStore, MemStore, SlotStore};
 use swarmec::{cac, soc, Level};
 
 /// Yields `limit` bytes of data, then fails.
@@ -53,7 +53,7 @@ fn failed_upload_leaves_the_store_consistent_and_rerun_is_harmless() {
         level: Level::Strong,
         encrypt: false,
     };
-    let store = RedbStore::open(tmp.path()).unwrap();
+    let store = SlotStore::open(tmp.path()).unwrap();
     let err = split_reader(
         Failing {
             data: &data,
@@ -105,7 +105,7 @@ fn killed_upload_leaves_a_readable_store() {
     }
     stdin.flush().unwrap();
     // stdin stays open, so the upload cannot finish: kill it once its first batch reached the store.
-    let file = tmp.path().join("chunks.redb");
+    let file = tmp.path().join(swarmec::store::slots::DATA_FILE);
     crate::common::wait_for("the upload's first batch in the store", || {
         std::fs::metadata(&file).map_or(0, |m| m.len()) >= 1 << 20
     });
@@ -157,7 +157,7 @@ fn data_dir_flag_beats_the_environment() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    assert!(a.join(swarmec::store::DB_FILE).exists());
+    assert!(a.join(swarmec::store::slots::DATA_FILE).exists());
     assert!(!b.exists());
     let out = Command::new(env!("CARGO_BIN_EXE_swarmec"))
         .args(["store", "list"])
@@ -165,7 +165,7 @@ fn data_dir_flag_beats_the_environment() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    assert!(b.join(swarmec::store::DB_FILE).exists());
+    assert!(b.join(swarmec::store::slots::DATA_FILE).exists());
     assert!(out.stdout.is_empty());
 }
 
@@ -244,58 +244,5 @@ fn background_writer_writes_what_the_splitter_makes_and_reports_store_failures()
         }
         let written = all_valid(&refusing.inner);
         assert!(written > 0 && written < all_valid(&direct), "{written}");
-    }
-}
-
-/// A store file of 0 bytes or cut short is reported by every command that opens it, never taken
-/// for a new store and never a panic of the process (exit 1 with the file named); the file is left
-/// as it was, for the user to rescue.
-#[test]
-fn an_empty_or_truncated_store_file_is_reported_not_taken_for_a_new_store() {
-    let dir = tempfile::tempdir().unwrap();
-    let data_dir = dir.path().join("d");
-    {
-        let store = RedbStore::open(&data_dir).unwrap();
-        let mut sink = StoreSink(&store);
-        let data: Vec<u8> = (0..2_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
-        split_bytes(&data, &mut sink, SplitOptions::default(), None).unwrap();
-        store.sync().unwrap();
-    }
-    let file = data_dir.join(swarmec::store::DB_FILE);
-    let full = std::fs::read(&file).unwrap();
-    for (len, why) in [
-        (0, "the file is empty (0 bytes)"),
-        (full.len() / 2, "the file is damaged"),
-        // Too short for redb's header: its own I/O error.
-        (100, ""),
-    ] {
-        std::fs::write(&file, &full[..len]).unwrap();
-        for args in [&["store", "list"][..], &["store", "verify"][..]] {
-            let out = Command::new(env!("CARGO_BIN_EXE_swarmec"))
-                .args(args)
-                .arg("--data-dir")
-                .arg(&data_dir)
-                .env("RUST_BACKTRACE", "0")
-                .output()
-                .unwrap();
-            let err = String::from_utf8_lossy(&out.stderr);
-            assert_eq!(out.status.code(), Some(1), "{len} bytes, {args:?}: {err}");
-            assert!(
-                err.contains(&format!(
-                    "cannot open chunk store {}: {why}",
-                    file.display()
-                )),
-                "{len} bytes, {args:?}: {err}"
-            );
-            assert_eq!(
-                std::fs::metadata(&file).unwrap().len(),
-                len as u64,
-                "left as it was"
-            );
-        }
-        assert!(matches!(
-            RedbStore::open(&data_dir),
-            Err(swarmec::store::StoreError::Open { .. })
-        ));
     }
 }

@@ -109,7 +109,7 @@ fn reading_a_range_of_the_claimed_tebibyte_reads_only_its_path() {
 #[test]
 fn cli_inspect_honours_max_chunks() {
     let tmp = tempfile::tempdir().unwrap();
-    let store = swarmec::store::RedbStore::open(tmp.path()).unwrap();
+    let store = swarmec::store::SlotStore::open(tmp.path()).unwrap();
     // The same tree in the CLI's store: 128 leaves' worth of references over five chunks.
     let leaf = Chunk::new(&[0x5a; 4096]).unwrap();
     store.put(&leaf).unwrap();
