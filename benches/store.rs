@@ -161,7 +161,8 @@ fn run_bound(dir: &Path, n: u64) {
         // The chunk's data is made as the stores' reads are checked: the same work per read.
         let j = rng.next() % n;
         let _ = chunk(j);
-        file.read_exact_at(&mut block, j * CHUNK as u64).expect("read");
+        file.read_exact_at(&mut block, j * CHUNK as u64)
+            .expect("read");
     }
     let read_us = t.elapsed().as_secs_f64() * 1e6 / READS as f64;
     println!(
@@ -173,7 +174,9 @@ fn run_bound(dir: &Path, n: u64) {
 #[cfg(feature = "bench-fjall")]
 mod fjall_store {
     //! fjall as a `ChunkStore`, for this comparison only.
-    use fjall::{Config, KvSeparationOptions, PartitionCreateOptions, PartitionHandle, PersistMode};
+    use fjall::{
+        Config, KvSeparationOptions, PartitionCreateOptions, PartitionHandle, PersistMode,
+    };
     use swarmec::address::Address;
     use swarmec::cac::Chunk;
     use swarmec::store::{ChunkStore, StoreError};
@@ -271,7 +274,10 @@ fn main() {
         .skip(1)
         .find(|a| !a.starts_with('-'))
         .map_or(256, |a| a.parse().expect("MiB"));
-    println!("{} chunks of {CHUNK} bytes ({mib} MiB), batches of {BATCH}", n_for(mib));
+    println!(
+        "{} chunks of {CHUNK} bytes ({mib} MiB), batches of {BATCH}",
+        n_for(mib)
+    );
     println!("| store | write MB/s | write again MB/s | read µs | disk / chunk bytes | after writing again | after removing ¼ and writing ¼ new | peak RSS MiB |");
     println!("|---|---|---|---|---|---|---|---|");
     let mut stores = vec!["bound", "slots", "redb"];

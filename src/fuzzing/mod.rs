@@ -14,9 +14,10 @@ pub mod manifest;
 pub mod parsers;
 pub mod rs_codec;
 pub mod scripted;
+pub mod store_file;
 
 /// Every target: its name (the folder of its corpus), its `run` and its `seeds`.
-pub const TARGETS: [Target; 7] = [
+pub const TARGETS: [Target; 8] = [
     Target {
         name: "joiner",
         run: joiner::run,
@@ -51,6 +52,11 @@ pub const TARGETS: [Target; 7] = [
         name: "manifest",
         run: manifest::run,
         seeds: manifest::seeds,
+    },
+    Target {
+        name: "store_file",
+        run: store_file::run,
+        seeds: store_file::seeds,
     },
 ];
 

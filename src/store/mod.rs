@@ -44,6 +44,20 @@ pub enum StoreError {
         /// What went wrong.
         message: String,
     },
+    /// A chunk to pin that is not stored.
+    #[error("chunk {address} is not stored")]
+    Missing {
+        /// The chunk.
+        address: Address,
+    },
+    /// A chunk that pins hold cannot be removed.
+    #[error("chunk {address} is pinned ({pins} pins): unpin its roots first")]
+    Pinned {
+        /// The chunk.
+        address: Address,
+        /// How many pinned roots hold it.
+        pins: u32,
+    },
     /// A chunk that does not fit a store record.
     #[error("chunk {address} has {len} bytes, over the {max}-byte limit")]
     TooLarge {
@@ -54,6 +68,23 @@ pub enum StoreError {
         /// The limit.
         max: usize,
     },
+}
+
+/// Pins, as bee's `/pins` has them: a pinned root keeps every chunk of its tree (data, intermediate,
+/// parity, replicas) in the store; such chunks are never removed while pinned.
+pub trait PinStore: Send + Sync {
+    /// Pins `root` (a reference: 32 bytes, or 64 encrypted) holding `chunks`, every chunk of its
+    /// tree, all stored ([`StoreError::Missing`] names one that is not). `false` if `root` was
+    /// pinned already (nothing changes). Durable when it returns.
+    fn pin(&self, root: &[u8], chunks: &[Address]) -> Result<bool, StoreError>;
+    /// Unpins `root`; `false` if it was not pinned. Durable when it returns.
+    fn unpin(&self, root: &[u8]) -> Result<bool, StoreError>;
+    /// Whether `root` is pinned.
+    fn is_pinned(&self, root: &[u8]) -> Result<bool, StoreError>;
+    /// Every pinned root, in byte order.
+    fn pinned_roots(&self) -> Result<Vec<Vec<u8>>, StoreError>;
+    /// How many pinned roots hold `address`.
+    fn pins_of(&self, address: &Address) -> Result<u32, StoreError>;
 }
 
 /// Largest chunk a store accepts: a single-owner chunk (105 + 4096 bytes).

@@ -89,6 +89,11 @@ fn manifest() {
 }
 
 #[test]
+fn store_file() {
+    replay("store_file");
+}
+
+#[test]
 fn every_target_has_a_corpus_and_a_fuzz_target() {
     let fuzz = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     let manifest = std::fs::read_to_string(fuzz.join("Cargo.toml")).expect("fuzz/Cargo.toml");

@@ -27,6 +27,7 @@
 //! then deleted.
 
 pub mod alloc;
+mod pins;
 pub mod record;
 
 use std::collections::HashSet;
@@ -368,6 +369,9 @@ impl SlotStore {
 fn create_table(db: &Database) -> Result<(), String> {
     let txn = db.begin_write().map_err(|e| e.to_string())?;
     txn.open_table(INDEX).map_err(|e| e.to_string())?;
+    txn.open_table(pins::PINS).map_err(|e| e.to_string())?;
+    txn.open_table(pins::PIN_CHUNKS)
+        .map_err(|e| e.to_string())?;
     txn.commit().map_err(|e| e.to_string())
 }
 
@@ -603,15 +607,26 @@ impl ChunkStore for SlotStore {
         Ok(entry.is_some_and(|v| Entry::decode(v.value()).slot != LOST))
     }
 
-    /// Durable at the next [`ChunkStore::sync`]; the slot is reused after it.
+    /// Durable at the next [`ChunkStore::sync`]; the slot is reused after it. A pinned chunk is not
+    /// removed: [`StoreError::Pinned`].
     fn remove(&self, address: &Address) -> Result<bool, StoreError> {
         let err = backend("remove", Some(*address));
         let mut txn = self.index.begin_write().map_err(|e| err(e.to_string()))?;
         txn.set_durability(Durability::None);
         let removed = {
             let mut table = txn.open_table(INDEX).map_err(|e| err(e.to_string()))?;
-            let old = table.remove(&address.0).map_err(|e| err(e.to_string()))?;
-            old.map(|v| Entry::decode(v.value()))
+            let old = table
+                .get(&address.0)
+                .map_err(|e| err(e.to_string()))?
+                .map(|v| Entry::decode(v.value()));
+            if let Some(entry) = old.filter(|e| e.pins > 0) {
+                return Err(StoreError::Pinned {
+                    address: *address,
+                    pins: entry.pins,
+                });
+            }
+            table.remove(&address.0).map_err(|e| err(e.to_string()))?;
+            old
         };
         txn.commit().map_err(|e| err(e.to_string()))?;
         if let Some(entry) = removed.filter(|e| e.slot != LOST) {

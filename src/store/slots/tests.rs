@@ -242,3 +242,51 @@ fn a_redb_store_of_earlier_versions_is_migrated() {
     drop(store);
     assert!(SlotStore::open(dir.path()).unwrap().notes().is_empty());
 }
+
+#[test]
+fn pins_count_per_chunk_survive_reopen_and_keep_chunks_from_removal() {
+    use crate::store::PinStore;
+    let dir = tempfile::tempdir().unwrap();
+    let set = chunks(6, 9);
+    let addrs: Vec<Address> = set.iter().map(|c| c.address).collect();
+    let (root_a, root_b) = ([1u8; 32], [2u8; 64]);
+    {
+        let store = SlotStore::open(dir.path()).unwrap();
+        store.put_batch(&set).unwrap();
+        assert!(store.pin(&root_a, &addrs[..4]).unwrap());
+        assert!(!store.pin(&root_a, &addrs).unwrap(), "pinned already");
+        assert!(store.pin(&root_b, &addrs[2..]).unwrap());
+        let missing = Address([9; 32]);
+        assert!(matches!(
+            store.pin(&[3; 32], &[addrs[0], missing]),
+            Err(StoreError::Missing { address }) if address == missing
+        ));
+        assert!(
+            !store.is_pinned(&[3; 32]).unwrap(),
+            "nothing pinned on failure"
+        );
+    }
+    let store = SlotStore::open(dir.path()).unwrap();
+    let counts: Vec<u32> = addrs.iter().map(|a| store.pins_of(a).unwrap()).collect();
+    assert_eq!(counts, [1, 1, 2, 2, 1, 1]);
+    assert_eq!(
+        store.pinned_roots().unwrap(),
+        [root_a.to_vec(), root_b.to_vec()]
+    );
+    assert!(matches!(
+        store.remove(&addrs[3]),
+        Err(StoreError::Pinned { pins: 2, .. })
+    ));
+    // Written again (a damaged copy rewritten), a chunk keeps its pins.
+    store.put(&set[3]).unwrap();
+    assert_eq!(store.pins_of(&addrs[3]).unwrap(), 2);
+    assert!(store.unpin(&root_a).unwrap());
+    assert!(!store.unpin(&root_a).unwrap());
+    let counts: Vec<u32> = addrs.iter().map(|a| store.pins_of(a).unwrap()).collect();
+    assert_eq!(counts, [0, 0, 1, 1, 1, 1]);
+    assert!(store.remove(&addrs[0]).unwrap());
+    assert!(store.remove(&addrs[2]).is_err());
+    assert!(store.unpin(&root_b).unwrap());
+    assert!(store.remove(&addrs[2]).unwrap());
+    assert!(store.pinned_roots().unwrap().is_empty());
+}
