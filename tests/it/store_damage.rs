@@ -1,7 +1,8 @@
-//! The store on disk under damage and crashes, through the `swarmec` binary: an empty file is
+//! The store on disk under damage and crashes, and its space, through the `swarmec` binary: an empty file is
 //! refused, damaged runs and a cut-short file cost exactly the chunks in them (named by
 //! `store verify`, rebuilt by a download at a level above 0), and uploads killed with SIGKILL at
-//! random moments leave a store that verifies, with every acknowledged upload whole.
+//! random moments leave a store that verifies, with every acknowledged upload whole; the store takes
+//! at most 1.15 times its chunk bytes, storing again adds nothing and removed slots are reused.
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
@@ -225,4 +226,69 @@ fn uploads_killed_at_random_moments_leave_a_store_that_verifies() {
         assert!(out.status.success(), "{reference}");
         assert!(&out.stdout == data, "{reference} reads back");
     }
+}
+
+/// Disk space the files of `dir` take (allocated blocks).
+fn disk_usage(dir: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().blocks() * 512)
+        .sum()
+}
+
+/// Chunk bytes stored and the store's addresses.
+fn stored(dir: &Path) -> (u64, Vec<Address>) {
+    use swarmec::store::ChunkStore;
+    let store = swarmec::store::SlotStore::open(dir).unwrap();
+    let (mut bytes, mut addresses) = (0, Vec::new());
+    store
+        .iterate(&mut |a, d| {
+            bytes += d.len() as u64;
+            addresses.push(*a);
+            true
+        })
+        .unwrap();
+    (bytes, addresses)
+}
+
+/// The store takes at most 1.15 times the chunk bytes it holds; storing again adds nothing; removed
+/// chunks' space takes new ones.
+#[test]
+fn space_is_bounded_reused_and_not_spent_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = Rng(15).bytes(30_000_000);
+    upload(dir.path(), &data, "0");
+    let (bytes, addresses) = stored(dir.path());
+    let used = disk_usage(dir.path());
+    assert!(
+        used as f64 <= 1.15 * bytes as f64,
+        "{used} bytes on disk for {bytes} bytes of chunks"
+    );
+    let data_len = std::fs::metadata(dir.path().join(DATA_FILE)).unwrap().len();
+    upload(dir.path(), &data, "0");
+    assert_eq!(
+        std::fs::metadata(dir.path().join(DATA_FILE)).unwrap().len(),
+        data_len,
+        "storing again writes nothing new"
+    );
+    assert!(
+        disk_usage(dir.path()) <= used + (1 << 20),
+        "and grows nothing"
+    );
+    {
+        use swarmec::store::ChunkStore;
+        let store = swarmec::store::SlotStore::open(dir.path()).unwrap();
+        for a in &addresses[..addresses.len() / 4] {
+            assert!(store.remove(a).unwrap());
+        }
+        store.sync().unwrap();
+    }
+    // A new file of a fifth the size fits in the freed slots.
+    upload(dir.path(), &Rng(16).bytes(6_000_000), "0");
+    assert_eq!(
+        std::fs::metadata(dir.path().join(DATA_FILE)).unwrap().len(),
+        data_len,
+        "removed chunks' slots are reused"
+    );
 }
