@@ -71,14 +71,16 @@ impl UploadParams {
     }
 }
 
-/// A batch id that parsed as hex must be 32 bytes: bee's "invalid batch id".
+/// A batch id that parsed as hex must be 32 bytes. Any other length names no batch: bee looks it up
+/// and answers 404 `batch with id not found` (its `invalid batch id` is for a stamp whose batch is
+/// unknown).
 pub(super) fn check_batch_id(
     batch: Option<&[u8]>,
 ) -> Result<Option<crate::postage::BatchId>, ApiError> {
     batch
         .map(|b| {
             b.try_into()
-                .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "invalid batch id"))
+                .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "batch with id not found"))
         })
         .transpose()
 }

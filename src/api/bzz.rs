@@ -1,5 +1,6 @@
-//! `POST /bzz`, `GET /bzz/{reference}[/{path}]`, `HEAD` likewise: files and collections as mantaray
-//! manifests, as bee v2.8.1's `pkg/api/bzz.go` and `dirs.go` build and serve them.
+//! `POST /bzz`, `GET /bzz/{reference}/[{path}]`, `HEAD` likewise: files and collections as mantaray
+//! manifests, as bee v2.8.1's `pkg/api/bzz.go` and `dirs.go` build and serve them. `/bzz/{reference}`
+//! without the slash is a 308 to it, as bee's router.
 //!
 //! An upload runs on a blocking thread fed from the connection through a bounded channel (as
 //! `/bytes`): a single file goes through the splitter, then a manifest with `/` (its name as index
@@ -221,7 +222,7 @@ pub(super) async fn upload(
     let reference = outcome.map_err(|_| ApiError::internal(DIRECTORY_STORE))??;
     let mut response = (
         StatusCode::CREATED,
-        axum::Json(ReferenceResponse {
+        super::Json(ReferenceResponse {
             reference: reference.to_hex(),
         }),
     )
@@ -622,4 +623,15 @@ pub(super) async fn head(
     h: HeaderMap,
 ) -> Result<Response, ApiError> {
     serve(state, uri, h, true).await
+}
+
+/// `GET /bzz/{reference}`: 308 to `/bzz/{reference}/`, whatever the reference, as bee's router
+/// (`u.Path += "/"`, query kept) before anything is looked up.
+pub(super) async fn root_redirect(uri: Uri) -> Response {
+    redirect(&uri, false)
+}
+
+/// `HEAD /bzz/{reference}`: the same 308 without a body.
+pub(super) async fn root_redirect_head(uri: Uri) -> Response {
+    redirect(&uri, true)
 }

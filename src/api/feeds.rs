@@ -123,7 +123,7 @@ pub(super) async fn create(
     .map_err(|_| ApiError::internal("store manifest failed"))??;
     Ok((
         StatusCode::CREATED,
-        axum::Json(ReferenceResponse {
+        super::Json(ReferenceResponse {
             reference: reference.to_hex(),
         }),
     )

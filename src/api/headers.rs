@@ -363,7 +363,8 @@ pub enum RangeRequest {
 }
 
 /// Interprets a `Range` header value for a file of `size` bytes, as Go's `http.ServeContent` does for
-/// one range: `bytes=a-b`, `bytes=a-`, `bytes=-n` (the last n bytes).
+/// one range: `bytes=a-b`, `bytes=a-`, `bytes=-n` (the last n bytes); a range that starts beyond
+/// an empty file is ignored.
 pub fn parse_range(value: Option<&str>, size: u64) -> RangeRequest {
     let Some(value) = value else {
         return RangeRequest::Full;
@@ -403,7 +404,13 @@ pub fn parse_range(value: Option<&str>, size: u64) -> RangeRequest {
         return RangeRequest::Unsatisfiable;
     };
     if start >= size {
-        return RangeRequest::Unsatisfiable;
+        // No overlap. Go ignores such a range on an empty file (some clients send a range with
+        // every request) and answers 200.
+        return if size == 0 {
+            RangeRequest::Full
+        } else {
+            RangeRequest::Unsatisfiable
+        };
     }
     let end = if last.is_empty() {
         size - 1
@@ -484,7 +491,10 @@ mod tests {
         ] {
             assert_eq!(parse_range(Some(bad), 10), Unsatisfiable, "{bad}");
         }
-        assert_eq!(parse_range(Some("bytes=0-"), 0), Unsatisfiable);
+        // A range on an empty file that does not overlap it is ignored, as Go's.
+        assert_eq!(parse_range(Some("bytes=0-"), 0), Full);
+        assert_eq!(parse_range(Some("bytes=10-20"), 0), Full);
+        assert_eq!(parse_range(Some("bytes=x-1"), 0), Unsatisfiable);
     }
 
     #[test]

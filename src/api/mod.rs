@@ -39,10 +39,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 use serde::Serialize;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -395,6 +395,27 @@ fn percent_decode(segment: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A JSON answer as bee's `jsonhttp` sends it: `Content-Type: application/json; charset=utf-8`
+/// (axum's `Json` says `application/json`). bee also ends the body with two newlines; clients parse
+/// the JSON and do not see them, so they are not copied.
+pub(crate) struct Json<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        let mut response = axum::Json(self.0).into_response();
+        // Only a serialized value: a failure to serialize is axum's plain-text 500.
+        if response.headers().get(header::CONTENT_TYPE)
+            == Some(&HeaderValue::from_static("application/json"))
+        {
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            );
+        }
+        response
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -478,7 +499,11 @@ pub fn router(state: ApiState) -> Router {
             get(stewardship::get).put(stewardship::put),
         )
         .route("/bzz", post(bzz::upload))
-        .route("/bzz/{reference}", get(bzz::download).head(bzz::head))
+        // bee redirects `/bzz/{reference}` to `/bzz/{reference}/` before it looks at anything.
+        .route(
+            "/bzz/{reference}",
+            get(bzz::root_redirect).head(bzz::root_redirect_head),
+        )
         .route("/bzz/{reference}/", get(bzz::download).head(bzz::head))
         .route(
             "/bzz/{reference}/{*path}",

@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
+use super::Json;
 use axum::extract::State;
-use axum::Json;
 use serde_json::{json, Map, Value};
 
 use super::ApiState;

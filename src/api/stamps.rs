@@ -12,10 +12,10 @@
 //! backend: `POST` 405 "no chain backend", `GET /stamps` an empty list, `GET /stamps/{id}` 404
 //! "issuer does not exist".
 
+use super::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Serialize;
 
 use super::{headers, path_param, ApiError, ApiState, HeaderErrors, Reason};

@@ -11,10 +11,10 @@
 //! "re-upload failed" when the root cannot be had or a group is beyond repair (what could be written
 //! was written).
 
+use super::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Serialize;
 
 use super::bytes::{check_batch_id, parse_reference, BATCH_ID};

@@ -226,7 +226,10 @@ fn data(len: usize, seed: u8) -> Vec<u8> {
 
 fn assert_error(r: &Resp, status: u16, message: &str) {
     assert_eq!(r.status, status, "{}", String::from_utf8_lossy(&r.body));
-    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/json; charset=utf-8")
+    );
     let v = r.json();
     assert_eq!(v["code"], status);
     assert_eq!(v["message"], message);
@@ -694,7 +697,7 @@ fn upload_errors() {
         &[("Swarm-Postage-Batch-Id", "abcd")],
         b"x",
     );
-    assert_error(&r, 400, "invalid batch id");
+    assert_error(&r, 404, "batch with id not found");
     let r = request(
         srv.addr,
         "POST",
@@ -1590,15 +1593,15 @@ fn malformed_requests_get_bee_client_errors() {
         (vec![(BATCH_ID, b"")], Want::Json(400, HEADERS, required)),
         (
             vec![(BATCH_ID, b"abcd")],
-            Want::Json(400, "invalid batch id", &[]),
+            Want::Json(404, "batch with id not found", &[]),
         ),
         (
             vec![(BATCH_ID, hex66.as_bytes())],
-            Want::Json(400, "invalid batch id", &[]),
+            Want::Json(404, "batch with id not found", &[]),
         ),
         (
             vec![(BATCH_ID, huge.as_bytes())],
-            Want::Json(400, "invalid batch id", &[]),
+            Want::Json(404, "batch with id not found", &[]),
         ),
         (
             vec![(BATCH_ID, b"abc")],
@@ -1751,7 +1754,7 @@ fn malformed_requests_get_bee_client_errors() {
         (
             vec![(BATCH_ID, b"abcd")],
             &chunk.data,
-            Want::Json(400, "invalid batch id", &[]),
+            Want::Json(404, "batch with id not found", &[]),
         ),
         (
             vec![(STAMP, b"zz")],
@@ -1836,7 +1839,11 @@ fn malformed_requests_get_bee_client_errors() {
             Want::Json(status, message, reasons) => {
                 let body = String::from_utf8_lossy(&r.body);
                 assert_eq!(r.status, status, "{what}: {body}");
-                assert_eq!(r.header("content-type"), Some("application/json"), "{what}");
+                assert_eq!(
+                    r.header("content-type"),
+                    Some("application/json; charset=utf-8"),
+                    "{what}"
+                );
                 // bee's body, in bee's field order: {"code":N,"message":"…"[,"reasons":[…]]}.
                 assert!(
                     body.starts_with(&format!("{{\"code\":{status},\"message\":")),

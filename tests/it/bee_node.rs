@@ -19,18 +19,31 @@ fn bee_binary() -> PathBuf {
     if let Some(p) = std::env::var_os("SWARMEC_BEE") {
         return PathBuf::from(p);
     }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/build-bee.sh");
-    let out = Command::new("bash")
-        .arg(script)
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("running scripts/build-bee.sh");
-    assert!(
-        out.status.success(),
-        "scripts/build-bee.sh failed: these tests need bee v2.8.1, built from its Go module (Go \
-         and the Go module proxy), or SWARMEC_BEE set to a bee v2.8.1 binary"
-    );
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+    build_bee()
+}
+
+/// Runs `scripts/build-bee.sh` (which builds only what its cache lacks) once per test run and
+/// returns the bee binary's path; `bee-dev` is beside it. Tests that ask at the same time wait for
+/// the one build.
+pub(crate) fn build_bee() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/build-bee.sh");
+            let out = Command::new("bash")
+                .arg(script)
+                .stderr(Stdio::inherit())
+                .output()
+                .expect("running scripts/build-bee.sh");
+            assert!(
+                out.status.success(),
+                "scripts/build-bee.sh failed: these tests need bee v2.8.1 and bee-dev, built from \
+                 tools/bee's Go module (Go and the Go module proxy), or SWARMEC_BEE and \
+                 SWARMEC_BEE_DEV set to such binaries"
+            );
+            PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+        })
+        .clone()
 }
 
 fn free_port() -> u16 {

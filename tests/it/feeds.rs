@@ -126,7 +126,7 @@ fn post_feeds_errors_are_bees() {
         &[("Swarm-Postage-Batch-Id", "abcd")],
         Vec::new(),
     );
-    r.error(400, "invalid batch id");
+    r.error(404, "batch with id not found");
 }
 
 #[test]

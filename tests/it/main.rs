@@ -4,6 +4,7 @@
 mod common;
 
 mod api;
+mod bee_dev;
 mod bee_node;
 mod bee_peers;
 mod bee_wire;

@@ -473,8 +473,8 @@ fn stewardship_over_a_local_store_answers_as_bee() {
     assert_eq!(
         (status, serde_json::from_slice::<Value>(&body).unwrap()),
         (
-            400,
-            serde_json::json!({"code": 400, "message": "invalid batch id"})
+            404,
+            serde_json::json!({"code": 404, "message": "batch with id not found"})
         )
     );
     let (status, body) = http(&a, "GET", "/stewardship/12345", &[], b"");

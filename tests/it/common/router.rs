@@ -60,7 +60,10 @@ impl Answer {
             "{}",
             String::from_utf8_lossy(&self.body)
         );
-        assert_eq!(self.header("content-type"), Some("application/json"));
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/json; charset=utf-8")
+        );
         assert_eq!(self.json()["code"], status);
         assert_eq!(
             self.json()["message"],
