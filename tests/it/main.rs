@@ -21,5 +21,6 @@ mod recovery;
 mod repair;
 mod stamps;
 mod store;
+mod tags;
 mod vectors;
 mod walks;
