@@ -694,8 +694,9 @@ pub(super) async fn patch(
         }
         data.extend_from_slice(&piece);
     }
-    let address =
-        patch_address(&data).ok_or_else(|| ApiError::internal("error unmarshaling metadata"))?;
+    // bee answers 500 with this message; the fault is the client's.
+    let address = patch_address(&data)
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "error unmarshaling metadata"))?;
     let address = tag_address(&address);
     let found = blocking(&state, "cannot get tag", move |t| {
         t.done(uid, &Counts::default(), &address)
