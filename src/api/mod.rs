@@ -504,7 +504,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/peers", get(node::peers))
         .route("/topology", get(node::topology))
         .route("/chainstate", get(node::chainstate))
-        // bee has no HEAD for these (axum's `get` would also answer it).
+        // bee has no HEAD for these and /tags (axum's `get` would also answer it).
         .route(
             "/soc/{owner}/{id}",
             get(soc::download).post(soc::upload).head(not_allowed),
@@ -513,10 +513,16 @@ pub fn router(state: ApiState) -> Router {
             "/feeds/{owner}/{topic}",
             get(feeds::get).post(feeds::create).head(not_allowed),
         )
-        .route("/tags", get(tags::list).post(tags::create))
+        .route(
+            "/tags",
+            get(tags::list).post(tags::create).head(not_allowed),
+        )
         .route(
             "/tags/{id}",
-            get(tags::get).delete(tags::delete).patch(tags::patch),
+            get(tags::get)
+                .delete(tags::delete)
+                .patch(tags::patch)
+                .head(not_allowed),
         )
         .route("/stamps", get(stamps::list))
         .route("/stamps/{batch_id}", get(stamps::get))

@@ -11,8 +11,8 @@
 //! peer receipted. The counters are added to the tag once the upload succeeded, as bee's putter
 //! adds `split` and `seen` when it is closed (`docs/API.md` says how each compares with bee's).
 //!
-//! Tags live in `<data dir>/tags.redb` ([`TAGS_FILE`]), bee's state store keeps them across
-//! restarts too; [`Tags::in_memory`] for an API without a data directory. Every method blocks: the
+//! Tags live in `<data dir>/tags.redb` ([`TAGS_FILE`]) and survive a restart, as bee's (kept in
+//! its local store); [`Tags::in_memory`] for an API without a data directory. Every method blocks: the
 //! handlers call them on blocking threads.
 
 use std::path::Path;

@@ -197,11 +197,16 @@ fn tag_errors_are_bees() {
             json!([{"field": field, "error": reason}])
         );
     }
-    assert_eq!(
-        api.call("PUT", "/tags", &[], Vec::new()).status,
-        405,
-        "no PUT"
-    );
+    // bee's MethodHandler: no PUT, and no HEAD either.
+    api.call("PUT", "/tags", &[], Vec::new())
+        .error(405, "Method Not Allowed");
+    for path in ["/tags", "/tags/1"] {
+        assert_eq!(
+            api.call("HEAD", path, &[], Vec::new()).status,
+            405,
+            "{path}"
+        );
+    }
     // bee's body limit of POST /tags, on the declared length (the body is not read).
     api.call("POST", "/tags", &[], vec![b' '; 1025])
         .error(413, "Request Entity Too Large");
