@@ -744,6 +744,18 @@ mod tests {
     }
 
     #[test]
+    fn a_page_is_at_most_bees_largest() {
+        let tags = Tags::in_memory();
+        for _ in 0..MAX_LIMIT + 1 {
+            tags.create().unwrap();
+        }
+        let page = tags.list(0, usize::MAX).unwrap();
+        assert_eq!(page.len(), MAX_LIMIT);
+        assert_eq!(page.last().unwrap().uid, MAX_LIMIT as u64);
+        assert_eq!(tags.list(MAX_LIMIT, usize::MAX).unwrap()[0].uid, 1001);
+    }
+
+    #[test]
     fn go_times() {
         assert_eq!(rfc3339_nano(0), "1970-01-01T00:00:00Z");
         assert_eq!(
