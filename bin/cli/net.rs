@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use swarmec::api::{ApiConfig, ApiState};
+use swarmec::api::{ApiConfig, ApiState, Tags};
 use swarmec::api::{UploadRefusal, UploadStamp, UploadStoreHook};
 use swarmec::net::pushsync::{PostageCheck, Stamper};
 use swarmec::net::{self, Multiaddr, NetError, NodeConfig, Session};
@@ -93,9 +93,11 @@ pub fn api(
         overlay,
         public_key: postage.key().public_key(),
     };
+    let tags = Tags::open(&data_dir).map_err(|e| Failure::runtime(e.to_string()))?;
     let state = ApiState::new(store, config)
         .with_postage(postage)
-        .with_node(Arc::new(status));
+        .with_node(Arc::new(status))
+        .with_tags(Arc::new(tags));
     let runtime = net::runtime()?;
     runtime.block_on(async move {
         // Listen for the signals before announcing the address, so that none is missed.
@@ -181,6 +183,12 @@ pub fn node(dir: &DataDir, request: NodeRequest) -> Result<(), Failure> {
         })
         .transpose()?;
     let cors = request.cors_allowed_origins;
+    // The API's tags, kept in the data directory (opened before the node starts, to fail early).
+    let tags = api_listener
+        .as_ref()
+        .map(|_| Tags::open(&data_dir).map(Arc::new))
+        .transpose()
+        .map_err(|e| Failure::runtime(e.to_string()))?;
     let mut printed = Ok(());
     net::run_node(
         &data_dir,
@@ -191,8 +199,8 @@ pub fn node(dir: &DataDir, request: NodeRequest) -> Result<(), Failure> {
             for a in node.listen_addrs() {
                 text.push_str(&format!("listen {a}\n"));
             }
-            if let Some(l) = api_listener {
-                match serve_api_on_node(l, store, postage, node, cors.clone()) {
+            if let (Some(l), Some(tags)) = (api_listener, tags) {
+                match serve_api_on_node(l, store, postage, tags, node, cors.clone()) {
                     Ok(bound) => text.push_str(&format!("api http://{bound}\n")),
                     Err(e) => printed = Err(e),
                 }
@@ -215,6 +223,7 @@ fn serve_api_on_node(
     listener: std::net::TcpListener,
     local: Arc<dyn ChunkStore>,
     postage: Arc<Postage>,
+    tags: Arc<Tags>,
     node: &net::Node,
     cors_allowed_origins: Vec<String>,
 ) -> Result<SocketAddr, Failure> {
@@ -255,6 +264,7 @@ fn serve_api_on_node(
     let state = ApiState::new(Arc::new(network), config)
         .with_node(Arc::new(status))
         .with_postage(postage)
+        .with_tags(tags)
         .with_upload_store(upload_store);
     // The server ends with the node's runtime when the node shuts down.
     tokio::spawn(swarmec::api::serve(listener, state, std::future::pending()));

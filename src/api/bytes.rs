@@ -20,6 +20,7 @@ use tokio::runtime::Handle;
 use tokio::sync::{mpsc, oneshot};
 
 use super::headers::{self, parse_range, HeaderError, HeaderErrors, RangeRequest};
+use super::tags::{self, tag_answer, tag_header, Session, Want};
 use super::{created, path_param, ApiError, ApiState, Uploaded};
 use crate::encryption::{OsRandom, RandomSource};
 use crate::file::splitter::with_background_writer;
@@ -35,6 +36,8 @@ const PIECE: usize = 64 * 1024;
 pub(super) struct UploadParams {
     pub(super) options: SplitOptions,
     pub(super) stamp: Option<super::UploadStamp>,
+    /// The tag the upload counts into, as bee decides it.
+    pub(super) tag: Want,
 }
 
 pub(super) const BATCH_ID: &str = "Swarm-Postage-Batch-Id";
@@ -51,10 +54,10 @@ impl UploadParams {
             // Absent or empty (when it does not parse, only that is reported).
             errors.push(HeaderError::required(BATCH_ID));
         }
-        // Accepted for compatibility, without effect here (see the module docs of `api`).
-        errors.check(headers::uint_header(h, "Swarm-Tag", 64));
-        errors.check(headers::bool_header(h, "Swarm-Pin"));
-        errors.check(headers::bool_header(h, "Swarm-Deferred-Upload"));
+        let tag = errors.check(tag_header(h));
+        // Pinning and deferring have no effect here beyond the tag they imply for bee.
+        let pin = errors.check(headers::bool_header(h, "Swarm-Pin"));
+        let deferred = errors.check(headers::bool_header(h, "Swarm-Deferred-Upload"));
         let encrypt = errors.check(headers::bool_header(h, "Swarm-Encrypt"));
         let level = errors.check(headers::level_header(h, "Swarm-Redundancy-Level"));
         errors.check(headers::bool_header(h, "Swarm-Act"));
@@ -67,6 +70,7 @@ impl UploadParams {
                 encrypt: encrypt.unwrap_or(false),
             },
             stamp,
+            tag: Want::deferred_upload(tag, deferred, pin.unwrap_or(false)),
         })
     }
 }
@@ -128,20 +132,33 @@ pub(super) async fn upload(
         return Err(ApiError::too_large(limit));
     }
     let _slot = state.slot().await?;
+    let session = tags::session(&state, params.tag)
+        .await?
+        .map(std::sync::Arc::new);
     let (tx, rx) = mpsc::channel::<Feed>(state.config.stream_buffer.max(1));
     let worker_state = state.clone();
     let stamp = params.stamp;
+    let worker_session = session.clone();
     let worker = tokio::task::spawn_blocking(move || {
-        let store = worker_state
+        let mut store = worker_state
             .upload_store(stamp)
             .map_err(UploadFailure::Hook)?;
-        split_from(rx, &worker_state, &*store, params.options)
+        if let Some(s) = &worker_session {
+            store = s.wrap(store);
+        }
+        split_from(
+            rx,
+            &worker_state,
+            &*store,
+            params.options,
+            worker_session.as_deref(),
+        )
     });
     let fed = feed(body, tx, limit, state.config.idle_timeout).await;
     let outcome = worker.await;
     fed?;
     match outcome {
-        Ok(Ok(Some(summary))) => Ok(created(&summary.reference)),
+        Ok(Ok(Some(summary))) => Ok(tag_answer(created(&summary.reference), session.as_deref())),
         Ok(Ok(None)) => Err(ApiError::internal("split write all failed")),
         Ok(Err(UploadFailure::Split(SplitError::TrieFull { .. }))) => {
             Err(ApiError::too_large(limit))
@@ -193,6 +210,7 @@ fn split_from(
     state: &ApiState,
     store: &dyn ChunkStore,
     options: SplitOptions,
+    session: Option<&Session>,
 ) -> Result<Option<SplitSummary>, UploadFailure> {
     with_background_writer(store, |sink| {
         let mut rng = OsRandom;
@@ -213,6 +231,10 @@ fn split_from(
             // Acknowledged means durable: the batches were committed without an fsync; one durable
             // commit for the whole upload before the 201.
             store.sync()?;
+            if let Some(s) = session {
+                s.done(state, &summary.reference.to_bytes())
+                    .map_err(UploadFailure::Hook)?;
+            }
             state
                 .notify(&Uploaded {
                     reference: summary.reference,

@@ -29,6 +29,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::mpsc;
 
 use super::bytes::{self as api_bytes, DownloadParams, Feed, UploadParams};
+use super::tags;
 use super::tar::{TarError, TarReader};
 use super::{headers, percent_decode, ApiError, ApiState, ReferenceResponse, Uploaded};
 use crate::encryption::{OsRandom, RandomSource};
@@ -130,6 +131,8 @@ pub(super) async fn upload(
     body: Body,
 ) -> Result<Response, ApiError> {
     let params = UploadParams::parse(&h, &state.config)?;
+    // bee opens the upload's tag before it looks at the body's kind.
+    let session = tags::session(&state, params.tag).await?;
     let collection = headers::bool_header(&h, "Swarm-Collection")?.unwrap_or(false);
     let content_type = headers::text(&h, "Content-Type")
         .map(|c| c.trim().to_owned())
@@ -190,8 +193,12 @@ pub(super) async fn upload(
     let options = params.options;
     let stamp = params.stamp;
     let is_file = matches!(kind, Kind::File { .. });
+    let uid = session.as_ref().map(|s| s.uid);
     let worker = tokio::task::spawn_blocking(move || {
-        let store = worker_state.upload_store(stamp)?;
+        let mut store = worker_state.upload_store(stamp)?;
+        if let Some(s) = &session {
+            store = s.wrap(store);
+        }
         let reader = ChannelReader {
             rx,
             piece: Bytes::new(),
@@ -213,6 +220,9 @@ pub(super) async fn upload(
         store
             .sync()
             .map_err(|e| upload_error(ManifestError::Save(SplitError::Store(e)), FILE_STORE))?;
+        if let Some(s) = &session {
+            s.done(&worker_state, &reference.to_bytes())?;
+        }
         worker_state.notify(&Uploaded { reference, size: 0 })?;
         Ok::<Reference, ApiError>(reference)
     });
@@ -237,7 +247,7 @@ pub(super) async fn upload(
         "access-control-expose-headers",
         HeaderValue::from_static("Swarm-Tag"),
     );
-    Ok(response)
+    Ok(tags::tag_answer_uid(response, uid))
 }
 
 fn rng_for(options: SplitOptions) -> Option<OsRandom> {

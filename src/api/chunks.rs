@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::bytes::{check_batch_id, content_length, next_data, BATCH_ID};
 use super::headers::HeaderErrors;
+use super::tags::{self, tag_header, Session, Want};
 use super::{created, headers, path_param, ApiError, ApiState, UploadStamp, Uploaded};
 use crate::address::Address;
 use crate::cac::Chunk;
@@ -32,19 +33,40 @@ const STAMP_LEN: usize = 113;
 /// must be [`STAMP_LEN`] bytes (bee's "Stamp deserialization failure"); without one, the batch id is
 /// checked as for `/bytes`.
 /// `POST /soc` (`soc`) also takes bee's `Swarm-Pin` and `Swarm-Deferred-Upload`.
-pub(super) fn check_upload_headers(h: &HeaderMap, soc: bool) -> Result<UploadStamp, ApiError> {
+///
+/// The headers' errors come at once; the tag the upload counts into is looked up next, and only
+/// then is the stamp's error reported (the inner result), in bee's order.
+pub(super) fn check_upload_headers(
+    h: &HeaderMap,
+    soc: bool,
+) -> Result<(Want, Result<UploadStamp, ApiError>), ApiError> {
     let mut errors = HeaderErrors::default();
     let batch = errors.check(headers::hex_header(h, BATCH_ID));
     let stamp = errors.check(headers::hex_header(h, "Swarm-Postage-Stamp"));
-    // Accepted for compatibility, without effect here.
-    errors.check(headers::uint_header(h, "Swarm-Tag", 64));
+    let tag = errors.check(tag_header(h));
+    let (mut pin, mut deferred) = (None, None);
     if soc {
-        errors.check(headers::bool_header(h, "Swarm-Pin"));
-        errors.check(headers::bool_header(h, "Swarm-Deferred-Upload"));
+        // Pinning and deferring have no effect here beyond the tag they imply for bee.
+        pin = errors.check(headers::bool_header(h, "Swarm-Pin"));
+        deferred = errors.check(headers::bool_header(h, "Swarm-Deferred-Upload"));
     }
     errors.check(headers::bool_header(h, "Swarm-Act"));
     errors.check(headers::hex_header(h, "Swarm-Act-History-Address"));
     ApiError::check_headers(errors)?;
+    if soc && stamp.is_none() && batch.is_none() {
+        // bee's `/soc` checks this before its tag, `/chunks` after.
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, BATCH_OR_STAMP));
+    }
+    let want = if soc {
+        Want::soc(tag, deferred, pin.unwrap_or(false))
+    } else {
+        Want::chunk(tag)
+    };
+    Ok((want, upload_stamp(stamp, batch)))
+}
+
+/// The stamp of a `/chunks` or `/soc` upload, or bee's error.
+fn upload_stamp(stamp: Option<Vec<u8>>, batch: Option<Vec<u8>>) -> Result<UploadStamp, ApiError> {
     let bad_stamp = || ApiError::new(StatusCode::BAD_REQUEST, "Stamp deserialization failure");
     match (stamp, batch) {
         (Some(stamp), _) if stamp.len() != STAMP_LEN => Err(bad_stamp()),
@@ -87,7 +109,9 @@ pub(super) async fn upload(
     h: HeaderMap,
     mut body: Body,
 ) -> Result<Response, ApiError> {
-    let stamp = check_upload_headers(&h, false)?;
+    let (want, stamp) = check_upload_headers(&h, false)?;
+    let session = tags::session(&state, want).await?;
+    let stamp = stamp?;
     let limit = MAX_CHUNK_DATA as u64;
     if content_length(&h).is_some_and(|n| n > limit) {
         return Err(ApiError::too_large(limit));
@@ -100,20 +124,28 @@ pub(super) async fn upload(
         }
         data.extend_from_slice(&piece);
     }
-    store_uploaded(&state, stamp, make_chunk(data)?).await
+    // bee's `/chunks` ends its session without an address.
+    store_uploaded(&state, stamp, make_chunk(data)?, session, false).await
 }
 
 /// Writes an uploaded chunk (`/chunks`, `/soc`) through the store its stamp picks and answers 201
 /// with its address. Acknowledged means durable: stored, then committed durably before the 201.
+/// The chunk is counted into `session`'s tag, whose address it becomes if `tag_address`.
 pub(super) async fn store_uploaded(
     state: &ApiState,
     stamp: UploadStamp,
     chunk: Chunk,
+    session: Option<Session>,
+    tag_address: bool,
 ) -> Result<Response, ApiError> {
     let reference = Reference::plain(chunk.address);
     let worker_state = state.clone();
+    let uid = session.as_ref().map(|s| s.uid);
     tokio::task::spawn_blocking(move || {
-        let store = worker_state.upload_store(Some(stamp))?;
+        let mut store = worker_state.upload_store(Some(stamp))?;
+        if let Some(s) = &session {
+            store = s.wrap(store);
+        }
         store
             .put(&chunk)
             .and_then(|()| store.sync())
@@ -124,6 +156,14 @@ pub(super) async fn store_uploaded(
                 } => ApiError::new(StatusCode::PAYMENT_REQUIRED, super::BATCH_OVERISSUED),
                 _ => ApiError::internal("chunk write error"),
             })?;
+        if let Some(s) = &session {
+            let address = if tag_address {
+                &chunk.address.0[..]
+            } else {
+                &[]
+            };
+            s.done(&worker_state, address)?;
+        }
         worker_state.notify(&Uploaded {
             reference,
             size: chunk.data.len() as u64,
@@ -131,7 +171,7 @@ pub(super) async fn store_uploaded(
     })
     .await
     .map_err(|_| ApiError::internal("chunk write error"))??;
-    Ok(created(&reference))
+    Ok(tags::tag_answer_uid(created(&reference), uid))
 }
 
 /// The path address: not hex → bee's 400 "invalid path params" with Go's reason; hex of another

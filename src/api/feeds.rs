@@ -25,6 +25,7 @@ use axum::response::{IntoResponse, Response};
 use super::bytes::{check_batch_id, BATCH_ID};
 use super::headers::{self, HeaderError, HeaderErrors};
 use super::soc::{hex_param, last_segments, only_root_chunk, params_error, serve_root};
+use super::tags::Want;
 use super::{ApiError, ApiState, ReferenceResponse, Uploaded};
 use crate::address::Address;
 use crate::cac::Chunk;
@@ -94,9 +95,9 @@ pub(super) async fn create(
     if batch.is_none() {
         errors.push(HeaderError::required(BATCH_ID));
     }
-    // Accepted for compatibility, without effect here.
-    errors.check(headers::bool_header(&h, "Swarm-Pin"));
-    errors.check(headers::bool_header(&h, "Swarm-Deferred-Upload"));
+    // Pinning and deferring have no effect here beyond the tag they imply for bee.
+    let pin = errors.check(headers::bool_header(&h, "Swarm-Pin"));
+    let deferred = errors.check(headers::bool_header(&h, "Swarm-Deferred-Upload"));
     errors.check(headers::bool_header(&h, "Swarm-Act"));
     errors.check(headers::hex_header(&h, "Swarm-Act-History-Address"));
     let level = errors.check(headers::level_header(&h, "Swarm-Redundancy-Level"));
@@ -106,16 +107,28 @@ pub(super) async fn create(
         level: level.unwrap_or(state.config.default_upload_level),
         encrypt: false,
     };
+    // bee opens a new tag (it takes no `Swarm-Tag` here) and does not name it in its answer.
+    let want = match Want::deferred_upload(None, deferred, pin.unwrap_or(false)) {
+        Want::None => Want::None,
+        _ => Want::New,
+    };
+    let session = super::tags::session(&state, want).await?;
     let _slot = state.slot().await?;
     let worker_state = state.clone();
     let reference = tokio::task::spawn_blocking(move || {
-        let store = worker_state.upload_store(stamp)?;
+        let mut store = worker_state.upload_store(stamp)?;
+        if let Some(s) = &session {
+            store = s.wrap(store);
+        }
         let m = crate::manifest::feed_manifest(&owner, &topic)
             .map_err(|_| ApiError::internal("add manifest entry failed"))?;
         let reference = super::bzz::save_manifest(&*store, m, options, "store manifest failed")?;
         store
             .sync()
             .map_err(|_| ApiError::internal("store manifest failed"))?;
+        if let Some(s) = &session {
+            s.done(&worker_state, &reference.to_bytes())?;
+        }
         worker_state.notify(&Uploaded { reference, size: 0 })?;
         Ok::<_, ApiError>(reference)
     })

@@ -1,5 +1,5 @@
 //! bee-compatible HTTP API (spec §9): `/bytes`, `/chunks`, `/bzz`, `/soc`, `/feeds`, `/stewardship`,
-//! `/stamps`, `/health`, `/readiness` (and `/`) over any
+//! `/stamps`, `/tags`, `/health`, `/readiness` (and `/`) over any
 //! [`ChunkStore`], so that bee-js, swarm-cli and applications built on them can talk to swarmec.
 //!
 //! Uploads are streamed into the splitter and downloads out of the joiner; both run on blocking threads
@@ -11,8 +11,12 @@
 //! Postage: `Swarm-Postage-Batch-Id` (or `/chunks`' `Swarm-Postage-Stamp`) must be well formed, as
 //! bee checks it. Over a local store that is all (nothing leaves the machine, so nothing is
 //! stamped); a node sets [`ApiState::with_upload_store`], which picks the store that stamps an
-//! upload with that batch and refuses an unknown, foreign or full batch as bee does. Tags, pinning, deferred uploads, ACT and `Swarm-Cache` are accepted and
-//! ignored. Everything that differs from bee is listed in `docs/API.md`.
+//! upload with that batch and refuses an unknown, foreign or full batch as bee does.
+//!
+//! Tags: an upload counts its chunks into a tag where bee's would (`Swarm-Tag`, or a new tag for a
+//! deferred `/bytes`, `/bzz` or `/feeds` upload, bee's default), see [`tags`]. Pinning, the
+//! deferred/direct distinction itself, ACT and `Swarm-Cache` are accepted and ignored. Everything
+//! that differs from bee is listed in `docs/API.md`.
 //!
 //! Pushing to the network: the API writes every chunk with [`ChunkStore::put_batch`] and nothing else;
 //! a store that pushes on put (a network store) thus pushes API uploads exactly as CLI uploads.
@@ -32,6 +36,7 @@ mod node;
 mod soc;
 mod stamps;
 mod stewardship;
+mod tags;
 mod tar;
 
 use std::future::Future;
@@ -53,6 +58,7 @@ use crate::store::ChunkStore;
 
 pub use self::headers::{HeaderError, HeaderErrors};
 pub use self::node::{NodeMode, NodeStatus, PeerView, StoreOnly};
+pub use self::tags::{Counted, Counts, LiveCounts, Tag, Tags, TagsError, TAGS_FILE};
 
 /// The bee version reported by `/health` and `/readiness`: the bee release whose API this follows,
 /// marked as ours (bee-js's `isSupportedExactVersion` wants bee's own build, `2.8.1-7cf53193`, and
@@ -195,6 +201,8 @@ pub struct ApiState {
     pub postage: Option<Arc<Postage>>,
     /// What `/node`, `/addresses`, `/peers` and `/topology` report (see [`ApiState::with_node`]).
     pub node: Option<Arc<dyn NodeStatus>>,
+    /// The tags uploads count into (see [`ApiState::with_tags`]); in memory by default.
+    pub tags: Arc<Tags>,
     slots: Arc<Semaphore>,
 }
 
@@ -210,6 +218,7 @@ impl ApiState {
             on_upload_store: None,
             postage: None,
             node: None,
+            tags: Arc::new(Tags::in_memory()),
             slots,
         }
     }
@@ -223,6 +232,12 @@ impl ApiState {
     /// The state whose status endpoints report `node`.
     pub fn with_node(mut self, node: Arc<dyn NodeStatus>) -> ApiState {
         self.node = Some(node);
+        self
+    }
+
+    /// The state whose tags are `tags` (the data directory's, kept across restarts).
+    pub fn with_tags(mut self, tags: Arc<Tags>) -> ApiState {
+        self.tags = tags;
         self
     }
 
@@ -514,7 +529,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/peers", get(node::peers))
         .route("/topology", get(node::topology))
         .route("/chainstate", get(node::chainstate))
-        // bee has no HEAD for these (axum's `get` would also answer it).
+        // bee has no HEAD for these and /tags (axum's `get` would also answer it).
         .route(
             "/soc/{owner}/{id}",
             get(soc::download).post(soc::upload).head(not_allowed),
@@ -522,6 +537,17 @@ pub fn router(state: ApiState) -> Router {
         .route(
             "/feeds/{owner}/{topic}",
             get(feeds::get).post(feeds::create).head(not_allowed),
+        )
+        .route(
+            "/tags",
+            get(tags::list).post(tags::create).head(not_allowed),
+        )
+        .route(
+            "/tags/{id}",
+            get(tags::get)
+                .delete(tags::delete)
+                .patch(tags::patch)
+                .head(not_allowed),
         )
         .route("/stamps", get(stamps::list))
         .route("/stamps/{batch_id}", get(stamps::get))

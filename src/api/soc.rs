@@ -133,7 +133,9 @@ pub(super) async fn upload(
     let mut errors = HeaderErrors::default();
     let sig = hex_param(&mut errors, "sig", sig_raw.as_bytes());
     params_error(errors, "invalid query params")?;
-    let stamp = super::chunks::check_upload_headers(&h, true)?;
+    let (want, stamp) = super::chunks::check_upload_headers(&h, true)?;
+    let session = super::tags::session(&state, want).await?;
+    let stamp = stamp?;
     let _slot = state.slot().await?;
     let mut data = Vec::new();
     while let Some(piece) = next_data(&mut body, state.config.idle_timeout).await? {
@@ -143,7 +145,7 @@ pub(super) async fn upload(
         data.extend_from_slice(&piece);
     }
     let chunk = signed_soc(&owner, &id, &sig.unwrap_or_default(), data)?;
-    super::chunks::store_uploaded(&state, stamp, chunk).await
+    super::chunks::store_uploaded(&state, stamp, chunk, session, true).await
 }
 
 /// `Swarm-Only-Root-Chunk`, checked as bee's handlers do before anything is fetched.

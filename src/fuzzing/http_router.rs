@@ -236,7 +236,13 @@ pub fn run(data: &[u8]) {
         let name = name.strip_prefix("0x").unwrap_or(name).to_ascii_lowercase();
         let Ok(body) = body else { continue };
         let json: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
-        if status == StatusCode::CREATED {
+        if status == StatusCode::CREATED && path_only == "/tags" {
+            let uid = json.as_ref().and_then(|j| j.get("uid"));
+            assert!(
+                uid.and_then(|u| u.as_u64()).is_some_and(|u| u > 0),
+                "201 without a tag uid: {json:?}"
+            );
+        } else if status == StatusCode::CREATED {
             let reference = json
                 .as_ref()
                 .and_then(|j| j.get("reference"))
@@ -489,6 +495,18 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
         (
             "feed-manifest-through-bzz",
             format!("POST /soc/{FEED_OWNER}/{FEED_ID}?sig={FEED_SIG}\n{batch}\n\n\x08\0\0\0\0\0\0\0update 0\n--\nPOST /feeds/{FEED_OWNER}/{FEED_TOPIC}\n{batch}\nswarm-redundancy-level: 0\n\n--\nGET /bzz/{{last}}/\n--\nGET /bzz/{{last}}/index.html\n"),
+        ),
+        (
+            "tags",
+            format!("POST /tags\n--\nPOST /bytes\n{batch}\nswarm-tag: 1\n\ntagged\n--\nPATCH /tags/1\n\n{{\"address\":\"{}\"}}\n--\nGET /tags?offset=0&limit=5\n", "ab".repeat(32)),
+        ),
+        (
+            "tags-bad",
+            "GET /tags/0\n--\nDELETE /tags/x\n--\nPATCH /tags/1\n\n{\n--\nGET /tags?limit=-1\n".into(),
+        ),
+        (
+            "tags-unknown",
+            format!("POST /bytes\n{batch}\nswarm-tag: 9\n\nx\n--\nPOST /chunks\n{batch}\nswarm-tag: 9\n\n\x01\0\0\0\0\0\0\0x\n--\nGET /tags/9\n--\nDELETE /tags/1\n"),
         ),
         (
             "feed-manifest-without-updates",

@@ -27,7 +27,7 @@ use super::pushsync::{StampFailure, Stamper};
 pub const BATCH_FULL_OP: &str = "stamp: batch full";
 use crate::address::Address;
 use crate::cac::Chunk;
-use crate::store::{ChunkStore, StoreError};
+use crate::store::{ChunkStore, Delivery, StoreError};
 
 /// Most pushes in flight at once during a batch write.
 const PUSH_CONCURRENCY: usize = 32;
@@ -83,38 +83,8 @@ impl NetworkStore {
         })
     }
 
-    fn cache_put(&self, address: Address, data: &[u8]) -> Result<(), StoreError> {
-        if self.cache {
-            self.local.put(&Chunk {
-                address,
-                data: data.to_vec(),
-            })?;
-        }
-        Ok(())
-    }
-}
-
-impl ChunkStore for NetworkStore {
-    fn get(&self, address: &Address) -> Result<Option<Vec<u8>>, StoreError> {
-        if let Some(data) = self.local.get(address)? {
-            return Ok(Some(data));
-        }
-        let client = self.client.clone();
-        let address = *address;
-        let fetched = self
-            .block("get", async move { client.retrieve(address).await })?
-            .map_err(|e| StoreError::Backend {
-                op: "get",
-                address: Some(address),
-                message: e.to_string(),
-            })?;
-        if let Some(data) = &fetched {
-            self.cache_put(address, data)?;
-        }
-        Ok(fetched)
-    }
-
-    fn put_batch(&self, chunks: &[Chunk]) -> Result<(), StoreError> {
+    /// Stamps and pushes every chunk; the storer of each (its receipt's overlay).
+    fn push_all(&self, chunks: &[Chunk]) -> Result<Vec<Address>, StoreError> {
         let Some(stamper) = &self.stamper else {
             return Err(StoreError::Backend {
                 op: "push",
@@ -161,12 +131,70 @@ impl ChunkStore for NetworkStore {
                 .collect::<Vec<_>>()
                 .await
         })?;
-        for (address, result) in results {
-            result.map_err(|e| StoreError::Backend {
-                op: "push",
+        results
+            .into_iter()
+            .map(|(address, result)| {
+                result
+                    .map(|receipt| receipt.storer)
+                    .map_err(|e| StoreError::Backend {
+                        op: "push",
+                        address: Some(address),
+                        message: e.to_string(),
+                    })
+            })
+            .collect()
+    }
+
+    fn cache_put(&self, address: Address, data: &[u8]) -> Result<(), StoreError> {
+        if self.cache {
+            self.local.put(&Chunk {
+                address,
+                data: data.to_vec(),
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl ChunkStore for NetworkStore {
+    fn get(&self, address: &Address) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some(data) = self.local.get(address)? {
+            return Ok(Some(data));
+        }
+        let client = self.client.clone();
+        let address = *address;
+        let fetched = self
+            .block("get", async move { client.retrieve(address).await })?
+            .map_err(|e| StoreError::Backend {
+                op: "get",
                 address: Some(address),
                 message: e.to_string(),
             })?;
+        if let Some(data) = &fetched {
+            self.cache_put(address, data)?;
+        }
+        Ok(fetched)
+    }
+
+    fn put_batch(&self, chunks: &[Chunk]) -> Result<(), StoreError> {
+        self.push_all(chunks).map(drop)
+    }
+
+    /// Every chunk is pushed (none is [`Delivery::Seen`]: a node keeps no queue of chunks waiting
+    /// to be pushed, which is what bee's "seen" counts); a receipt this node signed itself means
+    /// it stored the chunk as the closest ([`Delivery::Stored`]), any other a peer's.
+    fn put_batch_reporting(
+        &self,
+        chunks: &[Chunk],
+        report: &mut dyn FnMut(Delivery),
+    ) -> Result<(), StoreError> {
+        let me = self.client.shared.overlay;
+        for storer in self.push_all(chunks)? {
+            report(if storer == me {
+                Delivery::Stored
+            } else {
+                Delivery::Receipted
+            });
         }
         Ok(())
     }

@@ -87,6 +87,20 @@ pub trait PinStore: Send + Sync {
     fn pins_of(&self, address: &Address) -> Result<u32, StoreError>;
 }
 
+/// What became of one chunk given to [`ChunkStore::put_batch_reporting`]: what an upload's tag
+/// counts (bee's tag counters, `docs/API.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Stored already (before the call, or earlier in the same call) and not written again: bee's
+    /// "seen".
+    Seen,
+    /// Now kept by this store itself (a local store; a node that is itself the chunk's closest):
+    /// bee's "stored", which bee also counts as "synced".
+    Stored,
+    /// Handed to a peer that answered with a receipt: bee's "sent" and "synced".
+    Receipted,
+}
+
 /// Largest chunk a store accepts: a single-owner chunk (105 + 4096 bytes).
 pub const MAX_CHUNK_DATA: usize = crate::soc::SOC_MAX_SIZE;
 
@@ -103,6 +117,36 @@ pub trait ChunkStore: Send + Sync {
     /// Stores several chunks at once; either all are stored or, on error, the store is still consistent
     /// (every stored record is a whole chunk).
     fn put_batch(&self, chunks: &[Chunk]) -> Result<(), StoreError>;
+
+    /// Stores `chunks` as [`ChunkStore::put_batch`] does, reporting what became of each (once per
+    /// chunk, after the write succeeded). A local store writes only the chunks it does not hold yet
+    /// and reports the others [`Delivery::Seen`]; a network store reports how each was delivered.
+    fn put_batch_reporting(
+        &self,
+        chunks: &[Chunk],
+        report: &mut dyn FnMut(Delivery),
+    ) -> Result<(), StoreError> {
+        let mut earlier = std::collections::HashSet::with_capacity(chunks.len());
+        let mut new = Vec::with_capacity(chunks.len());
+        for (i, chunk) in chunks.iter().enumerate() {
+            if earlier.insert(chunk.address) && !self.has(&chunk.address)? {
+                new.push(i);
+            }
+        }
+        if new.len() == chunks.len() {
+            self.put_batch(chunks)?;
+        } else {
+            let fresh: Vec<Chunk> = new.iter().map(|&i| chunks[i].clone()).collect();
+            self.put_batch(&fresh)?;
+        }
+        for _ in 0..chunks.len() - new.len() {
+            report(Delivery::Seen);
+        }
+        for _ in 0..new.len() {
+            report(Delivery::Stored);
+        }
+        Ok(())
+    }
 
     /// Whether `address` is stored.
     fn has(&self, address: &Address) -> Result<bool, StoreError>;
@@ -150,6 +194,15 @@ macro_rules! forward_chunk_store {
     (@one $inner:ident put_batch) => {
         fn put_batch(&self, chunks: &[$crate::cac::Chunk]) -> Result<(), $crate::store::StoreError> {
             self.$inner.put_batch(chunks)
+        }
+    };
+    (@one $inner:ident put_batch_reporting) => {
+        fn put_batch_reporting(
+            &self,
+            chunks: &[$crate::cac::Chunk],
+            report: &mut dyn FnMut($crate::store::Delivery),
+        ) -> Result<(), $crate::store::StoreError> {
+            self.$inner.put_batch_reporting(chunks, report)
         }
     };
     (@one $inner:ident has) => {
@@ -216,6 +269,13 @@ impl<S: ChunkStore + ?Sized> ChunkStore for &S {
     }
     fn put_batch(&self, chunks: &[Chunk]) -> Result<(), StoreError> {
         (**self).put_batch(chunks)
+    }
+    fn put_batch_reporting(
+        &self,
+        chunks: &[Chunk],
+        report: &mut dyn FnMut(Delivery),
+    ) -> Result<(), StoreError> {
+        (**self).put_batch_reporting(chunks, report)
     }
     fn has(&self, address: &Address) -> Result<bool, StoreError> {
         (**self).has(address)

@@ -92,20 +92,20 @@ fn serve_mem(config: ApiConfig) -> (Server, Arc<Counting>) {
 }
 
 #[derive(Debug)]
-struct Resp {
-    status: u16,
+pub(crate) struct Resp {
+    pub(crate) status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
 }
 
 impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap()
     }
     fn reference(&self) -> String {
@@ -165,7 +165,7 @@ fn read_body(r: &mut BufReader<TcpStream>, headers: &[(String, String)]) -> Vec<
     }
 }
 
-fn request(
+pub(crate) fn request(
     addr: SocketAddr,
     method: &str,
     path: &str,
@@ -419,17 +419,19 @@ fn bytes_round_trip_at_every_level_with_bee_references() {
         assert_eq!(got.status, 200);
         assert_eq!(got.body, file, "level {level}");
     }
-    // No header: medium, as bee's code; other accepted headers change nothing.
+    // No header: medium, as bee's code; other accepted headers change nothing (the five uploads
+    // above opened tags 1 to 5; tags are tested in tags.rs).
     let r = upload(
         srv.addr,
         &file,
         &[
             ("Swarm-Pin", "true"),
             ("Swarm-Deferred-Upload", "false"),
-            ("Swarm-Tag", "7"),
+            ("Swarm-Tag", "5"),
         ],
     );
     assert_eq!(r.reference(), expected(&file, Level::Medium));
+    assert_eq!(r.header("swarm-tag"), Some("5"));
     // An empty body is a file too.
     let empty = upload(srv.addr, b"", &[("Swarm-Redundancy-Level", "0")]).reference();
     assert_eq!(empty, expected(b"", Level::None));
@@ -1032,15 +1034,15 @@ fn stalled_download_is_dropped_and_frees_its_slot() {
 
 /// `swarmec api` as a child process on an ephemeral port over a data directory; killed (SIGKILL)
 /// when dropped if still running.
-struct ApiProcess {
+pub(crate) struct ApiProcess {
     child: std::process::Child,
-    addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
     // Kept open so that anything the server prints later does not fail on a closed pipe.
     _stdout: BufReader<std::process::ChildStdout>,
 }
 
 impl ApiProcess {
-    fn start(dir: &std::path::Path) -> ApiProcess {
+    pub(crate) fn start(dir: &std::path::Path) -> ApiProcess {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_swarmec"))
             .args(["api", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(dir)
@@ -1066,7 +1068,7 @@ impl ApiProcess {
     }
 
     /// Sends `signal` (`"KILL"` or `"TERM"`) and waits for the process to end.
-    fn signal_and_wait(mut self, signal: &str) -> std::process::ExitStatus {
+    pub(crate) fn signal_and_wait(mut self, signal: &str) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
         let sent = std::process::Command::new("kill")
             .args([&format!("-{signal}"), &pid])

@@ -23,5 +23,6 @@ mod repair;
 mod stamps;
 mod store;
 mod store_damage;
+mod tags;
 mod vectors;
 mod walks;

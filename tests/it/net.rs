@@ -770,7 +770,7 @@ fn node_api_uploads_to_the_network_and_reads_through_another_node() {
     assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
     let reference = v["reference"].as_str().unwrap().to_string();
-    let (want, _) = chunk_addresses(
+    let (want, all) = chunk_addresses(
         &data,
         SplitOptions {
             level: Level::Strong,
@@ -778,6 +778,17 @@ fn node_api_uploads_to_the_network_and_reads_through_another_node() {
         },
     );
     assert_eq!(reference, want.to_hex());
+    // Its tag (the upload with the unknown batch opened one before it): every chunk receipted, by
+    // a peer or by this node as one of the closest; none seen, as a node pushes every chunk.
+    let tags = get_json("/tags");
+    let tag = tags["tags"].as_array().unwrap().last().unwrap().clone();
+    let count = |k: &str| tag[k].as_u64().unwrap();
+    assert_eq!(tag["uid"], 2);
+    assert_eq!(count("split"), all.len() as u64);
+    assert_eq!(count("seen"), 0);
+    assert_eq!(count("synced"), count("split"));
+    assert_eq!(count("stored") + count("sent"), count("split"));
+    assert_eq!(tag["address"], reference.as_str());
     // Now every node has handled chunks of the batch and learned it from their claims (some 150
     // chunks, two copies each, over four nodes), but only its owner may stamp with it: bee's 422.
     let (status, body) = post_elsewhere();

@@ -267,3 +267,65 @@ test('makeFeedWriter updates a feed; makeFeedReader finds the latest update', as
     assert.equal(ref.feedIndex.toBigInt(), BigInt(i))
   }
 })
+
+// /tags: bee-js's tag calls, and uploads counted into tags.
+
+test('createTag, retrieveTag, getAllTags, updateTag and deleteTag work as with bee', async () => {
+  const tag = await bee.createTag()
+  for (const counter of ['split', 'seen', 'stored', 'sent', 'synced']) {
+    assert.equal(tag[counter], 0, counter)
+  }
+  assert.equal(tag.address, '')
+  assert.ok(Math.abs(Date.parse(tag.startedAt) - Date.now()) < 60_000, tag.startedAt)
+  assert.deepEqual(await bee.retrieveTag(tag.uid), tag)
+  const second = await bee.createTag()
+  assert.equal(second.uid, tag.uid + 1)
+  const all = await bee.getAllTags({ limit: 1000 })
+  assert.deepEqual(all.slice(-2), [tag, second])
+  const page = await bee.getAllTags({ offset: all.length - 1, limit: 1 })
+  assert.deepEqual(page, [second])
+  // bee-js sends {"reference": …}, which bee's handler does not read (it reads "address"): the
+  // call succeeds and the tag is unchanged, as with bee.
+  await bee.updateTag(tag.uid, 'ab'.repeat(32))
+  assert.deepEqual(await bee.retrieveTag(tag.uid), tag)
+  await bee.deleteTag(second.uid)
+  await assert.rejects(bee.retrieveTag(second.uid), err => {
+    assert.equal(err.status, 404)
+    return true
+  })
+  assert.deepEqual((await bee.getAllTags({ limit: 1000 })).slice(-1), [tag])
+})
+
+test('uploads with a tag count their chunks into it; bee-js reads the Swarm-Tag answer', async () => {
+  const tag = await bee.createTag()
+  // Six data chunks and their root at level 0.
+  const bytes = data(5 * 4096 + 100, 123)
+  const result = await bee.uploadData(batch, bytes, { tag: tag.uid }, levelZero)
+  assert.equal(result.tagUid, tag.uid)
+  let counted = await bee.retrieveTag(tag.uid)
+  assert.deepEqual(
+    [counted.split, counted.seen, counted.stored, counted.sent, counted.synced],
+    [7, 0, 7, 0, 7],
+  )
+  assert.equal(counted.address, result.reference.toHex())
+  // The same data again: every chunk is seen, nothing stored again.
+  await bee.uploadData(batch, bytes, { tag: tag.uid }, levelZero)
+  counted = await bee.retrieveTag(tag.uid)
+  assert.deepEqual(
+    [counted.split, counted.seen, counted.stored, counted.sent, counted.synced],
+    [14, 7, 7, 0, 7],
+  )
+  // Without a tag, a (deferred, bee-js's default) upload gets a new one; a direct one none.
+  const fresh = await bee.uploadData(batch, data(10, 124))
+  assert.ok(fresh.tagUid > tag.uid)
+  assert.equal((await bee.retrieveTag(fresh.tagUid)).address, fresh.reference.toHex())
+  const direct = await bee.uploadData(batch, data(10, 125), { deferred: false })
+  assert.equal(direct.tagUid, undefined)
+  const file = await bee.uploadFile(batch, data(1000, 126), 'a.bin', { tag: tag.uid })
+  assert.equal(file.tagUid, tag.uid)
+  assert.equal((await bee.retrieveTag(tag.uid)).address, file.reference.toHex())
+  await assert.rejects(bee.uploadData(batch, data(10, 127), { tag: 999_999 }), err => {
+    assert.equal(err.status, 404)
+    return true
+  })
+})
