@@ -40,7 +40,7 @@ use redb::{Database, Durability, ReadableTable, TableDefinition};
 
 use self::alloc::Slots;
 use self::record::{decode, encode, offset, SLOT_SIZE};
-use super::{check_size, ChunkStore, RedbStore, StoreError, DB_FILE};
+use super::{check_size, ChunkStore, Delivery, RedbStore, StoreError, DB_FILE};
 use crate::address::Address;
 use crate::cac::Chunk;
 
@@ -526,6 +526,16 @@ impl ChunkStore for SlotStore {
     /// data (a single-owner chunk updated) is written to a fresh slot and its old slot freed once
     /// that is durable.
     fn put_batch(&self, chunks: &[Chunk]) -> Result<(), StoreError> {
+        self.put_batch_reporting(chunks, &mut |_| {})
+    }
+
+    /// As `put_batch`; a chunk stored intact already (or earlier in the batch) is
+    /// [`Delivery::Seen`], every other [`Delivery::Stored`] (a damaged copy rewritten too).
+    fn put_batch_reporting(
+        &self,
+        chunks: &[Chunk],
+        report: &mut dyn FnMut(Delivery),
+    ) -> Result<(), StoreError> {
         for c in chunks {
             check_size(c)?;
         }
@@ -541,12 +551,14 @@ impl ChunkStore for SlotStore {
         let mut writes = Vec::with_capacity(chunks.len());
         let mut replaced = Vec::new();
         let mut seen = HashSet::with_capacity(chunks.len());
+        let mut deliveries = Vec::with_capacity(chunks.len());
         let indexed: Result<(), StoreError> = (|| {
             let mut table = txn
                 .open_table(INDEX)
                 .map_err(|e| err(None)(e.to_string()))?;
             for c in chunks {
                 if !seen.insert(c.address) {
+                    deliveries.push(Delivery::Seen);
                     continue;
                 }
                 let e = err(Some(c.address));
@@ -557,6 +569,7 @@ impl ChunkStore for SlotStore {
                 let pins = match existing {
                     Some(old) => {
                         if self.read_record(&c.address, old.slot)?.as_deref() == Some(&c.data[..]) {
+                            deliveries.push(Delivery::Seen);
                             continue;
                         }
                         if old.slot != LOST {
@@ -568,6 +581,7 @@ impl ChunkStore for SlotStore {
                 };
                 let slot = self.slots().take();
                 writes.push((slot, c));
+                deliveries.push(Delivery::Stored);
                 table
                     .insert(&c.address.0, Entry { slot, pins }.encode())
                     .map_err(|x| e(x.to_string()))?;
@@ -594,9 +608,14 @@ impl ChunkStore for SlotStore {
             give_back(&taken);
             return Err(err(first)(e.to_string()));
         }
-        let mut s = self.slots();
-        for slot in replaced {
-            s.free_after_commit(slot);
+        {
+            let mut s = self.slots();
+            for slot in replaced {
+                s.free_after_commit(slot);
+            }
+        }
+        for d in deliveries {
+            report(d);
         }
         Ok(())
     }

@@ -290,3 +290,31 @@ fn pins_count_per_chunk_survive_reopen_and_keep_chunks_from_removal() {
     assert!(store.remove(&addrs[2]).unwrap());
     assert!(store.pinned_roots().unwrap().is_empty());
 }
+
+#[test]
+fn puts_report_seen_for_intact_copies_and_stored_for_the_rest() {
+    use crate::store::Delivery::{Seen, Stored};
+    let dir = tempfile::tempdir().unwrap();
+    let set = chunks(3, 10);
+    let store = SlotStore::open(dir.path()).unwrap();
+    let put = |batch: &[Chunk]| {
+        let mut got = Vec::new();
+        store
+            .put_batch_reporting(batch, &mut |d| got.push(d))
+            .unwrap();
+        got
+    };
+    let batch = [set[0].clone(), set[1].clone(), set[0].clone()];
+    assert_eq!(put(&batch), [Stored, Stored, Seen]);
+    assert_eq!(put(&set), [Seen, Seen, Stored]);
+    scribble(&dir.path().join(DATA_FILE), offset(1) + 200, 8);
+    assert_eq!(
+        put(&set),
+        [Seen, Stored, Seen],
+        "a damaged copy is written again"
+    );
+    assert_eq!(
+        store.get(&set[1].address).unwrap(),
+        Some(set[1].data.clone())
+    );
+}
