@@ -35,6 +35,8 @@ const PIECE: usize = 64 * 1024;
 pub(super) struct UploadParams {
     pub(super) options: SplitOptions,
     pub(super) stamp: Option<super::UploadStamp>,
+    /// `Swarm-Pin: true`: pin what was uploaded.
+    pub(super) pin: bool,
 }
 
 pub(super) const BATCH_ID: &str = "Swarm-Postage-Batch-Id";
@@ -53,7 +55,7 @@ impl UploadParams {
         }
         // Accepted for compatibility, without effect here (see the module docs of `api`).
         errors.check(headers::uint_header(h, "Swarm-Tag", 64));
-        errors.check(headers::bool_header(h, "Swarm-Pin"));
+        let pin = errors.check(headers::bool_header(h, "Swarm-Pin"));
         errors.check(headers::bool_header(h, "Swarm-Deferred-Upload"));
         let encrypt = errors.check(headers::bool_header(h, "Swarm-Encrypt"));
         let level = errors.check(headers::level_header(h, "Swarm-Redundancy-Level"));
@@ -67,6 +69,7 @@ impl UploadParams {
                 encrypt: encrypt.unwrap_or(false),
             },
             stamp,
+            pin: pin.unwrap_or(false),
         })
     }
 }
@@ -125,6 +128,9 @@ pub(super) async fn upload(
     if content_length(&h).is_some_and(|n| n > limit) {
         return Err(ApiError::too_large(limit));
     }
+    if params.pin {
+        super::pins::pin_store(&state)?;
+    }
     let _slot = state.slot().await?;
     let (tx, rx) = mpsc::channel::<Feed>(state.config.stream_buffer.max(1));
     let worker_state = state.clone();
@@ -133,7 +139,17 @@ pub(super) async fn upload(
         let store = worker_state
             .upload_store(stamp)
             .map_err(UploadFailure::Hook)?;
-        split_from(rx, &worker_state, &*store, params.options)
+        if !params.pin {
+            return split_from(rx, &worker_state, &*store, params.options);
+        }
+        let (store, pins) =
+            super::pins::pinned_upload_store(&worker_state, store).map_err(UploadFailure::Hook)?;
+        let summary = split_from(rx, &worker_state, &*store, params.options)?;
+        if let Some(summary) = &summary {
+            super::pins::pin_upload(&pins, &summary.reference, params.options.level)
+                .map_err(UploadFailure::Hook)?;
+        }
+        Ok(summary)
     });
     let fed = feed(body, tx, limit, state.config.idle_timeout).await;
     let outcome = worker.await;

@@ -183,14 +183,24 @@ pub(super) async fn upload(
     if api_bytes::content_length(&h).is_some_and(|n| n > limit) {
         return Err(ApiError::too_large(limit));
     }
+    if params.pin {
+        super::pins::pin_store(&state)?;
+    }
     let _slot = state.slot().await?;
     let (tx, rx) = mpsc::channel::<Feed>(state.config.stream_buffer.max(1));
     let worker_state = state.clone();
     let options = params.options;
     let stamp = params.stamp;
+    let pin = params.pin;
     let is_file = matches!(kind, Kind::File { .. });
     let worker = tokio::task::spawn_blocking(move || {
         let store = worker_state.upload_store(stamp)?;
+        let (store, pins) = if pin {
+            let (store, pins) = super::pins::pinned_upload_store(&worker_state, store)?;
+            (store, Some(pins))
+        } else {
+            (store, None)
+        };
         let reader = ChannelReader {
             rx,
             piece: Bytes::new(),
@@ -213,6 +223,9 @@ pub(super) async fn upload(
             .sync()
             .map_err(|e| upload_error(ManifestError::Save(SplitError::Store(e)), FILE_STORE))?;
         worker_state.notify(&Uploaded { reference, size: 0 })?;
+        if let Some(pins) = &pins {
+            super::pins::pin_upload(pins, &reference, options.level)?;
+        }
         Ok::<Reference, ApiError>(reference)
     });
     let fed = api_bytes::feed(body, tx, limit, state.config.idle_timeout).await;

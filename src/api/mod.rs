@@ -1,5 +1,5 @@
 //! bee-compatible HTTP API (spec §9): `/bytes`, `/chunks`, `/bzz`, `/soc`, `/feeds`, `/stewardship`,
-//! `/stamps`, `/health`, `/readiness` (and `/`) over any
+//! `/stamps`, `/pins`, `/health`, `/readiness` (and `/`) over any
 //! [`ChunkStore`], so that bee-js, swarm-cli and applications built on them can talk to swarmec.
 //!
 //! Uploads are streamed into the splitter and downloads out of the joiner; both run on blocking threads
@@ -11,7 +11,8 @@
 //! Postage: `Swarm-Postage-Batch-Id` (or `/chunks`' `Swarm-Postage-Stamp`) must be well formed, as
 //! bee checks it. Over a local store that is all (nothing leaves the machine, so nothing is
 //! stamped); a node sets [`ApiState::with_upload_store`], which picks the store that stamps an
-//! upload with that batch and refuses an unknown, foreign or full batch as bee does. Tags, pinning, deferred uploads, ACT and `Swarm-Cache` are accepted and
+//! upload with that batch and refuses an unknown, foreign or full batch as bee does. Pinning needs the local store's pins
+//! ([`ApiState::with_pins`]). Tags, deferred uploads, ACT and `Swarm-Cache` are accepted and
 //! ignored. Everything that differs from bee is listed in `docs/API.md`.
 //!
 //! Pushing to the network: the API writes every chunk with [`ChunkStore::put_batch`] and nothing else;
@@ -29,6 +30,7 @@ mod cors;
 mod feeds;
 pub mod headers;
 mod node;
+mod pins;
 mod soc;
 mod stamps;
 mod stewardship;
@@ -49,10 +51,11 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::redundancy::Level;
 use crate::reference::Reference;
 use crate::stamps::Postage;
-use crate::store::ChunkStore;
+use crate::store::{ChunkStore, PinStore};
 
 pub use self::headers::{HeaderError, HeaderErrors};
 pub use self::node::{NodeMode, NodeStatus, PeerView, StoreOnly};
+pub use self::pins::{pin_chunks, CollectError, MAX_PIN_CHUNKS};
 
 /// The bee version reported by `/health` and `/readiness`: the bee release whose API this follows,
 /// marked as ours (bee-js's `isSupportedExactVersion` wants bee's own build, `2.8.1-7cf53193`, and
@@ -195,6 +198,9 @@ pub struct ApiState {
     pub postage: Option<Arc<Postage>>,
     /// What `/node`, `/addresses`, `/peers` and `/topology` report (see [`ApiState::with_node`]).
     pub node: Option<Arc<dyn NodeStatus>>,
+    /// The local store's pins for `/pins` and `Swarm-Pin` (see [`ApiState::with_pins`]); without
+    /// them those answer 501.
+    pub pins: Option<Arc<dyn PinStore>>,
     slots: Arc<Semaphore>,
 }
 
@@ -210,6 +216,7 @@ impl ApiState {
             on_upload_store: None,
             postage: None,
             node: None,
+            pins: None,
             slots,
         }
     }
@@ -223,6 +230,13 @@ impl ApiState {
     /// The state whose status endpoints report `node`.
     pub fn with_node(mut self, node: Arc<dyn NodeStatus>) -> ApiState {
         self.node = Some(node);
+        self
+    }
+
+    /// The state serving `/pins` and `Swarm-Pin` over `pins`, the local store (on a node, the store
+    /// under its network store).
+    pub fn with_pins(mut self, pins: Arc<dyn PinStore>) -> ApiState {
+        self.pins = Some(pins);
         self
     }
 
@@ -497,6 +511,11 @@ pub fn router(state: ApiState) -> Router {
         .route(
             "/feeds/{owner}/{topic}",
             get(feeds::get).post(feeds::create).head(not_allowed),
+        )
+        .route("/pins", get(pins::list))
+        .route(
+            "/pins/{reference}",
+            get(pins::get).post(pins::pin).delete(pins::unpin),
         )
         .route("/stamps", get(stamps::list))
         .route("/stamps/{batch_id}", get(stamps::get))
