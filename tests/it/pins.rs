@@ -256,3 +256,26 @@ fn bad_references_and_no_pin_store() {
         )
         .error(501, "pinning is not available");
 }
+
+#[test]
+fn pinned_upload_through_another_store_is_also_written_locally() {
+    // As on a node: uploads go through a store that is not the pin store (there, the network).
+    let dir = tempfile::tempdir().unwrap();
+    let local = Arc::new(SlotStore::open(dir.path()).unwrap());
+    let remote = Arc::new(MemStore::new());
+    let to_remote = remote.clone();
+    let hook: swarmec::api::UploadStoreHook =
+        Arc::new(move |_| Ok(to_remote.clone() as Arc<dyn ChunkStore>));
+    let state = ApiState::new(remote.clone(), ApiConfig::default())
+        .with_upload_store(hook)
+        .with_pins(local.clone());
+    let api = Api::with_state(state, remote.clone());
+    let file = data(40_000, 6);
+    upload(&api, &file, &[("Swarm-Pin", "true")]);
+    let want = split_addresses(&file, Level::Medium);
+    assert_eq!(stored(&*remote), want);
+    assert_eq!(pinned(&local), want);
+    // Without Swarm-Pin nothing reaches the local store.
+    upload(&api, &data(40_000, 7), &[]);
+    assert_eq!(stored(&*local), want);
+}
