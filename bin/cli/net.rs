@@ -14,7 +14,7 @@ use swarmec::reserve::Reserve;
 use swarmec::stamps::{
     BatchStamper, NodeStamps, Postage, PresignedStamper, StampLedger, StampsError,
 };
-use swarmec::store::ChunkStore;
+use swarmec::store::{ChunkStore, SlotStore};
 
 use super::args::DataDir;
 use super::failure::Failure;
@@ -79,7 +79,8 @@ pub fn api(
     cors_allowed_origins: Vec<String>,
     dir: &DataDir,
 ) -> Result<(), Failure> {
-    let store: Arc<dyn ChunkStore> = Arc::new(open_store(dir)?);
+    let local = Arc::new(open_store(dir)?);
+    let store: Arc<dyn ChunkStore> = local.clone();
     let data_dir = dir.path();
     let identity = net::identity::load_or_create_overlay(&data_dir).map_err(NetError::from)?;
     // No network: the data directory's overlay on network 1, as `swarmec id` prints it.
@@ -97,7 +98,8 @@ pub fn api(
     let state = ApiState::new(store, config)
         .with_postage(postage)
         .with_node(Arc::new(status))
-        .with_tags(Arc::new(tags));
+        .with_tags(Arc::new(tags))
+        .with_pins(local);
     let runtime = net::runtime()?;
     runtime.block_on(async move {
         // Listen for the signals before announcing the address, so that none is missed.
@@ -142,7 +144,8 @@ pub struct NodeRequest {
 /// `node`: a storer node until SIGINT or SIGTERM.
 pub fn node(dir: &DataDir, request: NodeRequest) -> Result<(), Failure> {
     let data_dir = dir.path();
-    let store: Arc<dyn ChunkStore> = Arc::new(open_store(dir)?);
+    let local = Arc::new(open_store(dir)?);
+    let store: Arc<dyn ChunkStore> = local.clone();
     let identity = net::identity::load_or_create_overlay(&data_dir).map_err(NetError::from)?;
     let postage = Arc::new(Postage::open(&data_dir, identity.key.clone())?);
     let ledger = StampLedger::open(&data_dir)?;
@@ -200,7 +203,7 @@ pub fn node(dir: &DataDir, request: NodeRequest) -> Result<(), Failure> {
                 text.push_str(&format!("listen {a}\n"));
             }
             if let (Some(l), Some(tags)) = (api_listener, tags) {
-                match serve_api_on_node(l, store, postage, tags, node, cors.clone()) {
+                match serve_api_on_node(l, local, postage, tags, node, cors.clone()) {
                     Ok(bound) => text.push_str(&format!("api http://{bound}\n")),
                     Err(e) => printed = Err(e),
                 }
@@ -221,7 +224,7 @@ pub fn node(dir: &DataDir, request: NodeRequest) -> Result<(), Failure> {
 /// Serves the HTTP API over the node's network store, on the node's runtime (called from inside it).
 fn serve_api_on_node(
     listener: std::net::TcpListener,
-    local: Arc<dyn ChunkStore>,
+    pins: Arc<SlotStore>,
     postage: Arc<Postage>,
     tags: Arc<Tags>,
     node: &net::Node,
@@ -231,6 +234,7 @@ fn serve_api_on_node(
     let bound = listener.local_addr().map_err(fail)?;
     let listener = tokio::net::TcpListener::from_std(listener).map_err(fail)?;
     let runtime = tokio::runtime::Handle::current();
+    let local: Arc<dyn ChunkStore> = pins.clone();
     let client = node.client();
     let network = net::NetworkStore::new(local.clone(), client.clone(), runtime.clone(), true);
     let stamps = postage.clone();
@@ -265,7 +269,8 @@ fn serve_api_on_node(
         .with_node(Arc::new(status))
         .with_postage(postage)
         .with_tags(tags)
-        .with_upload_store(upload_store);
+        .with_upload_store(upload_store)
+        .with_pins(pins);
     // The server ends with the node's runtime when the node shuts down.
     tokio::spawn(swarmec::api::serve(listener, state, std::future::pending()));
     Ok(bound)

@@ -38,6 +38,8 @@ pub(super) struct UploadParams {
     pub(super) stamp: Option<super::UploadStamp>,
     /// The tag the upload counts into, as bee decides it.
     pub(super) tag: Want,
+    /// `Swarm-Pin: true`: pin what was uploaded.
+    pub(super) pin: bool,
 }
 
 pub(super) const BATCH_ID: &str = "Swarm-Postage-Batch-Id";
@@ -71,6 +73,7 @@ impl UploadParams {
             },
             stamp,
             tag: Want::deferred_upload(tag, deferred, pin.unwrap_or(false)),
+            pin: pin.unwrap_or(false),
         })
     }
 }
@@ -131,6 +134,9 @@ pub(super) async fn upload(
     if content_length(&h).is_some_and(|n| n > limit) {
         return Err(ApiError::too_large(limit));
     }
+    if params.pin {
+        super::pins::pin_store(&state)?;
+    }
     let _slot = state.slot().await?;
     let session = tags::session(&state, params.tag)
         .await?
@@ -146,13 +152,29 @@ pub(super) async fn upload(
         if let Some(s) = &worker_session {
             store = s.wrap(store);
         }
-        split_from(
+        if !params.pin {
+            return split_from(
+                rx,
+                &worker_state,
+                &*store,
+                params.options,
+                worker_session.as_deref(),
+            );
+        }
+        let (store, pins) =
+            super::pins::pinned_upload_store(&worker_state, store).map_err(UploadFailure::Hook)?;
+        let summary = split_from(
             rx,
             &worker_state,
             &*store,
             params.options,
             worker_session.as_deref(),
-        )
+        )?;
+        if let Some(summary) = &summary {
+            super::pins::pin_upload(&pins, &summary.reference, params.options.level)
+                .map_err(UploadFailure::Hook)?;
+        }
+        Ok(summary)
     });
     let fed = feed(body, tx, limit, state.config.idle_timeout).await;
     let outcome = worker.await;

@@ -187,11 +187,15 @@ pub(super) async fn upload(
     if api_bytes::content_length(&h).is_some_and(|n| n > limit) {
         return Err(ApiError::too_large(limit));
     }
+    if params.pin {
+        super::pins::pin_store(&state)?;
+    }
     let _slot = state.slot().await?;
     let (tx, rx) = mpsc::channel::<Feed>(state.config.stream_buffer.max(1));
     let worker_state = state.clone();
     let options = params.options;
     let stamp = params.stamp;
+    let pin = params.pin;
     let is_file = matches!(kind, Kind::File { .. });
     let uid = session.as_ref().map(|s| s.uid);
     let worker = tokio::task::spawn_blocking(move || {
@@ -199,6 +203,12 @@ pub(super) async fn upload(
         if let Some(s) = &session {
             store = s.wrap(store);
         }
+        let (store, pins) = if pin {
+            let (store, pins) = super::pins::pinned_upload_store(&worker_state, store)?;
+            (store, Some(pins))
+        } else {
+            (store, None)
+        };
         let reader = ChannelReader {
             rx,
             piece: Bytes::new(),
@@ -224,6 +234,9 @@ pub(super) async fn upload(
             s.done(&worker_state, &reference.to_bytes())?;
         }
         worker_state.notify(&Uploaded { reference, size: 0 })?;
+        if let Some(pins) = &pins {
+            super::pins::pin_upload(pins, &reference, options.level)?;
+        }
         Ok::<Reference, ApiError>(reference)
     });
     let fed = api_bytes::feed(body, tx, limit, state.config.idle_timeout).await;

@@ -1,5 +1,5 @@
 //! bee-compatible HTTP API (spec §9): `/bytes`, `/chunks`, `/bzz`, `/soc`, `/feeds`, `/stewardship`,
-//! `/stamps`, `/tags`, `/health`, `/readiness` (and `/`) over any
+//! `/stamps`, `/tags`, `/pins`, `/health`, `/readiness` (and `/`) over any
 //! [`ChunkStore`], so that bee-js, swarm-cli and applications built on them can talk to swarmec.
 //!
 //! Uploads are streamed into the splitter and downloads out of the joiner; both run on blocking threads
@@ -14,8 +14,8 @@
 //! upload with that batch and refuses an unknown, foreign or full batch as bee does.
 //!
 //! Tags: an upload counts its chunks into a tag where bee's would (`Swarm-Tag`, or a new tag for a
-//! deferred `/bytes`, `/bzz` or `/feeds` upload, bee's default), see [`tags`]. Pinning, the
-//! deferred/direct distinction itself, ACT and `Swarm-Cache` are accepted and ignored. Everything
+//! deferred `/bytes`, `/bzz` or `/feeds` upload, bee's default), see [`tags`]. Pinning needs the
+//! local store's pins ([`ApiState::with_pins`]). The deferred/direct distinction itself, ACT and `Swarm-Cache` are accepted and ignored. Everything
 //! that differs from bee is listed in `docs/API.md`.
 //!
 //! Pushing to the network: the API writes every chunk with [`ChunkStore::put_batch`] and nothing else;
@@ -33,6 +33,7 @@ mod cors;
 mod feeds;
 pub mod headers;
 mod node;
+mod pins;
 mod soc;
 mod stamps;
 mod stewardship;
@@ -54,10 +55,11 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::redundancy::Level;
 use crate::reference::Reference;
 use crate::stamps::Postage;
-use crate::store::ChunkStore;
+use crate::store::{ChunkStore, PinStore};
 
 pub use self::headers::{HeaderError, HeaderErrors};
 pub use self::node::{NodeMode, NodeStatus, PeerView, StoreOnly};
+pub use self::pins::{pin_chunks, CollectError, MAX_PIN_CHUNKS};
 pub use self::tags::{Counted, Counts, LiveCounts, Tag, Tags, TagsError, TAGS_FILE};
 
 /// The bee version reported by `/health` and `/readiness`: the bee release whose API this follows,
@@ -203,6 +205,9 @@ pub struct ApiState {
     pub node: Option<Arc<dyn NodeStatus>>,
     /// The tags uploads count into (see [`ApiState::with_tags`]); in memory by default.
     pub tags: Arc<Tags>,
+    /// The local store's pins for `/pins` and `Swarm-Pin` (see [`ApiState::with_pins`]); without
+    /// them those answer 501.
+    pub pins: Option<Arc<dyn PinStore>>,
     slots: Arc<Semaphore>,
 }
 
@@ -219,6 +224,7 @@ impl ApiState {
             postage: None,
             node: None,
             tags: Arc::new(Tags::in_memory()),
+            pins: None,
             slots,
         }
     }
@@ -238,6 +244,13 @@ impl ApiState {
     /// The state whose tags are `tags` (the data directory's, kept across restarts).
     pub fn with_tags(mut self, tags: Arc<Tags>) -> ApiState {
         self.tags = tags;
+        self
+    }
+
+    /// The state serving `/pins` and `Swarm-Pin` over `pins`, the local store (on a node, the store
+    /// under its network store).
+    pub fn with_pins(mut self, pins: Arc<dyn PinStore>) -> ApiState {
+        self.pins = Some(pins);
         self
     }
 
@@ -548,6 +561,11 @@ pub fn router(state: ApiState) -> Router {
                 .delete(tags::delete)
                 .patch(tags::patch)
                 .head(not_allowed),
+        )
+        .route("/pins", get(pins::list))
+        .route(
+            "/pins/{reference}",
+            get(pins::get).post(pins::pin).delete(pins::unpin),
         )
         .route("/stamps", get(stamps::list))
         .route("/stamps/{batch_id}", get(stamps::get))

@@ -71,8 +71,9 @@ pub enum StoreError {
 }
 
 /// Pins, as bee's `/pins` has them: a pinned root keeps every chunk of its tree (data, intermediate,
-/// parity, replicas) in the store; such chunks are never removed while pinned.
-pub trait PinStore: Send + Sync {
+/// parity, replicas) in the store; such chunks are never removed while pinned. A pin store is the
+/// chunk store whose chunks it pins.
+pub trait PinStore: ChunkStore {
     /// Pins `root` (a reference: 32 bytes, or 64 encrypted) holding `chunks`, every chunk of its
     /// tree, all stored ([`StoreError::Missing`] names one that is not). `false` if `root` was
     /// pinned already (nothing changes). Durable when it returns.

@@ -425,7 +425,7 @@ fn bytes_round_trip_at_every_level_with_bee_references() {
         srv.addr,
         &file,
         &[
-            ("Swarm-Pin", "true"),
+            ("Swarm-Pin", "false"),
             ("Swarm-Deferred-Upload", "false"),
             ("Swarm-Tag", "5"),
         ],

@@ -17,6 +17,7 @@ mod feeds;
 mod fuzz_corpus;
 mod joiner;
 mod net;
+mod pins;
 mod pullsync;
 mod recovery;
 mod repair;

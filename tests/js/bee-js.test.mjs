@@ -268,6 +268,27 @@ test('makeFeedWriter updates a feed; makeFeedReader finds the latest update', as
   }
 })
 
+test('pin, getPin, getAllPins, unpin; uploadData with pin: true is pinned', async () => {
+  const bytes = data(50_000, 14)
+  const { reference } = await bee.uploadData(batch, bytes)
+  const ref = reference.toHex()
+  await bee.pin(reference)
+  assert.equal((await bee.getPin(reference)).reference.toHex(), ref)
+  assert.ok((await bee.getAllPins()).map(r => r.toHex()).includes(ref))
+  await bee.pin(reference) // pinned already: 200, no error
+  await bee.unpin(reference)
+  await assert.rejects(bee.getPin(reference), e => e.status === 404)
+  assert.ok(!(await bee.getAllPins()).map(r => r.toHex()).includes(ref))
+  await assert.rejects(bee.unpin(reference), e => e.status === 404)
+
+  const pinned = await bee.uploadData(batch, data(9_000, 15), { pin: true })
+  assert.equal((await bee.getPin(pinned.reference)).reference.toHex(), pinned.reference.toHex())
+  const file = await bee.uploadFile(batch, data(3_000, 16), 'p.bin', { pin: true, contentType: 'application/octet-stream' })
+  const all = (await bee.getAllPins()).map(r => r.toHex())
+  assert.ok(all.includes(file.reference.toHex()))
+  assert.ok(all.includes(pinned.reference.toHex()))
+})
+
 // /tags: bee-js's tag calls, and uploads counted into tags.
 
 test('createTag, retrieveTag, getAllTags, updateTag and deleteTag work as with bee', async () => {
