@@ -138,7 +138,13 @@ fn run_store(name: &str, store: &dyn ChunkStore, dir: &Path, n: u64) {
 /// The bound: sequential write + fsync of the same bytes to one file, and random 4 KiB preads.
 fn run_bound(dir: &Path, n: u64) {
     let path = dir.join("plain");
-    let file = std::fs::File::create(&path).expect("plain file");
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)
+        .expect("plain file");
     let bytes = n * CHUNK as u64;
     let t = Instant::now();
     let mut buf = Vec::with_capacity(BATCH * CHUNK);

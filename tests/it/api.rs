@@ -426,7 +426,7 @@ fn bytes_round_trip_at_every_level_with_bee_references() {
         &file,
         &[
             ("Swarm-Pin", "false"),
-            ("Swarm-Deferred-Upload", "false"),
+            ("Swarm-Deferred-Upload", "true"),
             ("Swarm-Tag", "5"),
         ],
     );
