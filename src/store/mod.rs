@@ -313,6 +313,15 @@ pub fn data_dir(explicit: Option<&Path>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".swarmec"))
 }
 
+/// The [`StoreError::Backend`] of `op` on `address`, for a message still to come.
+pub(crate) fn backend(op: &'static str, address: Option<Address>) -> impl Fn(String) -> StoreError {
+    move |message| StoreError::Backend {
+        op,
+        address,
+        message,
+    }
+}
+
 pub(crate) fn check_size(chunk: &Chunk) -> Result<(), StoreError> {
     if chunk.data.len() > MAX_CHUNK_DATA {
         return Err(StoreError::TooLarge {

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use redb::{Database, Durability, ReadableTable, TableDefinition};
 
-use super::{check_size, ChunkStore, StoreError, DB_FILE};
+use super::{backend, check_size, ChunkStore, StoreError, DB_FILE};
 use crate::address::Address;
 use crate::cac::Chunk;
 
@@ -18,14 +18,6 @@ const CHUNKS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("chunks")
 /// A chunk store in a redb database file.
 pub struct RedbStore {
     db: Database,
-}
-
-fn backend(op: &'static str, address: Option<Address>) -> impl FnOnce(String) -> StoreError {
-    move |message| StoreError::Backend {
-        op,
-        address,
-        message,
-    }
 }
 
 /// redb's page cache: the interior pages of the chunk table and a write batch fit easily.

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::common::{wait_for, PATIENCE};
+use crate::common::{wait_for, xorshift_bytes as data, PATIENCE};
 use serde_json::Value;
 use swarmec::address::Address;
 use swarmec::api::{self, ApiConfig, ApiState, Uploaded};
@@ -209,19 +209,6 @@ fn expected(data: &[u8], level: Level) -> String {
         .unwrap()
         .reference
         .to_hex()
-}
-
-/// Deterministic, non-repeating test data.
-fn data(len: usize, seed: u8) -> Vec<u8> {
-    let mut x: u32 = 0x9e37_79b9 ^ u32::from(seed);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect()
 }
 
 fn assert_error(r: &Resp, status: u16, message: &str) {

@@ -14,6 +14,7 @@ use swarmec::redundancy::Level;
 use swarmec::store::{ChunkStore, MemStore, PinStore, SlotStore, StoreError};
 
 use crate::common::router::{Answer, Api};
+use crate::common::xorshift_bytes as data;
 
 const BATCH: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 
@@ -32,19 +33,6 @@ fn pins_api() -> Pins {
         store,
         _dir: dir,
     }
-}
-
-/// Deterministic bytes that do not repeat (so no two chunks are alike).
-fn data(len: usize, seed: u32) -> Vec<u8> {
-    let mut x = 0x9e37_79b9 ^ seed;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect()
 }
 
 /// Every address the splitter writes for `file` at `level` (replicas included).

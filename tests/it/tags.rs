@@ -8,21 +8,9 @@ use swarmec::redundancy::Level;
 use swarmec::store::{ChunkStore, MemStore};
 
 use crate::common::router::{Answer, Api};
+use crate::common::xorshift_bytes as data;
 
 const BATCH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-/// Deterministic, non-repeating bytes.
-fn data(len: usize, seed: u32) -> Vec<u8> {
-    let mut x: u32 = 0x9e37_79b9 ^ seed;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as u8
-        })
-        .collect()
-}
 
 /// The reference of `data` at `level` and how many distinct chunks its split writes.
 fn split(data: &[u8], level: Level) -> (String, u64) {

@@ -39,7 +39,7 @@ use redb::{Database, Durability, ReadableTable, TableDefinition};
 
 use self::alloc::Slots;
 use self::record::{decode, encode, offset, SLOT_SIZE};
-use super::{check_size, ChunkStore, Delivery, RedbStore, StoreError, DB_FILE};
+use super::{backend, check_size, ChunkStore, Delivery, RedbStore, StoreError, DB_FILE};
 use crate::address::Address;
 use crate::cac::Chunk;
 
@@ -93,14 +93,6 @@ pub struct SlotStore {
     slots: Mutex<Slots>,
     notes: Vec<String>,
     index_path: PathBuf,
-}
-
-fn backend(op: &'static str, address: Option<Address>) -> impl Fn(String) -> StoreError {
-    move |message| StoreError::Backend {
-        op,
-        address,
-        message,
-    }
 }
 
 /// A redb call that may panic on a damaged file: the panic becomes an error.
