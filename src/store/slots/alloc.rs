@@ -16,13 +16,15 @@ pub struct Slots {
 }
 
 impl Slots {
-    /// Marks `slot` in use (building the bitmap from the index).
-    pub fn mark(&mut self, slot: u64) {
+    /// Marks `slot` in use (building the bitmap from the index); `false` if it was in use already.
+    pub fn mark(&mut self, slot: u64) -> bool {
         let (word, bit) = ((slot / 64) as usize, slot % 64);
         if word >= self.used.len() {
             self.used.resize(word + 1, 0);
         }
+        let was = self.used[word] & (1 << bit) != 0;
         self.used[word] |= 1 << bit;
+        !was
     }
 
     /// Takes the lowest free slot.
@@ -73,9 +75,10 @@ mod tests {
     #[test]
     fn takes_the_lowest_free_slot_and_reuses_freed_ones_only_after_commit() {
         let mut s = Slots::default();
-        s.mark(0);
-        s.mark(2);
-        s.mark(130);
+        assert!(s.mark(0));
+        assert!(s.mark(2));
+        assert!(s.mark(130));
+        assert!(!s.mark(2), "in use already");
         assert_eq!(s.take(), 1);
         assert_eq!(s.take(), 3);
         s.free_after_commit(2);

@@ -380,18 +380,17 @@ fn open_index(path: &Path, file_slots: u64) -> Result<(Database, Slots, u64), St
         {
             let txn = db.begin_read().map_err(|e| e.to_string())?;
             let table = txn.open_table(INDEX).map_err(|e| e.to_string())?;
-            let mut taken = Slots::default();
             for item in table.iter().map_err(|e| e.to_string())? {
                 let (k, v) = item.map_err(|e| e.to_string())?;
                 let entry = Entry::decode(v.value());
                 if entry.slot == LOST {
                     continue;
                 }
-                if entry.slot >= file_slots || !mark_once(&mut taken, entry.slot) {
+                // Only slots below the data file's end are marked, so the bitmap is bounded by
+                // the file's real size.
+                if entry.slot >= file_slots || !slots.mark(entry.slot) {
                     lost.push((*k.value(), entry));
-                    continue;
                 }
-                slots.mark(entry.slot);
             }
         }
         if !lost.is_empty() {
@@ -410,14 +409,6 @@ fn open_index(path: &Path, file_slots: u64) -> Result<(Database, Slots, u64), St
         }
         Ok((db, slots, lost.len() as u64))
     })
-}
-
-/// Marks `slot` in `taken`; false if it was marked already. Only slots below the data file's end
-/// reach here, so the bitmap is bounded by the file's real size.
-fn mark_once(taken: &mut Slots, slot: u64) -> bool {
-    let before = taken.count();
-    taken.mark(slot);
-    taken.count() > before
 }
 
 /// Builds a new index at `path` from the records of the data file; the first record of an address
