@@ -317,3 +317,24 @@ fn puts_report_seen_for_intact_copies_and_stored_for_the_rest() {
         Some(set[1].data.clone())
     );
 }
+
+/// A long upload syncs on its own every [`DURABLE_EVERY`] chunks, so a crash (here: copies of both
+/// files taken while the store is open, never synced by the caller) keeps everything up to then.
+#[test]
+fn every_durable_every_chunks_are_durable_without_a_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SlotStore::open(dir.path()).unwrap();
+    let durable = chunks(DURABLE_EVERY as usize, 7);
+    store.put_batch(&durable[..100]).unwrap();
+    store.put_batch(&durable[100..]).unwrap();
+    store.put_batch(&chunks(10, 8)).unwrap();
+    let crashed = tempfile::tempdir().unwrap();
+    for name in [DATA_FILE, INDEX_FILE] {
+        std::fs::copy(dir.path().join(name), crashed.path().join(name)).unwrap();
+    }
+    let reopened = SlotStore::open(crashed.path()).unwrap();
+    for c in &durable {
+        assert_eq!(reopened.get(&c.address).unwrap().as_ref(), Some(&c.data));
+    }
+    drop(store);
+}
