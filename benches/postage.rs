@@ -1,7 +1,8 @@
 //! The signatures every pushed chunk costs (docs/BENCHMARKS.md, issue 12): a stamp signed by the
 //! uploader, a stamp checked (public-key recovery) at each node that handles the delivery, a receipt
 //! signed by the storer and checked by the origin. The bound beside them: one keccak256 of the
-//! chunk's 4 KiB, the hashing every hop does anyway.
+//! chunk's 4 KiB, the hashing every hop does anyway. And the reference k256 (RustCrypto), which
+//! signed and recovered here before libsecp256k1, on the same prehash: the before beside the after.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
@@ -41,6 +42,24 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("receipt check (recovery)", |b| {
         b.iter(|| check_receipt(black_box(&receipt), &chunk, 10, 0))
+    });
+    let prehash = swarmec::identity::ethereum_message_hash(&stamp.digest(&chunk));
+    let k256_key =
+        k256::ecdsa::SigningKey::from_bytes((&key.secret_bytes()).into()).expect("a key");
+    let (k256_sig, k256_recid) = k256_key
+        .sign_prehash_recoverable(&prehash)
+        .expect("a signature");
+    group.bench_function("k256 sign (reference, before)", |b| {
+        b.iter(|| k256_key.sign_prehash_recoverable(black_box(&prehash)))
+    });
+    group.bench_function("k256 recovery (reference, before)", |b| {
+        b.iter(|| {
+            k256::ecdsa::VerifyingKey::recover_from_prehash(
+                black_box(&prehash),
+                &k256_sig,
+                k256_recid,
+            )
+        })
     });
     group.finish();
 }

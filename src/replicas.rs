@@ -476,8 +476,7 @@ mod tests {
             .all(|&b| b == 0));
         // Signed as bee's DefaultSigner: v is 27/28 and s is low.
         assert!(parsed.signature[64] == 27 || parsed.signature[64] == 28);
-        let sig = k256::ecdsa::Signature::from_slice(&parsed.signature[..64]).unwrap();
-        assert!(sig.normalize_s().is_none());
+        assert!(crate::identity::key::is_low_s(&parsed.signature));
         let digest = soc::signed_digest(&parsed.id, &root.address);
         assert_eq!(
             replicas_signer().sign_digest(&digest).unwrap(),

@@ -14,11 +14,10 @@
 //! SOC claiming the dispersed-replica owner ([`crate::replicas::REPLICAS_OWNER`]) whose id does not equal
 //! the wrapped chunk's address outside byte 0.
 
-use k256::ecdsa::{RecoveryId, Signature, SigningKey, VerifyingKey};
-
 use crate::address::Address;
 use crate::cac::{self, CacError, Chunk};
-use crate::keccak::{keccak256, keccak256_concat};
+use crate::identity::key::{recover_prehash, OverlayKey, Refused, Signature};
+use crate::keccak::keccak256_concat;
 use crate::replicas::REPLICAS_OWNER;
 
 /// Length of a SOC id.
@@ -37,10 +36,6 @@ pub const SOC_MAX_SIZE: usize = SOC_MIN_SIZE + crate::cac::MAX_PAYLOAD;
 const SIG_OFFSET: usize = SOC_ID_SIZE;
 /// Offset of the wrapped chunk's data in SOC data.
 const WRAPPED_OFFSET: usize = SOC_ID_SIZE + SOC_SIGNATURE_SIZE;
-
-/// bee's btcec compact-signature recovery byte: 27 + recovery id, +4 when the key was compressed.
-const V_BASE: u8 = 27;
-const V_COMPRESSED: u8 = 4;
 
 /// Why bytes are not a valid single-owner chunk, or why a key or signature is unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -109,23 +104,11 @@ fn ethereum_prehash(digest: &[u8; 32]) -> [u8; 32] {
     keccak256_concat(&[b"\x19Ethereum Signed Message:\n32", digest])
 }
 
-/// The Ethereum address of a public key: last 20 bytes of keccak256 of its uncompressed `x || y`.
-fn eth_address_of(key: &VerifyingKey) -> [u8; OWNER_SIZE] {
-    let point = key.to_encoded_point(false);
-    // An uncompressed SEC1 point is 0x04 || x(32) || y(32); the tag is not hashed.
-    let hash = keccak256(&point.as_bytes()[1..]);
-    let mut out = [0u8; OWNER_SIZE];
-    out.copy_from_slice(&hash[32 - OWNER_SIZE..]);
-    out
-}
-
-/// A secp256k1 secret key that signs SOCs the way bee does.
-///
-/// Backed by `k256` (RustCrypto): RFC 6979 deterministic nonces with HMAC-SHA-256 and low-s
-/// normalisation with the matching recovery id, which is what btcec's `SignCompact` produces.
+/// A secp256k1 secret key that signs SOCs the way bee does (through [`OverlayKey::sign`], the one
+/// signer of the crate: btcec's `SignCompact` bytes).
 #[derive(Clone)]
 pub struct Signer {
-    key: SigningKey,
+    key: OverlayKey,
     owner: [u8; OWNER_SIZE],
 }
 
@@ -139,8 +122,8 @@ impl std::fmt::Debug for Signer {
 impl Signer {
     /// A signer for the big-endian 32-byte secret key `secret`; refuses zero and values ≥ the group order.
     pub fn from_bytes(secret: &[u8; 32]) -> Result<Signer, SocError> {
-        let key = SigningKey::from_bytes(secret.into()).map_err(|_| SocError::SecretKey)?;
-        let owner = eth_address_of(key.verifying_key());
+        let key = OverlayKey::from_slice(secret).map_err(|_| SocError::SecretKey)?;
+        let owner = key.eth_address().0;
         Ok(Signer { key, owner })
     }
 
@@ -153,15 +136,10 @@ impl Signer {
     /// `keccak256("\x19Ethereum Signed Message:\n32" || digest)`, encoded `r || s || v` with low `s` and
     /// `v = 27 + recovery id`. Deterministic.
     pub fn sign_digest(&self, digest: &[u8; 32]) -> Result<[u8; SOC_SIGNATURE_SIZE], SocError> {
-        let prehash = ethereum_prehash(digest);
-        let (sig, recid) = self
-            .key
-            .sign_prehash_recoverable(&prehash)
-            .map_err(|_| SocError::Signing(hex::encode(digest)))?;
-        let mut out = [0u8; SOC_SIGNATURE_SIZE];
-        out[..64].copy_from_slice(&sig.to_bytes());
-        out[64] = V_BASE + recid.to_byte();
-        Ok(out)
+        self.key
+            .sign(digest)
+            .map(|s| s.0)
+            .map_err(|_| SocError::Signing(hex::encode(digest)))
     }
 }
 
@@ -173,26 +151,15 @@ pub fn recover_owner(
     digest: &[u8; 32],
     sig: &[u8; SOC_SIGNATURE_SIZE],
 ) -> Result<[u8; OWNER_SIZE], SocError> {
-    let v = sig[64];
-    if !(V_BASE..V_BASE + V_COMPRESSED + 4).contains(&v) {
-        return Err(SocError::RecoveryByte(v));
-    }
-    let code = (v - V_BASE) & 3;
-    let signature = Signature::from_slice(&sig[..64])
-        .map_err(|_| SocError::SignatureScalars(hex::encode(&sig[..64])))?;
-    // btcec recovers from high-s signatures too, but k256 refuses them; (r, -s) with the opposite
-    // R parity recovers the same key, so normalise first.
-    let (signature, y_odd) = match signature.normalize_s() {
-        Some(low) => (low, code & 1 == 0),
-        None => (signature, code & 1 == 1),
-    };
-    let recid = RecoveryId::new(y_odd, code & 2 == 2);
-    let key = VerifyingKey::recover_from_prehash(&ethereum_prehash(digest), &signature, recid)
-        .map_err(|_| SocError::Recovery {
+    match recover_prehash(&Signature(*sig), &ethereum_prehash(digest)) {
+        Ok(key) => Ok(key.eth_address().0),
+        Err(Refused::RecoveryByte(v)) => Err(SocError::RecoveryByte(v)),
+        Err(Refused::Scalars) => Err(SocError::SignatureScalars(hex::encode(&sig[..64]))),
+        Err(Refused::Recovery) => Err(SocError::Recovery {
             signature: hex::encode(sig),
             digest: hex::encode(digest),
-        })?;
-    Ok(eth_address_of(&key))
+        }),
+    }
 }
 
 /// Builds the SOC wrapping `wrapped` under `id`, signed by `signer` (bee's `soc.New(id, ch).Sign`).
@@ -291,6 +258,7 @@ pub fn is_valid_chunk(address: &Address, data: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::identity::key::{flip_s, is_low_s};
     use proptest::prelude::*;
 
     /// bee's test key (`pkg/crypto/signer_test.go`), owner 8d3766440f0d7b949a5e32995d09619a7f86e632.
@@ -504,12 +472,9 @@ mod tests {
             hex::encode(recover_owner(&digest, &compressed).unwrap()),
             BEE_TEST_OWNER
         );
-        let low = Signature::from_slice(&sig[..64]).unwrap();
-        let (r, s) = low.split_scalars();
-        let high = Signature::from_scalars(r, -*s).unwrap();
-        let mut high_sig = [0u8; 65];
-        high_sig[..64].copy_from_slice(&high.to_bytes());
-        high_sig[64] = if sig[64] == 27 { 28 } else { 27 };
+        let mut high_sig: [u8; 65] = flip_s(&sig).unwrap().try_into().unwrap();
+        assert!(!is_low_s(&high_sig));
+        assert_eq!(high_sig[64], if sig[64] == 27 { 28 } else { 27 });
         assert_eq!(
             hex::encode(recover_owner(&digest, &high_sig).unwrap()),
             BEE_TEST_OWNER
@@ -571,8 +536,7 @@ mod tests {
             let Ok(signer) = Signer::from_bytes(&key) else { return Ok(()) };
             let sig = signer.sign_digest(&digest).unwrap();
             prop_assert!(sig[64] == 27 || sig[64] == 28);
-            let s = Signature::from_slice(&sig[..64]).unwrap();
-            prop_assert!(s.normalize_s().is_none(), "s must be low");
+            prop_assert!(is_low_s(&sig), "s must be low");
             prop_assert_eq!(signer.sign_digest(&digest).unwrap(), sig);
             prop_assert_eq!(recover_owner(&digest, &sig).unwrap(), signer.eth_address());
         }

@@ -48,7 +48,9 @@ use crate::identity::bzz::{
     MAX_CLOCK_SKEW_SECS, MAX_UNDERLAYS, MAX_UNDERLAY_BYTES, MIN_UPDATE_INTERVAL_SECS,
     UNDERLAY_LIST_PREFIX,
 };
-use crate::identity::key::{overlay_address, recover, EthAddress, OverlayKey, PublicKey};
+use crate::identity::key::{
+    flip_s, is_low_s, overlay_address, recover, EthAddress, OverlayKey, PublicKey,
+};
 use crate::identity::keystore::{
     decrypt_key_file, MAX_PBKDF2_ROUNDS, MAX_SCRYPT_LOG_N, MAX_SCRYPT_MEMORY, MAX_SCRYPT_P,
     MAX_SCRYPT_WORK,
@@ -605,9 +607,7 @@ fn recover_op(data: &[u8]) {
     if let Ok(key) = OverlayKey::from_slice(signature.get(..32).unwrap_or_default()) {
         let signed = key.sign(message).expect("a valid key signs");
         assert!(matches!(signed.0[64], 27 | 28));
-        let scalars =
-            k256::ecdsa::Signature::from_slice(&signed.0[..64]).expect("r and s in range");
-        assert!(scalars.normalize_s().is_none(), "a high-s signature");
+        assert!(is_low_s(&signed.0), "a high-s signature");
         assert_eq!(recover(&signed.0, message), Ok(key.public_key()));
     }
     // The data as a SEC1 public key.
@@ -1202,7 +1202,7 @@ fn identity_seeds(seeds: &mut Vec<(String, Vec<u8>)>) {
     }
     if let Some((signature, data)) = signed.get(1) {
         // The same signature with a high s (n - s) and the other parity: btcec recovers it.
-        if let Some(high) = high_s(signature) {
+        if let Some(high) = flip_s(signature) {
             let mut body = vec![65];
             body.extend_from_slice(&high);
             body.extend_from_slice(data);
@@ -1218,17 +1218,6 @@ fn identity_seeds(seeds: &mut Vec<(String, Vec<u8>)>) {
         body.extend_from_slice(&hex_of(&k["public_key_compressed"]));
         seeds.push(("recover-sec1".into(), input(RECOVER, 0, &body)));
     }
-}
-
-/// `signature` with `s` replaced by `n - s` and the recovery parity flipped.
-fn high_s(signature: &[u8]) -> Option<Vec<u8>> {
-    use k256::elliptic_curve::PrimeField;
-    let s: [u8; 32] = signature.get(32..64)?.try_into().ok()?;
-    let s = Option::<k256::Scalar>::from(k256::Scalar::from_repr(s.into()))?;
-    let mut out = signature.to_vec();
-    out[32..64].copy_from_slice(&(-s).to_bytes());
-    out[64] ^= 1; // 27 <-> 28
-    Some(out)
 }
 
 fn stamp_seeds(seeds: &mut Vec<(String, Vec<u8>)>) {

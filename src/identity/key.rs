@@ -1,8 +1,15 @@
 //! The overlay key, its Ethereum address, overlay addresses and bee's signatures.
+//!
+//! The one place that signs and recovers secp256k1 ECDSA (handshakes, receipts, stamps, single-owner
+//! chunks and replicas all come through [`OverlayKey::sign`] and [`recover`]). Backed by
+//! libsecp256k1 (the `secp256k1` crate), whose RFC 6979 nonces and low-`s` normalisation give
+//! btcec's `SignCompact` bytes; the RustCrypto `k256` crate is kept as the reference of a
+//! differential test below.
 
 use std::fmt;
 
-use k256::ecdsa::{RecoveryId, Signature as EcdsaSignature, SigningKey, VerifyingKey};
+use secp256k1::ecdsa::{RecoverableSignature, RecoveryId};
+use secp256k1::Message;
 
 use crate::address::Address;
 use crate::keccak::{keccak256, keccak256_concat};
@@ -116,35 +123,32 @@ impl fmt::Debug for EthAddress {
 
 /// A secp256k1 public key.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct PublicKey(VerifyingKey);
+pub struct PublicKey(secp256k1::PublicKey);
 
 impl PublicKey {
     /// Parses a SEC1 encoding (33-byte compressed or 65-byte uncompressed).
     pub fn from_sec1(bytes: &[u8]) -> Result<PublicKey, IdentityError> {
-        VerifyingKey::from_sec1_bytes(bytes)
+        // libsecp256k1 also takes the 65-byte "hybrid" encodings (tag 6 or 7); SEC1 and bee's btcec
+        // parser in strict mode do not, and neither did we.
+        if !matches!(
+            (bytes.len(), bytes.first()),
+            (33, Some(2 | 3)) | (65, Some(4))
+        ) {
+            return Err(IdentityError::PublicKey(hex_short(bytes)));
+        }
+        secp256k1::PublicKey::from_slice(bytes)
             .map(PublicKey)
             .map_err(|_| IdentityError::PublicKey(hex_short(bytes)))
     }
 
     /// The 65-byte uncompressed encoding `0x04 || x || y`.
     pub fn to_uncompressed(&self) -> [u8; 65] {
-        let point = self.0.to_encoded_point(false);
-        let mut out = [0u8; 65];
-        // An uncompressed point of a valid key is always 65 bytes.
-        if let Some(bytes) = point.as_bytes().get(..65) {
-            out.copy_from_slice(bytes);
-        }
-        out
+        self.0.serialize_uncompressed()
     }
 
     /// The 33-byte compressed encoding (bee's `EncodeSecp256k1PublicKey`).
     pub fn to_compressed(&self) -> [u8; 33] {
-        let point = self.0.to_encoded_point(true);
-        let mut out = [0u8; 33];
-        if let Some(bytes) = point.as_bytes().get(..33) {
-            out.copy_from_slice(bytes);
-        }
-        out
+        self.0.serialize()
     }
 
     /// The Ethereum address of this key.
@@ -217,7 +221,7 @@ pub fn ethereum_message_hash(data: &[u8]) -> [u8; 32] {
 /// The node's secp256k1 overlay key (bee's `swarm` key): signs handshakes, receipts and stamps.
 #[derive(Clone)]
 pub struct OverlayKey {
-    key: SigningKey,
+    key: secp256k1::SecretKey,
     public: PublicKey,
 }
 
@@ -234,8 +238,8 @@ impl OverlayKey {
     pub fn from_slice(bytes: &[u8]) -> Result<OverlayKey, IdentityError> {
         let refused = || IdentityError::SecretKey { len: bytes.len() };
         let array: &[u8; SECRET_KEY_SIZE] = bytes.try_into().map_err(|_| refused())?;
-        let key = SigningKey::from_bytes(array.into()).map_err(|_| refused())?;
-        let public = PublicKey(*key.verifying_key());
+        let key = secp256k1::SecretKey::from_secret_bytes(*array).map_err(|_| refused())?;
+        let public = PublicKey(key.public_key());
         Ok(OverlayKey { key, public })
     }
 
@@ -253,7 +257,7 @@ impl OverlayKey {
 
     /// The 32-byte big-endian secret (to store it; handle with care).
     pub fn secret_bytes(&self) -> [u8; SECRET_KEY_SIZE] {
-        self.key.to_bytes().into()
+        self.key.to_secret_bytes()
     }
 
     /// The public key.
@@ -275,13 +279,14 @@ impl OverlayKey {
     /// [`ethereum_message_hash`] with RFC 6979 nonces (HMAC-SHA-256), low `s`, encoded
     /// `r || s || v` with `v = 27 + recovery id`. Deterministic: equal to bee's byte for byte.
     pub fn sign(&self, data: &[u8]) -> Result<Signature, IdentityError> {
-        let (sig, recid) = self
-            .key
-            .sign_prehash_recoverable(&ethereum_message_hash(data))
-            .map_err(|_| IdentityError::Signing(hex_short(data)))?;
+        let message = Message::from_digest(ethereum_message_hash(data));
+        // libsecp256k1's default nonce function is RFC 6979 with HMAC-SHA-256 and no extra data, and
+        // it returns low `s` with the matching recovery id: btcec's `SignCompact`.
+        let (recid, rs) =
+            RecoverableSignature::sign_ecdsa_recoverable(message, &self.key).serialize_compact();
         let mut out = [0u8; SIGNATURE_SIZE];
-        out[..64].copy_from_slice(&sig.to_bytes());
-        out[64] = V_BASE + recid.to_byte();
+        out[..64].copy_from_slice(&rs);
+        out[64] = V_BASE + recid.to_u8();
         Ok(Signature(out))
     }
 }
@@ -293,26 +298,199 @@ impl OverlayKey {
 /// signatures.
 pub fn recover(signature: &[u8], data: &[u8]) -> Result<PublicKey, IdentityError> {
     let sig = Signature::from_slice(signature)?;
-    let v = sig.0[64];
-    if !(V_BASE..V_BASE + 8).contains(&v) {
-        return Err(IdentityError::RecoveryByte {
+    recover_prehash(&sig, &ethereum_message_hash(data)).map_err(|e| match e {
+        Refused::RecoveryByte(v) => IdentityError::RecoveryByte {
             signature: hex::encode(sig.0),
             v,
-        });
-    }
-    let code = (v - V_BASE) & 3;
-    let parsed = EcdsaSignature::from_slice(&sig.0[..64])
-        .map_err(|_| IdentityError::SignatureScalars(hex::encode(sig.0)))?;
-    // k256 refuses high-s signatures; (r, n - s) with the opposite R parity recovers the same key.
-    let (parsed, y_odd) = match parsed.normalize_s() {
-        Some(low) => (low, code & 1 == 0),
-        None => (parsed, code & 1 == 1),
-    };
-    let recid = RecoveryId::new(y_odd, code & 2 == 2);
-    VerifyingKey::recover_from_prehash(&ethereum_message_hash(data), &parsed, recid)
-        .map(PublicKey)
-        .map_err(|_| IdentityError::Recovery {
+        },
+        Refused::Scalars => IdentityError::SignatureScalars(hex::encode(sig.0)),
+        Refused::Recovery => IdentityError::Recovery {
             signature: hex::encode(sig.0),
             data: hex_short(data),
-        })
+        },
+    })
+}
+
+/// Why [`recover_prehash`] found no key (the callers add the inputs to their own errors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// The recovery byte is outside 27..=34.
+    RecoveryByte(u8),
+    /// `r` or `s` is zero or not below the group order.
+    Scalars,
+    /// No point has `r` as its x coordinate with this parity.
+    Recovery,
+}
+
+/// Recovers the key that signed the 32-byte `prehash` (already EIP-191 hashed) with `sig`.
+pub(crate) fn recover_prehash(sig: &Signature, prehash: &[u8; 32]) -> Result<PublicKey, Refused> {
+    let v = sig.0[64];
+    if !(V_BASE..V_BASE + 8).contains(&v) {
+        return Err(Refused::RecoveryByte(v));
+    }
+    let (r, s) = sig.0[..64].split_at(32);
+    // libsecp256k1 parses a zero `r` or `s` and only fails at recovery; refuse it as out of range,
+    // as btcec does.
+    if r.iter().all(|&b| b == 0) || s.iter().all(|&b| b == 0) {
+        return Err(Refused::Scalars);
+    }
+    // Recovery ids 0..=3 (the "compressed" flag 4 is dropped). libsecp256k1 recovers from high-`s`
+    // signatures as btcec does; parsing refuses `r` or `s` not below the group order.
+    let recid = RecoveryId::from_u8_masked((v - V_BASE) & 3);
+    let parsed =
+        RecoverableSignature::from_compact(&sig.0[..64], recid).map_err(|_| Refused::Scalars)?;
+    parsed
+        .recover_ecdsa(Message::from_digest(*prehash))
+        .map(PublicKey)
+        .map_err(|_| Refused::Recovery)
+}
+
+/// Whether the `s` of `r || s || v` is at most half the group order (as every signature made here
+/// is); `false` also for `r` or `s` out of range.
+pub fn is_low_s(sig: &[u8]) -> bool {
+    let Some(Ok(parsed)) = sig.get(..64).map(secp256k1::ecdsa::Signature::from_compact) else {
+        return false;
+    };
+    let mut low = parsed;
+    low.normalize_s();
+    low == parsed
+}
+
+/// `sig` with `s` replaced by `n - s` and the recovery parity flipped: the same key recovers from
+/// it (a high-`s` signature from a low-`s` one and back). `None` when `sig` is not 65 bytes or `s`
+/// is zero or not below the group order, or the recovery byte is below 27.
+pub fn flip_s(sig: &[u8]) -> Option<Vec<u8>> {
+    let s: [u8; 32] = sig.get(32..64)?.try_into().ok()?;
+    let code = sig.get(64)?.checked_sub(V_BASE)?;
+    let negated = secp256k1::SecretKey::from_secret_bytes(s).ok()?.negate();
+    let mut out = sig.get(..65)?.to_vec();
+    out[32..64].copy_from_slice(&negated.to_secret_bytes());
+    out[64] = V_BASE + (code ^ 1);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    //! libsecp256k1 against the RustCrypto `k256` reference (what signed and recovered here before):
+    //! the same key and data give the same signature bytes, and both recover the same key, from
+    //! low-`s`, high-`s` and "compressed"-flag signatures alike.
+    use super::*;
+    use k256::ecdsa::{RecoveryId as K256RecoveryId, Signature as K256Signature, SigningKey};
+    use proptest::prelude::*;
+
+    fn k256_sign(secret: &[u8; 32], data: &[u8]) -> Option<[u8; 65]> {
+        let key = SigningKey::from_bytes(secret.into()).ok()?;
+        let (sig, recid) = key
+            .sign_prehash_recoverable(&ethereum_message_hash(data))
+            .ok()?;
+        let mut out = [0u8; 65];
+        out[..64].copy_from_slice(&sig.to_bytes());
+        out[64] = V_BASE + recid.to_byte();
+        Some(out)
+    }
+
+    /// The key `k256` recovers, compressed; high `s` normalised first as k256 needs.
+    fn k256_recover(sig: &[u8; 65], data: &[u8]) -> Option<[u8; 33]> {
+        let code = sig[64].checked_sub(V_BASE).filter(|c| *c < 8)? & 3;
+        let parsed = K256Signature::from_slice(&sig[..64]).ok()?;
+        let (parsed, y_odd) = match parsed.normalize_s() {
+            Some(low) => (low, code & 1 == 0),
+            None => (parsed, code & 1 == 1),
+        };
+        let recid = K256RecoveryId::new(y_odd, code & 2 == 2);
+        let key = k256::ecdsa::VerifyingKey::recover_from_prehash(
+            &ethereum_message_hash(data),
+            &parsed,
+            recid,
+        )
+        .ok()?;
+        key.to_encoded_point(true).as_bytes().try_into().ok()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn signatures_and_recoveries_equal_k256(
+            secret in any::<[u8; 32]>(),
+            data in proptest::collection::vec(any::<u8>(), 0..200),
+            flag in any::<bool>(),
+        ) {
+            let Ok(key) = OverlayKey::from_slice(&secret) else {
+                prop_assert!(k256_sign(&secret, &data).is_none());
+                return Ok(());
+            };
+            let sig = key.sign(&data).unwrap();
+            prop_assert_eq!(Some(sig.0), k256_sign(&secret, &data));
+            prop_assert!(is_low_s(&sig.0));
+            let public = key.public_key();
+            prop_assert_eq!(recover(&sig.0, &data), Ok(public));
+            prop_assert_eq!(k256_recover(&sig.0, &data), Some(public.to_compressed()));
+            // High s with the other parity recovers the same key; with the same parity another.
+            let mut high: [u8; 65] = flip_s(&sig.0).unwrap().try_into().unwrap();
+            if flag {
+                high[64] += 4;
+            }
+            prop_assert!(!is_low_s(&high));
+            prop_assert_eq!(recover(&high, &data), Ok(public));
+            prop_assert_eq!(k256_recover(&high, &data), Some(public.to_compressed()));
+            high[64] = V_BASE + ((high[64] - V_BASE) ^ 1);
+            let other = recover(&high, &data).map(|p| p.to_compressed()).ok();
+            prop_assert_ne!(other, Some(public.to_compressed()));
+            prop_assert_eq!(other, k256_recover(&high, &data));
+        }
+
+        /// Arbitrary signatures: both refuse or both recover the same key.
+        #[test]
+        fn arbitrary_signatures_recover_as_k256(
+            rs in any::<[u8; 64]>(),
+            v in 25u8..37,
+            data in proptest::collection::vec(any::<u8>(), 0..64),
+        ) {
+            let mut sig = [0u8; 65];
+            sig[..64].copy_from_slice(&rs);
+            sig[64] = v;
+            let ours = recover(&sig, &data).map(|p| p.to_compressed()).ok();
+            prop_assert_eq!(ours, k256_recover(&sig, &data));
+        }
+
+        /// k256 also takes the 33-byte "compact" tag 5, which is not SEC1 and which bee's btcec
+        /// refuses: so do we (not compared).
+        #[test]
+        fn sec1_parsing_equals_k256(
+            bytes in proptest::collection::vec(any::<u8>(), 0..70),
+            tag in prop::sample::select(vec![0u8, 1, 2, 3, 4, 6, 7]),
+        ) {
+            let mut bytes = bytes;
+            if let Some(b) = bytes.first_mut() {
+                *b = tag;
+            }
+            let ours = PublicKey::from_sec1(&bytes).map(|p| p.to_compressed()).ok();
+            let theirs = k256::ecdsa::VerifyingKey::from_sec1_bytes(&bytes)
+                .ok()
+                .and_then(|k| k.to_encoded_point(true).as_bytes().try_into().ok());
+            prop_assert_eq!(ours, theirs);
+        }
+    }
+
+    #[test]
+    fn sec1_of_real_keys_equals_k256() {
+        for i in 1u8..=20 {
+            let key = OverlayKey::from_slice(&[i; 32]).unwrap();
+            let public = key.public_key();
+            for enc in [&public.to_compressed()[..], &public.to_uncompressed()[..]] {
+                assert_eq!(PublicKey::from_sec1(enc), Ok(public));
+                let theirs = k256::ecdsa::VerifyingKey::from_sec1_bytes(enc).unwrap();
+                assert_eq!(
+                    theirs.to_encoded_point(false).as_bytes(),
+                    &public.to_uncompressed()[..]
+                );
+            }
+            // The hybrid encoding (tag 6/7) libsecp256k1 would take; SEC1 and k256 refuse it.
+            let mut hybrid = public.to_uncompressed();
+            hybrid[0] = 6 | (hybrid[64] & 1);
+            assert!(PublicKey::from_sec1(&hybrid).is_err());
+            assert!(k256::ecdsa::VerifyingKey::from_sec1_bytes(&hybrid).is_err());
+        }
+    }
 }

@@ -29,8 +29,10 @@
 //! Pure: no I/O.
 
 mod claim;
+mod signers;
 
 pub use self::claim::{local_batch_id, BatchClaim, LOCAL_BATCH_DOMAIN, MAX_CLAIM_LEN};
+pub use self::signers::SignerCache;
 
 use crate::address::Address;
 use crate::identity::key::{recover, EthAddress, IdentityError, OverlayKey, Signature};
@@ -427,6 +429,18 @@ impl Stamp {
         bucket_depth: u8,
     ) -> Result<(), PostageError> {
         let signer = self.recover_owner(chunk)?;
+        self.check_signed(chunk, signer, owner, depth, bucket_depth)
+    }
+
+    /// [`Stamp::validate`] after the recovery: `signer` is what the signature recovers for `chunk`.
+    fn check_signed(
+        &self,
+        chunk: &Address,
+        signer: EthAddress,
+        owner: &EthAddress,
+        depth: u8,
+        bucket_depth: u8,
+    ) -> Result<(), PostageError> {
         let StampIndex { bucket, slot } = self.stamp_index();
         let expected = bucket_of(bucket_depth, chunk);
         if bucket != expected {
@@ -459,13 +473,31 @@ impl Stamp {
 
     /// [`Stamp::validate`] against a known batch, which must be the stamp's.
     pub fn validate_for(&self, chunk: &Address, batch: &Batch) -> Result<(), PostageError> {
+        self.same_batch(batch)?;
+        self.validate(chunk, &batch.owner, batch.depth, batch.bucket_depth)
+    }
+
+    /// [`Stamp::validate_for`], the signer taken from `cache` when this chunk and these stamp
+    /// bytes were recovered lately: the same outcome, without a second recovery.
+    pub fn validate_cached(
+        &self,
+        chunk: &Address,
+        batch: &Batch,
+        cache: &SignerCache,
+    ) -> Result<(), PostageError> {
+        self.same_batch(batch)?;
+        let signer = cache.recover_owner(self, chunk)?;
+        self.check_signed(chunk, signer, &batch.owner, batch.depth, batch.bucket_depth)
+    }
+
+    fn same_batch(&self, batch: &Batch) -> Result<(), PostageError> {
         if self.batch_id != batch.id {
             return Err(PostageError::BatchMismatch {
                 stamp_batch: hex::encode(self.batch_id),
                 batch: hex::encode(batch.id),
             });
         }
-        self.validate(chunk, &batch.owner, batch.depth, batch.bucket_depth)
+        Ok(())
     }
 }
 

@@ -27,7 +27,8 @@ use redb::{Database, Durability, ReadableTable, TableDefinition};
 
 use super::{io, StampsError};
 use crate::address::Address;
-use crate::postage::{Batch, Stamp, StampIndex, STAMP_SIZE};
+use crate::identity::EthAddress;
+use crate::postage::{Batch, PostageError, SignerCache, Stamp, StampIndex, STAMP_SIZE};
 
 /// File name of the ledger inside the data directory.
 pub const LEDGER_FILE: &str = "stamps.redb";
@@ -57,6 +58,9 @@ pub enum Admission {
 /// The ledger. Shared by reference; redb serialises writers.
 pub struct StampLedger {
     db: Database,
+    /// Signers recovered lately: a chunk and stamp seen again (pushed, then offered by pull sync;
+    /// a claim's owner, then the stamp) are not recovered twice.
+    signers: SignerCache,
 }
 
 fn ledger_err(op: &'static str) -> impl Fn(String) -> StampsError {
@@ -104,7 +108,10 @@ impl StampLedger {
         txn.open_table(INDEX).map_err(|e| err(e.to_string()))?;
         txn.open_table(STAMPS).map_err(|e| err(e.to_string()))?;
         txn.commit().map_err(|e| err(e.to_string()))?;
-        Ok(StampLedger { db })
+        Ok(StampLedger {
+            db,
+            signers: SignerCache::default(),
+        })
     }
 
     /// Makes every admission so far durable.
@@ -115,6 +122,15 @@ impl StampLedger {
         txn.commit().map_err(|e| err(e.to_string()))
     }
 
+    /// The signer of `stamp` for `chunk`, through the cache [`StampLedger::admit`] checks with.
+    pub fn recover_owner(
+        &self,
+        chunk: &Address,
+        stamp: &Stamp,
+    ) -> Result<EthAddress, PostageError> {
+        self.signers.recover_owner(stamp, chunk)
+    }
+
     /// Checks `stamp` for `chunk` against `batch` and applies the ordering rule (module docs).
     pub fn admit(
         &self,
@@ -122,7 +138,7 @@ impl StampLedger {
         stamp: &Stamp,
         batch: &Batch,
     ) -> Result<Admission, StampsError> {
-        stamp.validate_for(chunk, batch)?;
+        stamp.validate_cached(chunk, batch, &self.signers)?;
         let err = ledger_err("admit");
         let mut txn = self.db.begin_write().map_err(|e| err(e.to_string()))?;
         // Committed without fsync, as chunks are; the node calls `sync` every second.

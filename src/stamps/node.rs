@@ -82,7 +82,10 @@ impl NodeStamps {
             return Err(format!("batch {} not found", hex::encode(stamp.batch_id)));
         };
         let claim = BatchClaim::parse(claim).map_err(|e| e.to_string())?;
-        let owner = stamp.recover_owner(chunk).map_err(|e| e.to_string())?;
+        let owner = self
+            .ledger
+            .recover_owner(chunk, stamp)
+            .map_err(|e| e.to_string())?;
         let batch = claim
             .batch(&stamp.batch_id, owner)
             .map_err(|e| e.to_string())?;
