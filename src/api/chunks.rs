@@ -36,17 +36,14 @@ const STAMP_LEN: usize = 113;
 ///
 /// The headers' errors come at once; the tag the upload counts into is looked up next, and only
 /// then is the stamp's error reported (the inner result), in bee's order.
-pub(super) fn check_upload_headers(
-    h: &HeaderMap,
-    soc: bool,
-) -> Result<(Want, Result<UploadStamp, ApiError>), ApiError> {
+pub(super) fn check_upload_headers(h: &HeaderMap, soc: bool) -> Result<CheckedUpload, ApiError> {
     let mut errors = HeaderErrors::default();
     let batch = errors.check(headers::hex_header(h, BATCH_ID));
     let stamp = errors.check(headers::hex_header(h, "Swarm-Postage-Stamp"));
     let tag = errors.check(tag_header(h));
     let (mut pin, mut deferred) = (None, None);
     if soc {
-        // Pinning and deferring have no effect here beyond the tag they imply for bee.
+        // Deferring has no effect here beyond the tag it implies for bee; pinning pins the SOC.
         pin = errors.check(headers::bool_header(h, "Swarm-Pin"));
         deferred = errors.check(headers::bool_header(h, "Swarm-Deferred-Upload"));
     }
@@ -57,13 +54,18 @@ pub(super) fn check_upload_headers(
         // bee's `/soc` checks this before its tag, `/chunks` after.
         return Err(ApiError::new(StatusCode::BAD_REQUEST, BATCH_OR_STAMP));
     }
+    let pin = pin.unwrap_or(false);
     let want = if soc {
-        Want::soc(tag, deferred, pin.unwrap_or(false))
+        Want::soc(tag, deferred, pin)
     } else {
         Want::chunk(tag)
     };
-    Ok((want, upload_stamp(stamp, batch)))
+    Ok((want, pin, upload_stamp(stamp, batch)))
 }
+
+/// What `/chunks` and `/soc` headers ask: the tag, pinning (`/soc` only), and the stamp or bee's
+/// error for it (reported after the tag, as bee).
+pub(super) type CheckedUpload = (Want, bool, Result<UploadStamp, ApiError>);
 
 /// The stamp of a `/chunks` or `/soc` upload, or bee's error.
 fn upload_stamp(stamp: Option<Vec<u8>>, batch: Option<Vec<u8>>) -> Result<UploadStamp, ApiError> {
@@ -109,7 +111,7 @@ pub(super) async fn upload(
     h: HeaderMap,
     mut body: Body,
 ) -> Result<Response, ApiError> {
-    let (want, stamp) = check_upload_headers(&h, false)?;
+    let (want, _, stamp) = check_upload_headers(&h, false)?;
     let session = tags::session(&state, want).await?;
     let stamp = stamp?;
     let limit = MAX_CHUNK_DATA as u64;
@@ -125,7 +127,7 @@ pub(super) async fn upload(
         data.extend_from_slice(&piece);
     }
     // bee's `/chunks` ends its session without an address.
-    store_uploaded(&state, stamp, make_chunk(data)?, session, false).await
+    store_uploaded(&state, stamp, make_chunk(data)?, session, false, false).await
 }
 
 /// Writes an uploaded chunk (`/chunks`, `/soc`) through the store its stamp picks and answers 201
@@ -137,6 +139,7 @@ pub(super) async fn store_uploaded(
     chunk: Chunk,
     session: Option<Session>,
     tag_address: bool,
+    pin: bool,
 ) -> Result<Response, ApiError> {
     let reference = Reference::plain(chunk.address);
     let worker_state = state.clone();
@@ -146,6 +149,7 @@ pub(super) async fn store_uploaded(
         if let Some(s) = &session {
             store = s.wrap(store);
         }
+        let (store, pins) = super::pins::upload_store_pinned(&worker_state, store, pin)?;
         store
             .put(&chunk)
             .and_then(|()| store.sync())
@@ -156,6 +160,10 @@ pub(super) async fn store_uploaded(
                 } => ApiError::new(StatusCode::PAYMENT_REQUIRED, super::BATCH_OVERISSUED),
                 _ => ApiError::internal("chunk write error"),
             })?;
+        if let Some(pins) = &pins {
+            // A SOC is pinned alone; the level names no replicas of it.
+            super::pins::pin_upload(pins, &reference, crate::redundancy::Level::None)?;
+        }
         if let Some(s) = &session {
             let address = if tag_address {
                 &chunk.address.0[..]

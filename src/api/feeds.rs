@@ -95,7 +95,7 @@ pub(super) async fn create(
     if batch.is_none() {
         errors.push(HeaderError::required(BATCH_ID));
     }
-    // Pinning and deferring have no effect here beyond the tag they imply for bee.
+    // Deferring has no effect here beyond the tag it implies for bee; pinning pins the manifest.
     let pin = errors.check(headers::bool_header(&h, "Swarm-Pin"));
     let deferred = errors.check(headers::bool_header(&h, "Swarm-Deferred-Upload"));
     errors.check(headers::bool_header(&h, "Swarm-Act"));
@@ -108,7 +108,11 @@ pub(super) async fn create(
         encrypt: false,
     };
     // bee opens a new tag (it takes no `Swarm-Tag` here) and does not name it in its answer.
-    let want = match Want::deferred_upload(None, deferred, pin.unwrap_or(false)) {
+    let pin = pin.unwrap_or(false);
+    if pin {
+        super::pins::pin_store(&state)?;
+    }
+    let want = match Want::deferred_upload(None, deferred, pin) {
         Want::None => Want::None,
         _ => Want::New,
     };
@@ -120,12 +124,16 @@ pub(super) async fn create(
         if let Some(s) = &session {
             store = s.wrap(store);
         }
+        let (store, pins) = super::pins::upload_store_pinned(&worker_state, store, pin)?;
         let m = crate::manifest::feed_manifest(&owner, &topic)
             .map_err(|_| ApiError::internal("add manifest entry failed"))?;
         let reference = super::bzz::save_manifest(&*store, m, options, "store manifest failed")?;
         store
             .sync()
             .map_err(|_| ApiError::internal("store manifest failed"))?;
+        if let Some(pins) = &pins {
+            super::pins::pin_upload(pins, &reference, options.level)?;
+        }
         if let Some(s) = &session {
             s.done(&worker_state, &reference.to_bytes())?;
         }

@@ -58,7 +58,7 @@ use crate::stamps::Postage;
 use crate::store::{ChunkStore, PinStore};
 
 pub use self::headers::{HeaderError, HeaderErrors};
-pub use self::node::{NodeMode, NodeStatus, PeerView, StoreOnly};
+pub use self::node::{NodeMode, NodeStatus, PeerView, StatusSnapshot, StoreOnly};
 pub use self::pins::{pin_chunks, CollectError, MAX_PIN_CHUNKS};
 pub use self::tags::{Counted, Counts, LiveCounts, Tag, Tags, TagsError, TAGS_FILE};
 
@@ -541,6 +541,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/addresses", get(node::addresses))
         .route("/peers", get(node::peers))
         .route("/topology", get(node::topology))
+        .route("/status", get(node::status_snapshot))
         .route("/chainstate", get(node::chainstate))
         // bee has no HEAD for these and /tags (axum's `get` would also answer it).
         .route(

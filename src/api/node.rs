@@ -1,12 +1,13 @@
 //! The node's own status as bee v2.8.1 reports it: `GET /node`, `/addresses`, `/peers`,
-//! `/topology` and `/chainstate` (`pkg/api/node.go`, `p2p.go`, `peer.go`, `topology.go`,
-//! `postage.go`). What they report comes from a [`NodeStatus`]: the network layer's for a node, a
+//! `/topology`, `/status` and `/chainstate` (`pkg/api/node.go`, `p2p.go`, `peer.go`, `topology.go`,
+//! `status.go`, `postage.go`). What they report comes from a [`NodeStatus`]: the network layer's for a node, a
 //! [`StoreOnly`] for the API over a local store, which has no peers.
 
 use std::sync::Arc;
 
 use super::Json;
 use axum::extract::State;
+use futures::future::BoxFuture;
 use serde_json::{json, Map, Value};
 
 use super::ApiState;
@@ -54,6 +55,33 @@ pub trait NodeStatus: Send + Sync {
     fn peers(&self) -> Vec<PeerView>;
     /// Its neighbourhood depth.
     fn depth(&self) -> u8;
+    /// Its status snapshot, as it tells peers over bee's status protocol.
+    fn snapshot(&self) -> BoxFuture<'_, StatusSnapshot>;
+}
+
+/// What bee's status snapshot (`pkg/status`) says of a node's reserve and neighbourhood.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StatusSnapshot {
+    /// Chunks in the reserve.
+    pub reserve_size: u64,
+    /// Of them, within the storage radius.
+    pub reserve_size_within_radius: u64,
+    /// Chunks pulled per second.
+    pub pullsync_rate: f64,
+    /// The storage radius.
+    pub storage_radius: u8,
+    /// Connected peers.
+    pub connected_peers: u64,
+    /// Peers within the storage radius.
+    pub neighborhood_size: u64,
+    /// The batches' total commitment (chunks): none without a chain.
+    pub batch_commitment: u64,
+    /// Whether the node says it is reachable.
+    pub is_reachable: bool,
+    /// The last chain block synced: none without a chain.
+    pub last_synced_block: u64,
+    /// The depth the node committed to.
+    pub committed_depth: u8,
 }
 
 /// The status of the API over a local store: an ultra-light node with this key and no peers.
@@ -82,6 +110,10 @@ impl NodeStatus for StoreOnly {
     }
     fn depth(&self) -> u8 {
         0
+    }
+    /// No reserve, no peers, and not reachable: nothing listens for peers.
+    fn snapshot(&self) -> BoxFuture<'_, StatusSnapshot> {
+        Box::pin(async { StatusSnapshot::default() })
     }
 }
 
@@ -184,6 +216,36 @@ fn bin_info(connected: Vec<Value>) -> Value {
         "disconnectedPeers": null,
         "connectedPeers": list,
     })
+}
+
+/// `GET /status`: bee's snapshot of this node (its `statusGetHandler`): `proximity` 256 as bee's,
+/// never warming up (there is no warm-up period). Without a status (a bare router): an
+/// ultra-light node with no overlay.
+pub(super) async fn status_snapshot(State(state): State<ApiState>) -> Json<Value> {
+    let (overlay, mode, s) = match status(&state) {
+        Some(n) => (n.overlay().to_hex(), n.mode(), n.snapshot().await),
+        None => (
+            String::new(),
+            NodeMode::UltraLight,
+            StatusSnapshot::default(),
+        ),
+    };
+    Json(json!({
+        "overlay": overlay,
+        "proximity": 256,
+        "beeMode": mode.name(),
+        "reserveSize": s.reserve_size,
+        "reserveSizeWithinRadius": s.reserve_size_within_radius,
+        "pullsyncRate": s.pullsync_rate,
+        "storageRadius": s.storage_radius,
+        "connectedPeers": s.connected_peers,
+        "neighborhoodSize": s.neighborhood_size,
+        "batchCommitment": s.batch_commitment,
+        "isReachable": s.is_reachable,
+        "lastSyncedBlock": s.last_synced_block,
+        "committedDepth": s.committed_depth,
+        "isWarmingUp": false,
+    }))
 }
 
 /// `GET /chainstate`: there is no chain (postage batches are local, docs/POSTAGE.md), so every

@@ -1,5 +1,6 @@
 //! bee's pins: `POST /pins/{reference}` (pin every chunk of a tree), `DELETE /pins/{reference}`,
-//! `GET /pins/{reference}`, `GET /pins`, and `Swarm-Pin: true` on `POST /bytes` and `POST /bzz`, as
+//! `GET /pins/{reference}`, `GET /pins`, and `Swarm-Pin: true` on `POST /bytes`, `POST /bzz`,
+//! `POST /soc` (the SOC alone) and `POST /feeds` (the feed manifest), as
 //! bee v2.8.1's `pkg/api/pin.go` over the API's [`PinStore`] (the local store).
 //!
 //! What a pin holds follows bee's `pkg/traversal`: a single-owner chunk is pinned alone; a tree
@@ -307,6 +308,23 @@ pub(super) fn pinned_upload_store(
         local: pins.clone(),
     };
     Ok((Arc::new(tee), pins))
+}
+
+/// The store an upload writes through, and the pin store when the upload is pinned.
+pub(super) type MaybePinnedUpload = (Arc<dyn ChunkStore>, Option<Arc<dyn PinStore>>);
+
+/// The store an upload writes through: `store` itself, or with `pin` the store of
+/// [`pinned_upload_store`] and the pin store.
+pub(super) fn upload_store_pinned(
+    state: &ApiState,
+    store: Arc<dyn ChunkStore>,
+    pin: bool,
+) -> Result<MaybePinnedUpload, ApiError> {
+    if !pin {
+        return Ok((store, None));
+    }
+    let (store, pins) = pinned_upload_store(state, store)?;
+    Ok((store, Some(pins)))
 }
 
 /// Pins a finished upload (blocking): every chunk of it is in the pin store.

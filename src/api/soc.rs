@@ -133,7 +133,10 @@ pub(super) async fn upload(
     let mut errors = HeaderErrors::default();
     let sig = hex_param(&mut errors, "sig", sig_raw.as_bytes());
     params_error(errors, "invalid query params")?;
-    let (want, stamp) = super::chunks::check_upload_headers(&h, true)?;
+    let (want, pin, stamp) = super::chunks::check_upload_headers(&h, true)?;
+    if pin {
+        super::pins::pin_store(&state)?;
+    }
     let session = super::tags::session(&state, want).await?;
     let stamp = stamp?;
     let _slot = state.slot().await?;
@@ -145,7 +148,7 @@ pub(super) async fn upload(
         data.extend_from_slice(&piece);
     }
     let chunk = signed_soc(&owner, &id, &sig.unwrap_or_default(), data)?;
-    super::chunks::store_uploaded(&state, stamp, chunk, session, true).await
+    super::chunks::store_uploaded(&state, stamp, chunk, session, true, pin).await
 }
 
 /// `Swarm-Only-Root-Chunk`, checked as bee's handlers do before anything is fetched.

@@ -299,7 +299,7 @@ impl BeeState {
         lock(&self.advertised).iter().map(|a| a.to_vec()).collect()
     }
 
-    fn snapshot(&self) -> Snapshot {
+    pub(crate) fn snapshot(&self) -> Snapshot {
         let peers = lock(&self.peers).len() as u64;
         Snapshot {
             connected_peers: peers,

@@ -5,7 +5,9 @@ use libp2p::Multiaddr;
 
 use super::Client;
 use crate::address::Address;
-use crate::api::{NodeMode, NodeStatus, PeerView};
+use futures::future::BoxFuture;
+
+use crate::api::{NodeMode, NodeStatus, PeerView, StatusSnapshot};
 use crate::identity::key::PublicKey;
 
 /// The status of the node behind `client`.
@@ -56,5 +58,24 @@ impl NodeStatus for NodeStatusView {
     }
     fn depth(&self) -> u8 {
         self.client.topology().depth
+    }
+    fn snapshot(&self) -> BoxFuture<'_, StatusSnapshot> {
+        Box::pin(async {
+            let bee = self.client.shared.bee.snapshot();
+            let s = super::pullsync::status(&self.client, bee).await;
+            let narrow = |n: u32| u8::try_from(n).unwrap_or(u8::MAX);
+            StatusSnapshot {
+                reserve_size: s.reserve_size,
+                reserve_size_within_radius: s.reserve_size_within_radius,
+                pullsync_rate: s.pullsync_rate,
+                storage_radius: narrow(s.storage_radius),
+                connected_peers: s.connected_peers,
+                neighborhood_size: s.neighborhood_size,
+                batch_commitment: s.batch_commitment,
+                is_reachable: s.is_reachable,
+                last_synced_block: s.last_synced_block,
+                committed_depth: narrow(s.committed_depth),
+            }
+        })
     }
 }

@@ -298,6 +298,32 @@ fn status_endpoints_of_a_store_only_api() {
         get("/chainstate"),
         serde_json::json!({"chainTip": 0, "block": 0, "totalAmount": "0", "currentPrice": "0"})
     );
+    // bee's snapshot: no reserve, no peers, not reachable, no chain; bee's fixed proximity.
+    assert_eq!(
+        get("/status"),
+        serde_json::json!({
+            "overlay": "5a".repeat(32),
+            "proximity": 256,
+            "beeMode": "ultra-light",
+            "reserveSize": 0,
+            "reserveSizeWithinRadius": 0,
+            "pullsyncRate": 0.0,
+            "storageRadius": 0,
+            "connectedPeers": 0,
+            "neighborhoodSize": 0,
+            "batchCommitment": 0,
+            "isReachable": false,
+            "lastSyncedBlock": 0,
+            "committedDepth": 0,
+            "isWarmingUp": false,
+        })
+    );
+    // Other methods: bee's 405.
+    assert_error(
+        &request(srv.addr, "POST", "/status", &[], b""),
+        405,
+        "Method Not Allowed",
+    );
 }
 
 /// bee's CORS: headers for allowed origins (listed, `*`, the API's own), none for others, whose

@@ -193,7 +193,14 @@ struct Pair {
 
 impl Pair {
     fn start() -> Pair {
+        Pair::start_over(|_| {})
+    }
+
+    /// As [`Pair::start`], `prepare` first given the data directory that `swarmec api` then serves
+    /// (the CLI writes to it while no server holds it).
+    fn start_over(prepare: impl FnOnce(&std::path::Path)) -> Pair {
         let dir = tempfile::tempdir().unwrap();
+        prepare(&dir.path().join("data"));
         let mut bee = Command::new(bee_dev_binary());
         bee.args(["--api-addr=127.0.0.1:0", "--verbosity=error"]);
         let bee = Server::start(bee, "api-addr ", &dir.path().join("bee.log"));
@@ -529,6 +536,120 @@ fn bee_dev_bzz_files_and_collections_resolve_as_bees() {
                 error(&what, &bee, 404, "path address not found");
             }
         }
+    }
+}
+
+/// The website of `bee_dev_cli_folder_is_bees_website`: (path, bytes, the content type served).
+fn website() -> Vec<(&'static str, Vec<u8>, &'static str)> {
+    let html = "text/html; charset=utf-8";
+    // In byte order, as `swarmec upload DIR` adds them, and so the tar's order.
+    vec![
+        ("404.html", b"<h1>no such page</h1>".to_vec(), html),
+        ("about/index.html", b"<h1>about</h1>".to_vec(), html),
+        ("big.bin", data(20_000, 1430), "application/octet-stream"),
+        (
+            "css/site.css",
+            b"body { margin: 0 }".to_vec(),
+            "text/css; charset=utf-8",
+        ),
+        ("data/info.json", b"{\"a\":1}".to_vec(), "application/json"),
+        (
+            "docs/guide/intro.txt",
+            b"read me".to_vec(),
+            "text/plain; charset=utf-8",
+        ),
+        ("img/logo.png", b"\x89PNG\r\n\x1a\n".to_vec(), "image/png"),
+        ("index.html", b"<h1>home</h1>".to_vec(), html),
+    ]
+}
+
+/// A folder uploaded with the CLI (`swarmec upload DIR --index-document --error-document`) has
+/// the reference bee dev gives the same folder as a tar with the same headers, and `swarmec api`
+/// serves it as a website as bee dev does: index documents, nested paths, content types, the
+/// error document.
+#[test]
+fn bee_dev_cli_folder_is_bees_website() {
+    let site = tempfile::tempdir().unwrap();
+    let files = website();
+    for (path, bytes, _) in &files {
+        let p = site.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    // The CLI's default level is bee's, medium (1).
+    let levels = [Some("0"), Some("4"), None];
+    let mut cli = Vec::new();
+    let pair = Pair::start_over(|data| {
+        for level in levels {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_swarmec"));
+            cmd.arg("upload")
+                .arg(site.path())
+                .args(["--index-document", "index.html"])
+                .args(["--error-document", "404.html", "--data-dir"])
+                .arg(data);
+            if let Some(l) = level {
+                cmd.args(["--level", l]);
+            }
+            let out = cmd.output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            cli.push(String::from_utf8(out.stdout).unwrap().trim().to_owned());
+        }
+    });
+    let named: Vec<(&str, &[u8])> = files.iter().map(|(p, b, _)| (*p, b.as_slice())).collect();
+    let tar = tar_of(&named);
+    for (level, reference) in levels.into_iter().zip(&cli) {
+        let what = format!("folder at level {level:?}");
+        let level = level.unwrap_or("1");
+        let headers = [
+            BATCH,
+            ("Swarm-Redundancy-Level", level),
+            ("Content-Type", "application/x-tar"),
+            ("Swarm-Collection", "true"),
+            ("Swarm-Index-Document", "index.html"),
+            ("Swarm-Error-Document", "404.html"),
+        ];
+        let [bee, _] = pair.both("POST", "/bzz", &headers, &tar);
+        assert_eq!(&bee.reference(), reference, "{what}: bee's reference");
+        let get = |path: &str| {
+            let uri = format!("/bzz/{reference}{path}");
+            let answers = pair.get(&uri);
+            same_answer(&format!("{what}: GET {path:?}"), &answers, &BZZ_HEADERS);
+            let [_, ours] = answers;
+            ours
+        };
+        let served = |path: &str, status: u16, body: &[u8], content_type: &str| {
+            let r = get(path);
+            assert_eq!(
+                (r.status, r.header("content-type")),
+                (status, Some(content_type)),
+                "{what}: {path}"
+            );
+            assert!(r.body == body, "{what}: {path}: other bytes");
+        };
+        let file = |path: &str| files.iter().find(|f| f.0 == path).unwrap();
+        let html = "text/html; charset=utf-8";
+        // The root and a folder: their index documents.
+        served("/", 200, &file("index.html").1, html);
+        served("/about/", 200, &file("about/index.html").1, html);
+        for (path, bytes, content_type) in &files {
+            served(&format!("/{path}"), 200, bytes, content_type);
+        }
+        // A path that is not there: the error document, as bee serves it.
+        for path in ["/nope", "/docs/guide/nope.txt", "/css/"] {
+            let r = get(path);
+            assert!(r.body == file("404.html").1, "{what}: {path}");
+        }
+        // Without the trailing '/': bee's redirect to it.
+        let r = get("");
+        assert_eq!(r.status, 308, "{what}");
+        let location = format!("/bzz/{reference}/");
+        assert_eq!(r.header("location"), Some(location.as_str()), "{what}");
+        get("/about");
+        get("/img");
     }
 }
 

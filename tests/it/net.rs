@@ -720,6 +720,22 @@ fn node_api_uploads_to_the_network_and_reads_through_another_node() {
         .collect();
     in_bins.sort_unstable();
     assert_eq!(in_bins, want);
+    // bee's status snapshot: this full node, its connected peers, the proximity bee reports.
+    let status = get_json("/status");
+    assert_eq!(
+        (
+            &status["overlay"],
+            &status["beeMode"],
+            &status["proximity"],
+            &status["connectedPeers"]
+        ),
+        (
+            &serde_json::json!(first.overlay),
+            &serde_json::json!("full"),
+            &serde_json::json!(256),
+            &serde_json::json!(others.len())
+        )
+    );
     let data = random_bytes(300_000, 9);
     // A batch the node does not have: bee's 404, and nothing is sent.
     let unknown = "ab".repeat(32);

@@ -204,6 +204,71 @@ fn swarm_pin_uploads_are_pinned() {
     assert_eq!(pinned(&p.store), stored(&*p.store));
 }
 
+/// bee pins with `Swarm-Pin: true` on `POST /soc` (the SOC alone) and `POST /feeds` (the feed
+/// manifest's chunks, at the upload's level); without a pin store both are 501 and store nothing.
+#[test]
+fn swarm_pin_on_soc_and_feeds_pins_them() {
+    use swarmec::cac::Chunk;
+    use swarmec::soc::{new_soc, Signer};
+    let p = pins_api();
+    let signer = Signer::from_bytes(&[0x11; 32]).unwrap();
+    let owner = hex::encode(signer.eth_address());
+    let wrapped = Chunk::new(b"pinned soc").unwrap();
+    let soc = new_soc(&signer, &[0x22; 32], &wrapped).unwrap();
+    let (id, rest) = soc.data.split_at(32);
+    let (sig, body) = rest.split_at(65);
+    let soc_path = format!("/soc/{owner}/{}?sig={}", hex::encode(id), hex::encode(sig));
+    let pin = [("swarm-postage-batch-id", BATCH), ("Swarm-Pin", "true")];
+    let r = p.api.call("POST", &soc_path, &pin, body.to_vec());
+    assert_eq!(r.reference(), soc.address.to_hex());
+    assert_eq!(pinned(&p.store), BTreeSet::from([soc.address]));
+
+    let topic = "ab".repeat(32);
+    let feeds_path = format!("/feeds/{owner}/{topic}");
+    let level = [
+        ("swarm-postage-batch-id", BATCH),
+        ("Swarm-Pin", "true"),
+        ("Swarm-Redundancy-Level", "2"),
+    ];
+    let manifest = p
+        .api
+        .call("POST", &feeds_path, &level, Vec::new())
+        .reference();
+    // Every chunk stored is pinned: the SOC, the manifest's chunks and their replicas.
+    let all = stored(&*p.store);
+    assert!(all.len() > 2, "{all:?}");
+    assert_eq!(pinned(&p.store), all);
+    let mut want = vec![soc.address.to_hex(), manifest];
+    want.sort();
+    assert_eq!(
+        p.api.get("/pins").ok().json(),
+        json!({ "references": want })
+    );
+
+    // `Swarm-Pin: false`: stored, not pinned.
+    let unpinned = [("swarm-postage-batch-id", BATCH), ("Swarm-Pin", "false")];
+    let other = p
+        .api
+        .call(
+            "POST",
+            &format!("/feeds/{owner}/{}", "cd".repeat(32)),
+            &unpinned,
+            Vec::new(),
+        )
+        .reference();
+    assert_eq!(p.api.get(&format!("/pins/{other}")).status, 404);
+    assert_eq!(pinned(&p.store), all);
+
+    let plain = Api::new();
+    plain
+        .call("POST", &soc_path, &pin, body.to_vec())
+        .error(501, "pinning is not available");
+    plain
+        .call("POST", &feeds_path, &pin, Vec::new())
+        .error(501, "pinning is not available");
+    assert_eq!(stored(&*plain.store), BTreeSet::new());
+}
+
 #[test]
 fn bad_references_and_no_pin_store() {
     let p = pins_api();

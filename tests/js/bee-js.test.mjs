@@ -1,8 +1,12 @@
 // Drives `swarmec api` with the real bee-js client: uploads at every redundancy level and encrypted,
-// references compared with `swarmec hash`, downloads with every retrieval strategy.
+// references compared with `swarmec hash`, downloads with every retrieval strategy. The calls that a
+// node answers (postage batches, stewardship, node status, folder uploads) also go to a lone
+// `swarmec node --api`, which keeps what it is given (it is the closest node to every chunk).
 //
-// SWARMEC_BIN names the binary (default: target/debug/swarmec of this checkout). The server is started
-// on 127.0.0.1 with port 0 over a fresh data directory and stopped at the end.
+// SWARMEC_BIN names the binary (default: target/debug/swarmec of this checkout). The servers are
+// started on 127.0.0.1 with port 0 over fresh data directories and stopped at the end.
+// SWARMEC_BEE_DEV names bee-dev (scripts/build-bee.sh builds it; .ci/js-test passes it): bee's own
+// answer to the same bee-js directory upload, whose order of files is the file system's.
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -24,6 +28,12 @@ const batch = 'ab'.repeat(32)
 const dir = mkdtempSync(join(tmpdir(), 'swarmec-js-'))
 let server
 let bee
+let node
+let nodeBee
+// What `swarmec node` printed on start: its overlay and listen address.
+const nodeInfo = {}
+let beeDev
+let beeDevBee
 
 function fixture(name) {
   return JSON.parse(readFileSync(join(mantaray, `${name}.json`), 'utf8'))
@@ -52,20 +62,52 @@ function swarmecHash(bytes, level) {
   return execFileSync(bin, ['hash', file, '--level', String(level)], { encoding: 'utf8' }).trim()
 }
 
+// Starts `cmd args`; resolves when `done(line, seen)` is true of a line it prints on stdout, with
+// `seen` the lines before it. stdout is read to the end, so the process never blocks on it.
+function start(cmd, args, done) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  const lines = createInterface({ input: child.stdout })
+  const seen = []
+  const ready = new Promise((ok, fail) => {
+    child.once('exit', code => fail(new Error(`${cmd} ${args[0]} exited with ${code}`)))
+    lines.on('line', line => {
+      seen.push(line)
+      if (done(line, seen)) ok(seen)
+    })
+  })
+  return { child, ready }
+}
+
 before(async () => {
-  server = spawn(bin, ['api', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const lines = createInterface({ input: server.stdout })
-  const url = await new Promise((ok, fail) => {
-    server.once('exit', code => fail(new Error(`swarmec api exited with ${code}`)))
-    lines.once('line', line => ok(line.replace('listening on ', '').trim()))
-  })
-  bee = new Bee(url)
+  const api = start(bin, ['api', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data')], () => true)
+  server = api.child
+  const [line] = await api.ready
+  bee = new Bee(line.replace('listening on ', '').trim())
+
+  const n = start(
+    bin,
+    ['node', '--api', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0', '--data-dir', join(dir, 'node')],
+    line => line === 'ready',
+  )
+  node = n.child
+  for (const line of await n.ready) {
+    const [key, value] = line.split(' ')
+    nodeInfo[key] = value
+  }
+  nodeBee = new Bee(nodeInfo.api)
+
+  const beeDevBin = process.env.SWARMEC_BEE_DEV
+  assert.ok(beeDevBin, 'SWARMEC_BEE_DEV names bee-dev (.ci/js-test sets it)')
+  const d = start(beeDevBin, ['--api-addr=127.0.0.1:0', '--verbosity=error'], line => line.startsWith('api-addr '))
+  beeDev = d.child
+  const [devLine] = await d.ready
+  beeDevBee = new Bee(`http://${devLine.replace('api-addr ', '').trim()}`)
 })
 
 after(() => {
   server?.kill('SIGINT')
+  node?.kill('SIGINT')
+  beeDev?.kill('SIGKILL')
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -349,4 +391,128 @@ test('uploads with a tag count their chunks into it; bee-js reads the Swarm-Tag 
     assert.equal(err.status, 404)
     return true
   })
+})
+
+// `swarmec node --api`: the calls of a node that need no chain, wallet or chequebook.
+
+test('node status: getNodeInfo, getNodeAddresses, getTopology, getPeers, getStatus, getReadiness, getChainState', async () => {
+  const info = await nodeBee.getNodeInfo()
+  assert.deepEqual(
+    [info.beeMode, info.chequebookEnabled, info.swapEnabled],
+    ['full', false, false],
+  )
+  const addresses = await nodeBee.getNodeAddresses()
+  assert.equal(addresses.overlay.toHex(), nodeInfo.overlay)
+  assert.deepEqual(addresses.underlay, [nodeInfo.listen])
+  assert.equal(addresses.publicKey.toCompressedHex().length, 66)
+  const topology = await nodeBee.getTopology()
+  assert.deepEqual(
+    [topology.baseAddr, topology.connected, topology.population, topology.depth],
+    [nodeInfo.overlay, 0, 0, 0],
+  )
+  assert.equal(Object.keys(topology.bins).length, 32)
+  assert.deepEqual(await nodeBee.getPeers(), [])
+  const status = await nodeBee.getStatus()
+  assert.deepEqual(
+    [status.overlay, status.beeMode, status.proximity, status.connectedPeers, status.isWarmingUp],
+    [nodeInfo.overlay, 'full', 256, 0, false],
+  )
+  const readiness = await nodeBee.getReadiness()
+  assert.deepEqual([readiness.status, readiness.apiVersion], ['ready', '8.1.0'])
+  assert.equal(await nodeBee.isSupportedApiVersion(), true)
+  const chain = await nodeBee.getChainState()
+  assert.deepEqual([chain.block, chain.chainTip, chain.totalAmount.toString()], [0, 0, '0'])
+})
+
+// The node's batch, made through bee-js, for the tests below.
+let nodeBatch
+
+test('createPostageBatch, getPostageBatch, getAllPostageBatch, getPostageBatches on the node', async () => {
+  // bee-js refuses less than a day at its floor price (24000 per block, 17280 blocks).
+  nodeBatch = await nodeBee.createPostageBatch('1000000000', 20, { label: 'js' })
+  const id = nodeBatch.toHex()
+  assert.equal(id.length, 64)
+  const batch = await nodeBee.getPostageBatch(nodeBatch)
+  assert.deepEqual(
+    [batch.batchID.toHex(), batch.usable, batch.depth, batch.amount, batch.immutableFlag, batch.label],
+    [id, true, 20, '1000000000', true, 'js'],
+  )
+  for (const all of [await nodeBee.getAllPostageBatch(), await nodeBee.getPostageBatches()]) {
+    assert.deepEqual(all.map(b => b.batchID.toHex()), [id])
+  }
+  // An upload stamped with it: its utilization is counted.
+  const { reference } = await nodeBee.uploadData(nodeBatch, data(10_000, 300))
+  assert.deepEqual((await nodeBee.downloadData(reference)).toUint8Array(), data(10_000, 300))
+  await assert.rejects(nodeBee.getPostageBatch('cd'.repeat(32)), e => e.status === 404)
+})
+
+test('isReferenceRetrievable and reuploadPinnedData on the node', async () => {
+  assert.ok(nodeBatch, 'the batch test ran first')
+  const bytes = data(30_000, 301)
+  const { reference } = await nodeBee.uploadData(nodeBatch, bytes, { pin: true })
+  assert.equal(await nodeBee.isReferenceRetrievable(reference), true)
+  await nodeBee.reuploadPinnedData(nodeBatch, reference)
+  assert.deepEqual((await nodeBee.downloadData(reference)).toUint8Array(), bytes)
+  // Nothing of it anywhere: not retrievable; a re-upload of it fails.
+  const unknown = 'ee'.repeat(32)
+  assert.equal(await nodeBee.isReferenceRetrievable(unknown), false)
+  await assert.rejects(nodeBee.reuploadPinnedData(nodeBatch, unknown), e => e.status === 500)
+})
+
+test('uploadFiles gives bee\'s reference (the files of the site fixture as File objects)', async () => {
+  assert.ok(nodeBatch, 'the batch test ran first')
+  const c = fixture('site-level0')
+  // In the fixture's order, which is the order of the tar that bee read.
+  const files = c.files.map(f => new File([unhex(f.data)], f.path))
+  const options = { indexDocument: c.index_document, errorDocument: c.error_document }
+  for (const [client, stamp] of [[bee, batch], [nodeBee, nodeBatch]]) {
+    const result = await client.uploadFiles(stamp, files, options, levelZero)
+    assert.equal(result.reference.toHex(), c.reference)
+    const style = c.files.find(f => f.path === 'css/style.css')
+    const back = await client.downloadFile(result.reference, style.path)
+    assert.deepEqual(back.data.toUint8Array(), unhex(style.data))
+    assert.equal(back.contentType, style.content_type)
+  }
+})
+
+test('uploadFilesFromDirectory gives the reference bee gives the same call; the node serves the site', async () => {
+  assert.ok(nodeBatch, 'the batch test ran first')
+  const site = join(dir, 'folder')
+  const files = {
+    'index.html': '<h1>home</h1>',
+    '404.html': '<h1>lost</h1>',
+    'blog/index.html': '<h1>blog</h1>',
+    'blog/2024/first.txt': 'first post',
+    'img/logo.png': '\x89PNG\r\n\x1a\n',
+    'big.bin': data(20_000, 302),
+  }
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(site, path)), { recursive: true })
+    writeFileSync(join(site, path), content)
+  }
+  const options = { indexDocument: 'index.html', errorDocument: '404.html' }
+  // bee-dev's /chainstate panics (its mock contract has no minimum validity), which bee-js's
+  // createPostageBatch reads first: the batch is bought directly, then waited for.
+  const bought = await fetch(`${beeDevBee.url}/stamps/1000000000/20`, { method: 'POST' })
+  assert.equal(bought.status, 201)
+  const beeBatch = (await bought.json()).batchID
+  const deadline = Date.now() + 60_000
+  while (!(await beeDevBee.getPostageBatch(beeBatch)).usable) {
+    assert.ok(Date.now() < deadline, 'bee-dev\'s batch usable within 60 s')
+    await new Promise(ok => setTimeout(ok, 100))
+  }
+  const want = await beeDevBee.uploadFilesFromDirectory(beeBatch, site, options, levelZero)
+  const got = await nodeBee.uploadFilesFromDirectory(nodeBatch, site, options, levelZero)
+  assert.equal(got.reference.toHex(), want.reference.toHex())
+  const ours = await bee.uploadFilesFromDirectory(batch, site, options, levelZero)
+  assert.equal(ours.reference.toHex(), want.reference.toHex())
+  const text = async path => (await nodeBee.downloadFile(got.reference, path)).data.toUtf8()
+  assert.equal(await text(''), files['index.html'])
+  assert.equal(await text('blog/'), files['blog/index.html'])
+  assert.equal(await text('blog/2024/first.txt'), files['blog/2024/first.txt'])
+  assert.equal(await text('no/such/page'), files['404.html'])
+  const logo = await nodeBee.downloadFile(got.reference, 'img/logo.png')
+  assert.equal(logo.contentType, 'image/png')
+  const big = await nodeBee.downloadFile(got.reference, 'big.bin')
+  assert.deepEqual(big.data.toUint8Array(), files['big.bin'])
 })
