@@ -25,15 +25,8 @@ echo "bound: $bound MB/s per core; two cores: $(python3 -c "print(2*$bound)") MB
 dir=$(mktemp -d -p "${TMPDIR:-/tmp}" swarmec-bench.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 file="$dir/data"
-# Incompressible, non-repeating input.
-python3 - "$file" "$mib" <<'PY'
-import hashlib, sys
-path, mib = sys.argv[1], int(sys.argv[2])
-block = b"".join(hashlib.sha256(i.to_bytes(8, "little")).digest() for i in range(32768))  # 1 MiB
-with open(path, "wb") as f:
-    for i in range(mib):
-        f.write(hashlib.sha256(i.to_bytes(8, "little")).digest() + block[32:])
-PY
+# Non-repeating input: every chunk differs (a repeated block would be stored once).
+head -c "$((mib << 20))" /dev/urandom > "$file"
 cat "$file" > /dev/null
 
 # Runs a command under /usr/bin/time; prints "seconds peak-RSS-KiB".

@@ -10,15 +10,8 @@ cargo build --release --quiet
 bin=target/release/swarmec
 file=$(mktemp -p "${TMPDIR:-/tmp}" swarmec-bench.XXXXXX)
 trap 'rm -f "$file"' EXIT
-# Incompressible, non-repeating input (repeating chunks would flatter nothing, but keep it honest).
-python3 - "$file" "$size_mib" <<'PY'
-import hashlib, sys
-path, mib = sys.argv[1], int(sys.argv[2])
-block = b"".join(hashlib.sha256(i.to_bytes(8, "little")).digest() for i in range(32768))  # 1 MiB
-with open(path, "wb") as f:
-    for i in range(mib):
-        f.write(hashlib.sha256(i.to_bytes(8, "little")).digest() + block[32:])
-PY
+# Non-repeating input: every chunk differs (a repeated block would be stored once).
+head -c "$((size_mib << 20))" /dev/urandom > "$file"
 cat "$file" > /dev/null
 printf "%-6s %-8s %10s %10s %12s\n" level enc seconds "MB/s" "peak RSS MiB"
 for level in ${levels[@]}; do
