@@ -188,10 +188,16 @@ pub enum Command {
         #[command(flatten)]
         dir: DataDir,
     },
-    /// Exact chunk cost of uploading SIZE bytes (bytes or units: 10MB, 1GiB).
+    /// Exact chunk cost of uploading SIZE bytes (bytes or units: 10MB, 1GiB), or of uploading the
+    /// folder or named file PATH as a manifest (--files PATH: its files' chunks and the manifest's,
+    /// counted by making them; nothing is stored).
     Cost {
         /// Size: bytes, or with a unit (kB, MB, GB, TB = 1000^n; KiB, MiB, GiB, TiB = 1024^n).
-        size: String,
+        #[arg(required_unless_present = "files")]
+        size: Option<String>,
+        /// A folder, or a file with --name, to count as `upload PATH` would write it.
+        #[arg(long, value_name = "PATH", conflicts_with = "size")]
+        files: Option<PathBuf>,
         /// Redundancy level.
         #[arg(long, default_value = "medium", value_name = "L")]
         level: Level,
@@ -201,6 +207,8 @@ pub enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        bzz: Bzz,
     },
     /// bee's parity table for a level (all levels and a summary when none is given).
     Table {
@@ -343,6 +351,17 @@ pub enum ManifestAction {
         /// Print one JSON array of {"path", "reference", "metadata"}.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        dir: DataDir,
+    },
+    /// Download every file of the manifest at REFERENCE into the folder OUT, at its path in the
+    /// manifest (OUT must not exist or be empty; a path with an empty, `.` or `..` part, or one that
+    /// is not UTF-8, is refused before anything is written).
+    Get {
+        /// Manifest reference: 64 or 128 hex characters.
+        reference: String,
+        /// The folder to create (or an empty one).
+        out: PathBuf,
         #[command(flatten)]
         dir: DataDir,
     },

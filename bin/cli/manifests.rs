@@ -16,7 +16,7 @@ use swarmec::manifest::{
 };
 use swarmec::net::Multiaddr;
 use swarmec::reference::Reference;
-use swarmec::store::ChunkStore;
+use swarmec::store::{ChunkStore, CountingStore};
 
 use super::args::{Bzz, DataDir, Peer, Split};
 use super::failure::Failure;
@@ -125,8 +125,48 @@ fn build(
     bzz: &Bzz,
     store: &dyn ChunkStore,
 ) -> Result<Reference, Failure> {
+    let mut m = fill(file, split, bzz, store)?;
+    save(&mut m, split, store)
+}
+
+/// `cost --files PATH`: the chunks `upload PATH` writes, the files' and the manifest's apart, counted
+/// by making them into a [`CountingStore`] (the files are read and hashed; nothing is stored).
+pub fn cost(file: &Path, split: &Split, bzz: &Bzz, json: bool) -> Result<(), Failure> {
+    let store = CountingStore::new();
+    let mut m = fill(file, split, bzz, &store)?;
+    let (file_chunks, file_bytes) = (store.chunks(), store.bytes());
+    let reference = save(&mut m, split, &store)?;
+    let manifest_chunks = store.chunks() - file_chunks;
+    let manifest_bytes = store.bytes() - file_bytes;
+    if json {
+        return print_line(
+            &json!({
+                "reference": reference.to_hex(),
+                "file_chunks": file_chunks,
+                "file_chunk_bytes": file_bytes,
+                "manifest_chunks": manifest_chunks,
+                "manifest_chunk_bytes": manifest_bytes,
+                "total_chunks": store.chunks(),
+                "total_chunk_bytes": store.bytes(),
+            })
+            .to_string(),
+        );
+    }
+    print_line(&format!(
+        "reference: {}\nfile chunks: {file_chunks} ({file_bytes} bytes)\n\
+         manifest chunks: {manifest_chunks} ({manifest_bytes} bytes)\n\
+         total: {} distinct chunks ({} bytes; a chunk two files share is counted once)",
+        reference.to_hex(),
+        store.chunks(),
+        store.bytes()
+    ))
+}
+
+/// Uploads the files of `file` (a folder, or one named file) into `store` and returns the manifest
+/// naming them, not yet saved.
+fn fill(file: &Path, split: &Split, bzz: &Bzz, store: &dyn ChunkStore) -> Result<Node, Failure> {
     let encrypt = split.encrypt;
-    let mut m = if file.is_dir() {
+    let m = if file.is_dir() {
         if bzz.name.is_some() {
             return Err(Failure::usage(
                 "--name names a single file; a folder's files keep their own names",
@@ -203,6 +243,12 @@ fn build(
         manifest::single_file(&reference.to_bytes(), &name, &content_type, encrypt)
             .map_err(failure)?
     };
+    Ok(m)
+}
+
+/// Saves the manifest `m` into `store` at the upload's level (encrypted when it is).
+fn save(m: &mut Node, split: &Split, store: &dyn ChunkStore) -> Result<Reference, Failure> {
+    let encrypt = split.encrypt;
     let mut rng = OsRandom;
     let rng: Option<&mut dyn RandomSource> = encrypt.then_some(&mut rng);
     let mut ls = StoreLoadSaver::new(store, options(split), JoinOptions::default(), rng);
@@ -317,4 +363,89 @@ pub fn ls(reference: &str, json: bool, dir: &DataDir) -> Result<(), Failure> {
         text.push_str(&format!("{}\t{}\t{p}\n", dash(r), ct));
     }
     print_line(text.trim_end())
+}
+
+/// `manifest get REF OUT`: every file of the manifest, written under `out` at its path. Every path
+/// is checked, and `out` made ready, before anything is written; a file is written whole or not at
+/// all, as `download -o` writes it.
+pub fn get(reference: &str, out: &Path, dir: &DataDir) -> Result<(), Failure> {
+    let root = parse_reference(reference)?;
+    let store = open_store(dir)?;
+    let mut reader = StoreLoadSaver::reader(&store, JoinOptions::default());
+    let mut files = Vec::new();
+    manifest::walk(
+        Node::from_reference(&root.to_bytes()),
+        &mut reader,
+        WalkLimits::default(),
+        &mut |path, n| {
+            // The root's website metadata sits on an entry of zeros: no file.
+            if n.is_value() && n.entry().iter().any(|&b| b != 0) {
+                files.push((path.to_vec(), n.entry().to_vec()));
+            }
+            Ok(())
+        },
+    )
+    .map_err(failure)?;
+    let mut targets = Vec::with_capacity(files.len());
+    for (path, entry) in &files {
+        let reference = Reference::from_bytes(entry).ok_or_else(|| {
+            Failure::runtime(format!(
+                "{:?}: the entry is no file reference",
+                go_lossy(path)
+            ))
+        })?;
+        targets.push((out.join(relative_path(path)?), reference));
+    }
+    empty_folder(out)?;
+    for (target, reference) in &targets {
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Failure::io("cannot create", parent, e))?;
+        }
+        let hex = reference.to_hex();
+        let request = DownloadRequest {
+            reference: &hex,
+            output: Some(target),
+            offset: 0,
+            length: None,
+            options: JoinOptions::default(),
+            repair: false,
+            stamp: None,
+        };
+        download_from(reference, &request, request.options, &store)?;
+    }
+    print_line(&format!("{} files in {}", targets.len(), out.display()))
+}
+
+/// A manifest path as a relative path: UTF-8, split at '/', no part empty, `.` or `..`, so that it
+/// names a place under the output folder and nowhere else.
+fn relative_path(path: &[u8]) -> Result<PathBuf, Failure> {
+    let text = std::str::from_utf8(path)
+        .map_err(|_| Failure::runtime(format!("{:?}: the path is not UTF-8", go_lossy(path))))?;
+    let mut rel = PathBuf::new();
+    for part in text.split('/') {
+        if part.is_empty() || part == "." || part == ".." || part.contains('\0') {
+            return Err(Failure::runtime(format!(
+                "{text:?}: a path with an empty, '.' or '..' part is not written"
+            )));
+        }
+        rel.push(part);
+    }
+    Ok(rel)
+}
+
+/// Creates `out`, or accepts it when it is an empty folder.
+fn empty_folder(out: &Path) -> Result<(), Failure> {
+    match std::fs::read_dir(out) {
+        Ok(mut entries) => match entries.next() {
+            None => Ok(()),
+            Some(_) => Err(Failure::usage(format!(
+                "{} is not empty: give a new or empty folder",
+                out.display()
+            ))),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(out).map_err(|e| Failure::io("cannot create", out, e))
+        }
+        Err(e) => Err(Failure::io("cannot read", out, e)),
+    }
 }

@@ -17,7 +17,7 @@ mod store;
 pub use args::Args;
 pub use failure::Failure;
 
-use args::{Command, ManifestAction, StampAction, StoreAction};
+use args::{Command, ManifestAction, Split, StampAction, StoreAction};
 use files::DownloadRequest;
 use swarmec::file::JoinOptions;
 
@@ -110,10 +110,16 @@ pub fn run(args: Args) -> Result<(), Failure> {
         } => files::inspect_cmd(&reference, json, max_chunks, &dir),
         Command::Cost {
             size,
+            files,
             level,
             encrypt,
             json,
-        } => model::cost_cmd(&size, level, encrypt, json),
+            bzz,
+        } => match (files, size) {
+            (Some(path), _) => manifests::cost(&path, &Split { level, encrypt }, &bzz, json),
+            (None, Some(size)) => model::cost_cmd(&size, level, encrypt, json),
+            (None, None) => Err(Failure::usage("give a SIZE or --files PATH")),
+        },
         Command::Table {
             level,
             encrypt,
@@ -167,6 +173,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 json,
                 dir,
             } => manifests::ls(&reference, json, &dir),
+            ManifestAction::Get {
+                reference,
+                out,
+                dir,
+            } => manifests::get(&reference, &out, &dir),
         },
         Command::Store { action } => match action {
             StoreAction::List { dir } => store::list(&dir),

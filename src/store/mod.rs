@@ -6,12 +6,14 @@
 //! them: the joiner checks every chunk it reads against the address it was reached by, and
 //! `swarmec store verify` checks everything stored.
 
+mod counting;
 mod mem;
 mod redb;
 pub mod slots;
 
 use std::path::{Path, PathBuf};
 
+pub use self::counting::CountingStore;
 pub use self::mem::MemStore;
 pub(crate) use self::redb::open_database;
 pub use self::redb::RedbStore;

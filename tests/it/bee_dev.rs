@@ -420,8 +420,8 @@ const BZZ_HEADERS: [&str; 6] = [
 #[test]
 fn bee_dev_bzz_files_and_collections_resolve_as_bees() {
     let pair = Pair::start();
-    // One file with a name and a content type, and one without either.
-    for level in ["0", "2"] {
+    // One file with a name and a content type, and one without either, at every level.
+    for level in ["0", "1", "2", "3", "4"] {
         let what = format!("file at level {level}");
         let headers = [
             BATCH,
@@ -462,7 +462,7 @@ fn bee_dev_bzz_files_and_collections_resolve_as_bees() {
         &BZZ_HEADERS,
     );
 
-    // A collection with index and error documents, nested folders, at levels 0, 1 and 4.
+    // A collection with index and error documents, nested folders, at every level.
     let big = data(20_000, 1421);
     let files: [(&str, &[u8]); 7] = [
         ("index.html", b"<h1>index</h1>"),
@@ -504,7 +504,7 @@ fn bee_dev_bzz_files_and_collections_resolve_as_bees() {
         "/nope",
         "/docs/nope.txt",
     ];
-    for level in ["0", "1", "4"] {
+    for level in ["0", "1", "2", "3", "4"] {
         for documents in [true, false] {
             let what = format!("collection at level {level}, documents {documents}");
             let h = collection(level, documents);
@@ -722,7 +722,7 @@ fn bee_dev_socs_and_feeds_answer_as_bees() {
     let topic = swarmec::keccak::keccak256(b"swarmec/bee-dev/topic");
     let feed_uri = format!("/feeds/{owner}/{}", hex::encode(topic));
     let mut manifest = String::new();
-    for level in ["0", "1"] {
+    for level in ["0", "1", "2", "3", "4"] {
         manifest = pair.same_reference(
             &format!("feed manifest at level {level}"),
             &feed_uri,

@@ -889,3 +889,178 @@ fn cli_uploads_folders_and_named_files_as_bee_and_reads_paths() {
         )
     );
 }
+
+/// Every file of a folder under `root`, by its path relative to `root` ('/'-separated).
+fn files_under(root: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut todo = vec![root.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        for e in std::fs::read_dir(&dir).expect("read_dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                let rel = p.strip_prefix(root).expect("under root");
+                let rel = rel.to_str().expect("UTF-8").replace('\\', "/");
+                out.insert(rel, std::fs::read(&p).expect("read"));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn cli_manifest_get_writes_every_file_and_refuses_paths_out_of_the_folder() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let folder = tmp.path().join("site");
+    let mut want = BTreeMap::new();
+    let case = fixture("collection-no-documents.json");
+    for f in case["files"].as_array().expect("files") {
+        let p = folder.join(s(&f["path"]));
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, unhex(&f["data"])).expect("write");
+        want.insert(s(&f["path"]).to_owned(), unhex(&f["data"]));
+    }
+    // A file of several chunks at level 2, and the index document at the root.
+    let big = crate::common::xorshift_bytes(20_000, 31);
+    std::fs::write(folder.join("big.bin"), &big).expect("write");
+    want.insert("big.bin".to_owned(), big);
+    std::fs::write(folder.join("index.html"), b"<h1>home</h1>").expect("write");
+    want.insert("index.html".to_owned(), b"<h1>home</h1>".to_vec());
+    let site = stdout(&cli(
+        &data,
+        &[
+            "upload",
+            folder.to_str().expect("path"),
+            "--index-document",
+            "index.html",
+            "--level",
+            "2",
+        ],
+    ));
+
+    let out = tmp.path().join("out");
+    let said = stdout(&cli(
+        &data,
+        &["manifest", "get", &site, out.to_str().expect("path")],
+    ));
+    assert_eq!(said, format!("{} files in {}", want.len(), out.display()));
+    assert_eq!(files_under(&out), want);
+
+    // A folder with something in it is refused, and left as it was.
+    let o = cli(
+        &data,
+        &["manifest", "get", &site, out.to_str().expect("path")],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is not empty"));
+    assert_eq!(files_under(&out), want);
+
+    // A manifest naming paths outside the folder writes nothing at all.
+    for bad in [
+        &b"../evil.txt"[..],
+        b"a/../../evil.txt",
+        b"/abs.txt",
+        b"a//b.txt",
+    ] {
+        let reference = {
+            let store = swarmec::store::SlotStore::open(&data).expect("store");
+            let mut m = manifest::new_manifest(false);
+            for path in [&b"good.txt"[..], bad] {
+                let reference =
+                    split_bytes(b"x", &mut StoreSink(&store), SplitOptions::default(), None)
+                        .expect("split")
+                        .reference;
+                manifest::add_collection_file(
+                    &mut m,
+                    &CollectionFile {
+                        path: path.to_vec(),
+                        reference: reference.to_bytes(),
+                        content_type: "text/plain".into(),
+                    },
+                )
+                .expect("add");
+            }
+            let mut ls = StoreLoadSaver::new(
+                &store,
+                SplitOptions::default(),
+                JoinOptions::default(),
+                None,
+            );
+            hex::encode(m.save(&mut ls).expect("save"))
+        };
+        let target = tmp.path().join("bad").join("out");
+        let o = cli(
+            &data,
+            &[
+                "manifest",
+                "get",
+                &reference,
+                target.to_str().expect("path"),
+            ],
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains("is not written"), "{err}");
+        assert!(
+            !tmp.path().join("bad").exists(),
+            "nothing written for {bad:?}"
+        );
+        assert!(!tmp.path().join("evil.txt").exists());
+    }
+}
+
+#[test]
+fn cli_cost_of_files_counts_the_manifest_chunks_an_upload_writes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let folder = tmp.path().join("site");
+    let case = fixture("collection-no-documents.json");
+    let mut sizes = Vec::new();
+    for f in case["files"].as_array().expect("files") {
+        let p = folder.join(s(&f["path"]));
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, unhex(&f["data"])).expect("write");
+        sizes.push(unhex(&f["data"]).len());
+    }
+    let big = crate::common::xorshift_bytes(700_000, 29);
+    std::fs::write(folder.join("big.bin"), &big).expect("write");
+    sizes.push(big.len());
+    let empty = tmp.path().join("empty");
+    for level in ["0", "2"] {
+        let path = folder.to_str().expect("path");
+        let cost: Value = serde_json::from_str(&stdout(&cli(
+            &empty,
+            &["cost", "--files", path, "--level", level, "--json"],
+        )))
+        .expect("JSON");
+        // The reference and the chunks are those of the upload itself.
+        let data = tmp.path().join(format!("data-{level}"));
+        let reference = stdout(&cli(&data, &["upload", path, "--level", level]));
+        assert_eq!(s(&cost["reference"]), reference);
+        let stored = stdout(&cli(&data, &["store", "list"])).lines().count() as u64;
+        assert_eq!(cost["total_chunks"], stored);
+        // The files' chunks are what `cost SIZE` gives for each file; the rest is the manifest's.
+        let per_file: u64 = sizes
+            .iter()
+            .map(|n| {
+                let c: Value = serde_json::from_str(&stdout(&cli(
+                    &empty,
+                    &["cost", &n.to_string(), "--level", level, "--json"],
+                )))
+                .expect("JSON");
+                c["total_chunks"].as_u64().expect("count") + c["replicas"].as_u64().expect("count")
+            })
+            .sum();
+        assert_eq!(cost["file_chunks"], per_file);
+        let manifest = cost["manifest_chunks"].as_u64().expect("count");
+        assert!(manifest >= 1, "{cost}");
+        assert_eq!(per_file + manifest, stored);
+    }
+    assert!(!empty.exists(), "cost stores nothing");
+    let o = cli(
+        &empty,
+        &["cost", "10MB", "--files", folder.to_str().expect("path")],
+    );
+    assert_eq!(o.status.code(), Some(2));
+}
