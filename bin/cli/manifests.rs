@@ -323,24 +323,36 @@ fn download_in(
     }
 }
 
-/// `manifest ls`: every entry, as bee's walker finds them.
-pub fn ls(reference: &str, json: bool, dir: &DataDir) -> Result<(), Failure> {
-    let root = parse_reference(reference)?;
-    let store = open_store(dir)?;
-    let mut reader = StoreLoadSaver::reader(&store, JoinOptions::default());
-    let mut rows = Vec::new();
+/// Visits every value node of the manifest at `root` with its full path, as bee's walker finds
+/// them (bounded by [`WalkLimits::default`]).
+fn each_value(
+    root: &Reference,
+    store: &dyn ChunkStore,
+    visit: &mut dyn FnMut(&[u8], &Node),
+) -> Result<(), Failure> {
+    let mut reader = StoreLoadSaver::reader(store, JoinOptions::default());
     manifest::walk(
         Node::from_reference(&root.to_bytes()),
         &mut reader,
         WalkLimits::default(),
         &mut |path, n| {
             if n.is_value() {
-                rows.push((go_lossy(path), hex::encode(n.entry()), n.metadata().clone()));
+                visit(path, n);
             }
             Ok(())
         },
     )
-    .map_err(failure)?;
+    .map_err(failure)
+}
+
+/// `manifest ls`: every entry, as bee's walker finds them.
+pub fn ls(reference: &str, json: bool, dir: &DataDir) -> Result<(), Failure> {
+    let root = parse_reference(reference)?;
+    let store = open_store(dir)?;
+    let mut rows = Vec::new();
+    each_value(&root, &store, &mut |path, n| {
+        rows.push((go_lossy(path), hex::encode(n.entry()), n.metadata().clone()));
+    })?;
     if json {
         let list: Vec<_> = rows
             .iter()
@@ -371,21 +383,13 @@ pub fn ls(reference: &str, json: bool, dir: &DataDir) -> Result<(), Failure> {
 pub fn get(reference: &str, out: &Path, dir: &DataDir) -> Result<(), Failure> {
     let root = parse_reference(reference)?;
     let store = open_store(dir)?;
-    let mut reader = StoreLoadSaver::reader(&store, JoinOptions::default());
     let mut files = Vec::new();
-    manifest::walk(
-        Node::from_reference(&root.to_bytes()),
-        &mut reader,
-        WalkLimits::default(),
-        &mut |path, n| {
-            // The root's website metadata sits on an entry of zeros: no file.
-            if n.is_value() && n.entry().iter().any(|&b| b != 0) {
-                files.push((path.to_vec(), n.entry().to_vec()));
-            }
-            Ok(())
-        },
-    )
-    .map_err(failure)?;
+    each_value(&root, &store, &mut |path, n| {
+        // The root's website metadata sits on an entry of zeros: no file.
+        if n.entry().iter().any(|&b| b != 0) {
+            files.push((path.to_vec(), n.entry().to_vec()));
+        }
+    })?;
     let mut targets = Vec::with_capacity(files.len());
     for (path, entry) in &files {
         let reference = Reference::from_bytes(entry).ok_or_else(|| {

@@ -801,6 +801,18 @@ fn stdout(o: &std::process::Output) -> String {
         .to_owned()
 }
 
+/// Writes the files of the fixture `name` under `folder`; returns them by path.
+fn fixture_folder(folder: &std::path::Path, name: &str) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for f in fixture(name)["files"].as_array().expect("files") {
+        let p = folder.join(s(&f["path"]));
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, unhex(&f["data"])).expect("write");
+        files.insert(s(&f["path"]).to_owned(), unhex(&f["data"]));
+    }
+    files
+}
+
 #[test]
 fn cli_uploads_folders_and_named_files_as_bee_and_reads_paths() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -809,11 +821,7 @@ fn cli_uploads_folders_and_named_files_as_bee_and_reads_paths() {
     // for these files is the order the generator used too.
     let case = fixture("collection-no-documents.json");
     let folder = tmp.path().join("site");
-    for f in case["files"].as_array().expect("files") {
-        let p = folder.join(s(&f["path"]));
-        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&p, unhex(&f["data"])).expect("write");
-    }
+    fixture_folder(&folder, "collection-no-documents.json");
     let site = stdout(&cli(
         &data,
         &["upload", folder.to_str().expect("path"), "--level", "0"],
@@ -914,14 +922,7 @@ fn cli_manifest_get_writes_every_file_and_refuses_paths_out_of_the_folder() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let data = tmp.path().join("data");
     let folder = tmp.path().join("site");
-    let mut want = BTreeMap::new();
-    let case = fixture("collection-no-documents.json");
-    for f in case["files"].as_array().expect("files") {
-        let p = folder.join(s(&f["path"]));
-        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&p, unhex(&f["data"])).expect("write");
-        want.insert(s(&f["path"]).to_owned(), unhex(&f["data"]));
-    }
+    let mut want = fixture_folder(&folder, "collection-no-documents.json");
     // A file of several chunks at level 2, and the index document at the root.
     let big = crate::common::xorshift_bytes(20_000, 31);
     std::fs::write(folder.join("big.bin"), &big).expect("write");
@@ -1015,14 +1016,10 @@ fn cli_manifest_get_writes_every_file_and_refuses_paths_out_of_the_folder() {
 fn cli_cost_of_files_counts_the_manifest_chunks_an_upload_writes() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let folder = tmp.path().join("site");
-    let case = fixture("collection-no-documents.json");
-    let mut sizes = Vec::new();
-    for f in case["files"].as_array().expect("files") {
-        let p = folder.join(s(&f["path"]));
-        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&p, unhex(&f["data"])).expect("write");
-        sizes.push(unhex(&f["data"]).len());
-    }
+    let mut sizes: Vec<usize> = fixture_folder(&folder, "collection-no-documents.json")
+        .values()
+        .map(Vec::len)
+        .collect();
     let big = crate::common::xorshift_bytes(700_000, 29);
     std::fs::write(folder.join("big.bin"), &big).expect("write");
     sizes.push(big.len());
