@@ -60,7 +60,7 @@ const CACHE_BYTES: usize = 16 << 20;
 /// memory what it needs for the pages that non-durable commits free until a durable commit, and
 /// the process grew with the upload: 512 MiB at level 0 peaked at 166 MiB RSS with one durable
 /// commit at the end, 144 MiB with one every 16 Ki chunks, 41 MiB with one every 1 Ki chunks or
-/// every batch, in about the same time (`scripts/bench-all.sh`). 1 Ki chunks is one writer batch
+/// every batch, in about the same time (`/usr/bin/time swarmec upload`, docs/BENCHMARKS.md). 1 Ki chunks is one writer batch
 /// of `swarmec upload` (4 MiB); a node's single-chunk puts pay one fsync of each file per 4 MiB.
 const DURABLE_EVERY: u64 = 1 << 10;
 
