@@ -9,6 +9,9 @@
 # peak RSS (VmHWM). Builds nothing; all data lives in one mktemp directory, removed on exit.
 #
 #   scripts/bench-network.sh [SIZE_MIB] [LEVELS]     # default 256 "0 2"; SWARMEC=path/to/swarmec
+#   STORAGE_RADIUS=R  starts the nodes with `--storage-radius R` (default 0: in 8 nodes every node
+#                     is in every neighbourhood, so pull sync copies every chunk to all of them)
+#   PERF_OUT=FILE  also records `perf record -g` of the nodes during each network upload (FILE.LEVEL)
 set -uo pipefail
 size_mib=${1:-256}
 levels=${2:-"0 2"}
@@ -51,7 +54,8 @@ client_rss() { awk '{ printf "%d", $3 / 1024 }' "$work/time"; }
 start() {
     local i=$1 boot=${2:-}
     mkdir -p "$work/net/n$i"
-    local args=(node --data-dir "$work/net/n$i" --listen /ip4/127.0.0.1/tcp/0 --network-id 10)
+    local args=(node --data-dir "$work/net/n$i" --listen /ip4/127.0.0.1/tcp/0 --network-id 10
+        --storage-radius "${STORAGE_RADIUS:-0}")
     [[ -n "$boot" ]] && args+=(--bootstrap "$boot")
     "$swarmec" "${args[@]}" > "$work/net/n$i.out" 2> "$work/net/n$i.err" &
     pids[$i]=$!
@@ -74,7 +78,7 @@ need=$(echo "$mean + 10 * sqrt($mean) + 16" | bc -l)
 depth=24
 while (( $(echo "2^($depth - 16) < $need" | bc) )); do depth=$((depth + 1)); done
 
-echo "swarmec $("$swarmec" --version 2>/dev/null | head -n1), $(nproc) cores, file ${size_mib} MiB random, $nodes nodes, batch depth $depth"
+echo "swarmec $("$swarmec" --version 2>/dev/null | head -n1), $(nproc) cores, file ${size_mib} MiB random, $nodes nodes, storage radius ${STORAGE_RADIUS:-0}, batch depth $depth"
 summary=()
 failures=0
 for level in $levels; do
@@ -116,6 +120,11 @@ for level in $levels; do
         || { echo "stamp create failed"; exit 1; }
 
     cpu0=(); for i in $(seq 0 $((nodes - 1))); do cpu0[$i]=$(cpu_of "${pids[$i]}"); done
+    perf_pid=
+    if [[ -n "${PERF_OUT:-}" ]]; then
+        perf record -q -g -p "$(IFS=,; echo "${pids[*]}")" -o "$PERF_OUT.$level" 2> /dev/null &
+        perf_pid=$!
+    fi
     t0=$(now)
     nref=$(timed "$swarmec" upload "$work/file" --level "$level" --peer "${addrs[$up_node]}" --network-id 10 \
         --stamp "$batch" --data-dir "$work/net/uploader" 2> "$work/err")
@@ -124,6 +133,7 @@ for level in $levels; do
     nu_cpu=$(client_cpu)
     nu_rss=$(client_rss)
     cpu1=(); for i in $(seq 0 $((nodes - 1))); do cpu1[$i]=$(cpu_of "${pids[$i]}"); done
+    [[ -n "$perf_pid" ]] && { kill -INT "$perf_pid"; wait "$perf_pid"; }
     if [[ $ok -ne 0 ]]; then
         echo "network upload through node $up_node failed: $(tail -n1 "$work/err")"
         failures=$((failures + 1))

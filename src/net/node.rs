@@ -85,6 +85,10 @@ pub struct NodeConfig {
     /// Longest a pull-sync server waits for a chunk in a bin before it answers with an empty
     /// offer (default 30 s; bee waits until the stream ends).
     pub pull_live_wait: Duration,
+    /// How long a pull-sync server that has something to offer waits for more before it offers
+    /// fewer than a full page: the page closes when this passes without a new chunk in the bin
+    /// (default 1 s, bee's `pageTimeout`).
+    pub pull_page_wait: Duration,
 }
 
 /// How long nothing may change (no peer joining or leaving, no dial starting or ending) before a
@@ -127,6 +131,7 @@ impl Default for NodeConfig {
             reserve: None,
             puller_tick: Duration::from_secs(1),
             pull_live_wait: Duration::from_secs(30),
+            pull_page_wait: Duration::from_secs(1),
         }
     }
 }
@@ -159,8 +164,9 @@ pub(crate) struct Shared {
     pub(crate) bee: BeeState,
     /// Chunks were stored since the last durable sync.
     dirty: AtomicBool,
-    /// Bumped whenever the reserve gains an entry (pull-sync servers wait on it).
-    pub(crate) reserve_changed: tokio::sync::watch::Sender<u64>,
+    /// Per bin of the reserve, the entries it gained since start (pull-sync servers of that bin
+    /// wait on it; a chunk wakes only the servers of its own bin).
+    pub(crate) reserve_changed: Vec<tokio::sync::watch::Sender<u64>>,
     /// The reserve's radius as last read (the configured radius is its floor).
     reserve_radius: std::sync::atomic::AtomicU8,
     /// Set when the node shuts down (the puller stops).
@@ -194,9 +200,12 @@ impl Shared {
         self.reserve_radius.store(radius, Ordering::Release);
     }
 
-    /// Tells waiting pull-sync servers that the reserve gained entries.
-    pub(crate) fn reserve_grew(&self) {
-        self.reserve_changed.send_modify(|n| *n = n.wrapping_add(1));
+    /// Tells the pull-sync servers waiting on `chunk`'s bin that the reserve gained its entry.
+    pub(crate) fn reserve_grew(&self, chunk: &Address) {
+        let bin = usize::from(self.overlay.proximity(chunk));
+        if let Some(bin) = self.reserve_changed.get(bin) {
+            bin.send_modify(|n| *n = n.wrapping_add(1));
+        }
     }
 }
 
@@ -400,7 +409,9 @@ impl Node {
             peers: Mutex::new(PeerTable::default()),
             bee,
             dirty: AtomicBool::new(false),
-            reserve_changed: tokio::sync::watch::channel(0).0,
+            reserve_changed: (0..crate::reserve::BINS)
+                .map(|_| tokio::sync::watch::channel(0).0)
+                .collect(),
             reserve_radius: std::sync::atomic::AtomicU8::new(0),
             stopped: tokio::sync::watch::channel(false).0,
             pulled: std::sync::atomic::AtomicU64::new(0),

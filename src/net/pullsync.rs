@@ -5,8 +5,10 @@
 //! **Serving.** A peer asks for our cursors (the last bin id of each bin of our reserve, and its
 //! epoch) and then for ranges of a bin; we offer up to [`MAX_PAGE`] entries from the start it
 //! asked for, waiting up to [`NodeConfig::pull_live_wait`](super::NodeConfig::pull_live_wait)
-//! for a first one (live sync), and deliver the chunks it wants with their stamps (and our batch
-//! claim, so that it can learn a batch made without a chain).
+//! for a first one (live sync) and then, as bee does, until the page is full or the bin was quiet
+//! for [`NodeConfig::pull_page_wait`](super::NodeConfig::pull_page_wait); and we deliver the
+//! chunks it wants with their stamps (and our batch claim, so that it can learn a batch made
+//! without a chain). A new reserve entry wakes only the servers waiting on its bin.
 //!
 //! **Pulling** (bee's puller). Every [`puller_tick`](super::NodeConfig::puller_tick) the node
 //! looks at its connected full peers and its radius `r`:
@@ -20,7 +22,9 @@
 //! reserve) has its intervals forgotten. Each offered chunk within our radius that we do not hold
 //! under that stamp is wanted; each delivered chunk must be one we wanted, a valid chunk at its
 //! address, and carry a stamp our postage check admits, or it is refused (not stored) and
-//! logged. A range is recorded as synced once its chunks are stored.
+//! logged. A page is checked and stored together: one read for what we hold of the offer, one
+//! ledger transaction, one store batch and one reserve transaction. A range is recorded as synced
+//! once its chunks are stored.
 //!
 //! The puller also keeps the reserve within its capacity ([`Reserve::enforce_capacity`]),
 //! removing evicted chunks from the chunk store.
@@ -28,8 +32,7 @@
 //! When nothing was pulled for [`RADIUS_DECREASE_IDLE`] and the reserve is under half full, the
 //! radius falls by one (not below the configured floor), as bee's reserve worker lowers it.
 //!
-//! Not built: bee's per-peer rate limits (250 chunks/s served, 1,000/s pulled), the server's
-//! page collection window (we offer what is there at once).
+//! Not built: bee's per-peer rate limits (250 chunks/s served, 1,000/s pulled).
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -146,6 +149,69 @@ pub(crate) async fn serve_cursors(
         .map_err(|e| e.to_string())
 }
 
+/// The entries to offer from `bin` at `start` on, as bee's server collects them: it waits up to
+/// [`NodeConfig::pull_live_wait`](super::NodeConfig::pull_live_wait) for a first entry, then keeps
+/// the page open until it is full ([`MAX_PAGE`]) or no entry came for
+/// [`NodeConfig::pull_page_wait`](super::NodeConfig::pull_page_wait) (never past the live wait
+/// when that is longer). Only the bin's own entries wake it, and the reserve is read once per
+/// wait, not once per entry.
+async fn collect(
+    client: &Client,
+    reserve: &Arc<Reserve>,
+    bin: u8,
+    start: u64,
+) -> Result<Vec<crate::reserve::BinEntry>, String> {
+    let shared = &client.shared;
+    let read = |start: u64| {
+        let r = reserve.clone();
+        async move {
+            tokio::task::spawn_blocking(move || r.range(bin, start, MAX_PAGE))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())
+        }
+    };
+    let Some(changes) = shared.reserve_changed.get(usize::from(bin)) else {
+        // A bin beyond the last holds nothing.
+        return Ok(Vec::new());
+    };
+    let mut changed = changes.subscribe();
+    let live_deadline = tokio::time::Instant::now() + shared.config.pull_live_wait;
+    let mut seen = *changed.borrow_and_update();
+    let mut entries = read(start).await?;
+    while entries.is_empty() {
+        match tokio::time::timeout_at(live_deadline, changed.changed()).await {
+            Ok(Ok(())) => {
+                seen = *changed.borrow_and_update();
+                entries = read(start).await?;
+            }
+            // Nothing arrived: an empty offer with topmost 0 records nothing at the puller.
+            _ => return Ok(entries),
+        }
+    }
+    let page_wait = shared.config.pull_page_wait;
+    let last_close = live_deadline.max(tokio::time::Instant::now() + page_wait);
+    let mut grew = false;
+    while entries.len() < MAX_PAGE {
+        let close = (tokio::time::Instant::now() + page_wait).min(last_close);
+        match tokio::time::timeout_at(close, changed.changed()).await {
+            Ok(Ok(())) => {
+                grew = true;
+                let now = *changed.borrow_and_update();
+                let added = now.wrapping_sub(seen);
+                if entries.len() as u64 + added >= MAX_PAGE as u64 {
+                    break;
+                }
+            }
+            _ => break,
+        }
+    }
+    if grew {
+        entries = read(start).await?;
+    }
+    Ok(entries)
+}
+
 /// Answers a `pullsync` stream: one offer, and the chunks wanted of it.
 pub(crate) async fn serve(
     client: &Client,
@@ -162,24 +228,7 @@ pub(crate) async fn serve(
     let (bin, start) = wire::read_get(stream, timeout)
         .await
         .map_err(|e| e.to_string())?;
-    let mut changed = shared.reserve_changed.subscribe();
-    let deadline = tokio::time::Instant::now() + shared.config.pull_live_wait;
-    let entries = loop {
-        changed.borrow_and_update();
-        let r = reserve.clone();
-        let entries = tokio::task::spawn_blocking(move || r.range(bin, start, MAX_PAGE))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
-        if !entries.is_empty() {
-            break entries;
-        }
-        match tokio::time::timeout_at(deadline, changed.changed()).await {
-            Ok(Ok(())) => continue,
-            // Nothing arrived: an empty offer with topmost 0 records nothing at the puller.
-            _ => break Vec::new(),
-        }
-    };
+    let entries = collect(client, &reserve, bin, start).await?;
     let topmost = entries.last().map_or(0, |e| e.bin_id);
     let offered: Vec<Offered> = entries
         .iter()
@@ -489,12 +538,21 @@ async fn range(
     let r = reserve.clone();
     let offers = offered.clone();
     let wanted = tokio::task::spawn_blocking(move || {
+        let held = r
+            .has_many(
+                &offers
+                    .iter()
+                    .map(|o| (o.address, o.batch, o.stamp_hash))
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap_or_else(|_| vec![false; offers.len()]);
         offers
             .iter()
-            .map(|o| {
+            .zip(held)
+            .map(|(o, held)| {
                 placement::responsible(&o.address, &r.base(), radius)
                     && o.address != Address::ZERO
-                    && !r.has(&o.address, &o.batch, &o.stamp_hash).unwrap_or(false)
+                    && !held
             })
             .collect::<Vec<bool>>()
     })
@@ -522,11 +580,16 @@ async fn range(
     }
     let _ = super::bee::wire::close(&mut stream).await;
     let stored = store_delivered(client, peer, delivered).await;
-    if stored > 0 {
-        shared.pulled.fetch_add(stored as u64, Ordering::Relaxed);
+    if !stored.is_empty() {
+        shared
+            .pulled
+            .fetch_add(stored.len() as u64, Ordering::Relaxed);
         shared.mark_dirty();
-        shared.reserve_grew();
+        for chunk in &stored {
+            shared.reserve_grew(chunk);
+        }
     }
+    let stored = stored.len();
     debug!(peer = %peer, bin, start, topmost, offered = offered.len(), wanted = count, stored, "pulled");
     if topmost >= start {
         record(reserve, overlay, bin, start, topmost);
@@ -544,49 +607,85 @@ fn record(reserve: Arc<Reserve>, overlay: Address, bin: u8, start: u64, top: u64
     });
 }
 
-/// Checks and stores delivered chunks; how many entered the reserve.
-async fn store_delivered(client: &Client, peer: PeerId, delivered: Vec<Delivered>) -> usize {
+/// Checks and stores delivered chunks, all of a page together (one store batch, one ledger and
+/// one reserve transaction); the chunks that entered the reserve.
+async fn store_delivered(client: &Client, peer: PeerId, delivered: Vec<Delivered>) -> Vec<Address> {
     if delivered.is_empty() {
-        return 0;
+        return Vec::new();
     }
     let shared = client.shared.clone();
     let radius = shared.radius();
-    tokio::task::spawn_blocking(move || {
-        let mut stored = 0;
-        for d in delivered {
-            if !soc::is_valid_chunk(&d.address, &d.data) {
-                info!(peer = %peer, chunk = %d.address, "pull sync: invalid chunk refused");
-                continue;
-            }
-            if let Some(postage) = &shared.config.postage {
-                if let Err(reason) = postage.0.admit(&d.address, &d.stamp, d.claim.as_deref()) {
-                    info!(peer = %peer, chunk = %d.address, %reason, "pull sync: stamp refused");
-                    continue;
+    let stored = tokio::task::spawn_blocking(move || {
+        let valid: Vec<Delivered> = delivered
+            .into_iter()
+            .filter(|d| {
+                let ok = soc::is_valid_chunk(&d.address, &d.data);
+                if !ok {
+                    info!(peer = %peer, chunk = %d.address, "pull sync: invalid chunk refused");
                 }
+                ok
+            })
+            .collect();
+        let admitted: Vec<Delivered> = match &shared.config.postage {
+            None => valid,
+            Some(postage) => {
+                let items: Vec<_> = valid
+                    .iter()
+                    .map(|d| (d.address, d.stamp, d.claim.as_deref()))
+                    .collect();
+                let answers = postage.0.admit_many(&items);
+                valid
+                    .into_iter()
+                    .zip(answers)
+                    .filter_map(|(d, answer)| match answer {
+                        Ok(()) => Some(d),
+                        Err(reason) => {
+                            info!(peer = %peer, chunk = %d.address, %reason, "pull sync: stamp refused");
+                            None
+                        }
+                    })
+                    .collect()
             }
-            let chunk = Chunk {
-                address: d.address,
-                data: d.data,
-            };
-            if let Err(e) = shared.store.put(&chunk) {
-                warn!(chunk = %chunk.address, error = %e, "pull sync: cannot store");
-                continue;
-            }
-            match reserve(
-                shared.config.reserve.as_deref(),
-                radius,
-                &chunk.address,
-                &d.stamp,
-            ) {
-                Ok(true) => stored += 1,
-                Ok(false) => {}
-                Err(e) => warn!(chunk = %chunk.address, error = %e, "pull sync: cannot reserve"),
+        };
+        let (stamps, chunks): (Vec<(Address, Stamp)>, Vec<Chunk>) = admitted
+            .into_iter()
+            .map(|d| {
+                (
+                    (d.address, d.stamp),
+                    Chunk {
+                        address: d.address,
+                        data: d.data,
+                    },
+                )
+            })
+            .unzip();
+        if let Err(e) = shared.store.put_batch(&chunks) {
+            warn!(chunks = chunks.len(), error = %e, "pull sync: cannot store");
+            return Vec::new();
+        }
+        let Some(reserve) = shared.config.reserve.as_deref() else {
+            return Vec::new();
+        };
+        let base = reserve.base();
+        let ours: Vec<(Address, Stamp)> = stamps
+            .into_iter()
+            .filter(|(chunk, _)| placement::responsible(chunk, &base, radius))
+            .collect();
+        match reserve.put_many(&ours) {
+            Ok(added) => ours
+                .into_iter()
+                .zip(added)
+                .filter_map(|((chunk, _), added)| added.then_some(chunk))
+                .collect(),
+            Err(e) => {
+                warn!(chunks = ours.len(), error = %e, "pull sync: cannot reserve");
+                Vec::new()
             }
         }
-        stored
     })
     .await
-    .unwrap_or(0)
+    .unwrap_or_default();
+    stored
 }
 
 #[cfg(test)]

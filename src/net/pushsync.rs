@@ -46,6 +46,15 @@ pub trait StampCheck: Send + Sync {
     /// in. Blocking (called on a blocking thread); the error text is what the pusher is told.
     fn admit(&self, chunk: &Address, stamp: &Stamp, claim: Option<&str>) -> Result<(), String>;
 
+    /// [`StampCheck::admit`] for each of `items` (chunk, stamp, claim) in order: what a node pulls
+    /// in one page is admitted together. Blocking.
+    fn admit_many(&self, items: &[(Address, Stamp, Option<&str>)]) -> Vec<Result<(), String>> {
+        items
+            .iter()
+            .map(|(chunk, stamp, claim)| self.admit(chunk, stamp, *claim))
+            .collect()
+    }
+
     /// Makes every admission so far durable (the node calls it with the chunk store's sync).
     fn sync(&self) -> Result<(), String> {
         Ok(())
@@ -270,7 +279,7 @@ async fn store(client: &Client, push: &Push) -> Result<(Receipt, bool), String> 
         shared.mark_dirty();
     }
     if reserved {
-        shared.reserve_grew();
+        shared.reserve_grew(&push.chunk);
     }
     let receipt = sign_receipt(
         &shared.bee.local.key,

@@ -319,42 +319,76 @@ impl Reserve {
     /// stamp (then nothing changes and `false` is returned). A stamp of the same batch with another
     /// hash replaces the chunk's entry of that batch.
     pub fn put(&self, chunk: &Address, stamp: &Stamp) -> Result<bool, ReserveError> {
-        let err = backend("put", Some(*chunk));
-        let hash = stamp_hash(stamp);
-        let key = item_key(chunk, &stamp.batch_id, &hash);
-        let bin = self.bin_of(chunk);
+        Ok(self.put_many(&[(*chunk, *stamp)])?[0])
+    }
+
+    /// [`Reserve::put`] for each of `items` in order, in one transaction; whether each gained an
+    /// entry. A failure fails them all (nothing is written).
+    pub fn put_many(&self, items: &[(Address, Stamp)]) -> Result<Vec<bool>, ReserveError> {
+        let mut added = Vec::with_capacity(items.len());
+        let Some((first, _)) = items.first() else {
+            return Ok(added);
+        };
         let txn = self.write("put")?;
         {
-            let mut items = txn.open_table(ITEMS).map_err(|e| err(e.to_string()))?;
-            if items.get(&key).map_err(|e| err(e.to_string()))?.is_some() {
-                return Ok(false);
-            }
+            let err = backend("put", Some(*first));
+            let mut entries = txn.open_table(ITEMS).map_err(|e| err(e.to_string()))?;
             let mut bins = txn
                 .open_table(BIN_ENTRIES)
                 .map_err(|e| err(e.to_string()))?;
-            // The chunk's older entry of the same batch, if any.
-            let from = item_key(chunk, &stamp.batch_id, &[0; 32]);
-            let to = item_key(chunk, &stamp.batch_id, &[0xff; 32]);
-            remove_items(&mut items, &mut bins, &from, &to).map_err(&err)?;
             let mut tops = txn.open_table(TOPS).map_err(|e| err(e.to_string()))?;
-            let id = tops
-                .get(bin)
-                .map_err(|e| err(e.to_string()))?
-                .map(|v| v.value())
-                .unwrap_or(0)
-                + 1;
-            tops.insert(bin, id).map_err(|e| err(e.to_string()))?;
-            let mut value = [0u8; ENTRY_LEN];
-            value[..32].copy_from_slice(&chunk.0);
-            value[32..].copy_from_slice(&stamp.to_bytes());
-            bins.insert(&bin_key(bin, id), &value)
-                .map_err(|e| err(e.to_string()))?;
-            items
-                .insert(&key, &bin_key(bin, id))
-                .map_err(|e| err(e.to_string()))?;
+            for (chunk, stamp) in items {
+                let err = backend("put", Some(*chunk));
+                let key = item_key(chunk, &stamp.batch_id, &stamp_hash(stamp));
+                if entries.get(&key).map_err(|e| err(e.to_string()))?.is_some() {
+                    added.push(false);
+                    continue;
+                }
+                // The chunk's older entry of the same batch, if any.
+                let from = item_key(chunk, &stamp.batch_id, &[0; 32]);
+                let to = item_key(chunk, &stamp.batch_id, &[0xff; 32]);
+                remove_items(&mut entries, &mut bins, &from, &to).map_err(&err)?;
+                let bin = self.bin_of(chunk);
+                let id = tops
+                    .get(bin)
+                    .map_err(|e| err(e.to_string()))?
+                    .map(|v| v.value())
+                    .unwrap_or(0)
+                    + 1;
+                tops.insert(bin, id).map_err(|e| err(e.to_string()))?;
+                let mut value = [0u8; ENTRY_LEN];
+                value[..32].copy_from_slice(&chunk.0);
+                value[32..].copy_from_slice(&stamp.to_bytes());
+                bins.insert(&bin_key(bin, id), &value)
+                    .map_err(|e| err(e.to_string()))?;
+                entries
+                    .insert(&key, &bin_key(bin, id))
+                    .map_err(|e| err(e.to_string()))?;
+                added.push(true);
+            }
         }
-        txn.commit().map_err(|e| err(e.to_string()))?;
-        Ok(true)
+        txn.commit()
+            .map_err(|e| backend("put", Some(*first))(e.to_string()))?;
+        Ok(added)
+    }
+
+    /// [`Reserve::has`] for each of `items` (chunk, batch, stamp hash), in one read transaction.
+    pub fn has_many(
+        &self,
+        items: &[(Address, [u8; 32], [u8; 32])],
+    ) -> Result<Vec<bool>, ReserveError> {
+        let err = backend("read", None);
+        let txn = self.read("read")?;
+        let table = txn.open_table(ITEMS).map_err(|e| err(e.to_string()))?;
+        items
+            .iter()
+            .map(|(chunk, batch, hash)| {
+                let found = table
+                    .get(&item_key(chunk, batch, hash))
+                    .map_err(|e| backend("read", Some(*chunk))(e.to_string()))?;
+                Ok(found.is_some())
+            })
+            .collect()
     }
 
     /// Whether the reserve holds `chunk` under the stamp of `batch` with hash `stamp_hash`.
@@ -364,13 +398,7 @@ impl Reserve {
         batch: &[u8; 32],
         stamp_hash: &[u8; 32],
     ) -> Result<bool, ReserveError> {
-        let err = backend("read", Some(*chunk));
-        let txn = self.read("read")?;
-        let items = txn.open_table(ITEMS).map_err(|e| err(e.to_string()))?;
-        let found = items
-            .get(&item_key(chunk, batch, stamp_hash))
-            .map_err(|e| err(e.to_string()))?;
-        Ok(found.is_some())
+        Ok(self.has_many(&[(*chunk, *batch, *stamp_hash)])?[0])
     }
 
     /// The stamp `chunk` is kept under for `batch` with `stamp_hash`, if it is.
@@ -588,6 +616,45 @@ mod tests {
             slot,
         };
         Stamp::sign(key, &batch, chunk, index, ts).unwrap()
+    }
+
+    #[test]
+    fn putting_many_in_one_transaction_is_putting_one_by_one() {
+        let key = OverlayKey::generate().unwrap();
+        let (near, far) = (Address([0x01; 32]), Address([0x80; 32]));
+        let items = vec![
+            (near, stamp(&key, &near, 1, 0, 5)),
+            (far, stamp(&key, &far, 1, 1, 5)),
+            (near, stamp(&key, &near, 1, 0, 5)),
+            (near, stamp(&key, &near, 1, 0, 9)),
+            (far, stamp(&key, &far, 2, 3, 5)),
+        ];
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let one = Reserve::open(a.path(), Address([0; 32]), 100).unwrap();
+        let many = Reserve::open(b.path(), Address([0; 32]), 100).unwrap();
+        let added: Vec<bool> = items.iter().map(|(c, s)| one.put(c, s).unwrap()).collect();
+        assert_eq!(added, vec![true, true, false, true, true]);
+        assert_eq!(many.put_many(&items).unwrap(), added);
+        assert_eq!(
+            many.last_bin_ids().unwrap().0,
+            one.last_bin_ids().unwrap().0
+        );
+        for bin in [0, 7] {
+            assert_eq!(
+                many.range(bin, 0, 10).unwrap(),
+                one.range(bin, 0, 10).unwrap()
+            );
+        }
+        let asked: Vec<_> = items
+            .iter()
+            .map(|(c, s)| (*c, s.batch_id, stamp_hash(s)))
+            .collect();
+        assert_eq!(
+            many.has_many(&asked).unwrap(),
+            vec![false, true, false, true, true],
+            "the first stamp of `near` in batch 1 was replaced by the later one"
+        );
+        assert_eq!(many.put_many(&[]).unwrap(), Vec::<bool>::new());
     }
 
     #[test]

@@ -138,89 +138,49 @@ impl StampLedger {
         stamp: &Stamp,
         batch: &Batch,
     ) -> Result<Admission, StampsError> {
-        stamp.validate_cached(chunk, batch, &self.signers)?;
+        self.admit_many(&[(*chunk, *stamp, *batch)])?
+            .pop()
+            .unwrap_or_else(|| Err(ledger_err("admit")("no admission".into())))
+    }
+
+    /// [`StampLedger::admit`] for each of `items` (chunk, stamp, batch) in order, in one
+    /// transaction: each gets its own answer; the outer error is a ledger failure, which admits
+    /// none of them.
+    #[allow(clippy::type_complexity)]
+    pub fn admit_many(
+        &self,
+        items: &[(Address, Stamp, Batch)],
+    ) -> Result<Vec<Result<Admission, StampsError>>, StampsError> {
+        // Signatures first, outside the write lock.
+        let checked: Vec<Result<(), StampsError>> = items
+            .iter()
+            .map(|(chunk, stamp, batch)| {
+                stamp
+                    .validate_cached(chunk, batch, &self.signers)
+                    .map_err(StampsError::from)
+            })
+            .collect();
         let err = ledger_err("admit");
         let mut txn = self.db.begin_write().map_err(|e| err(e.to_string()))?;
         // Committed without fsync, as chunks are; the node calls `sync` every second.
         txn.set_durability(Durability::None);
-        let admission = {
+        let mut answers = Vec::with_capacity(items.len());
+        {
             let mut index = txn.open_table(INDEX).map_err(|e| err(e.to_string()))?;
             let mut stamps = txn.open_table(STAMPS).map_err(|e| err(e.to_string()))?;
-            let r = |e: redb::StorageError| err(e.to_string());
-            let slot_key = index_key(stamp);
-            let own_key = stamp_key(chunk, &batch.id);
-            let held = index
-                .get(&slot_key)
-                .map_err(r)?
-                .map(|v| split_holder(v.value()));
-            let previous = stamps
-                .get(&own_key)
-                .map_err(r)?
-                .and_then(|v| Stamp::from_bytes(v.value()).ok());
-            let ts = stamp.timestamp_u64();
-            let StampIndex { bucket, slot } = stamp.stamp_index();
-            let admission = match held {
-                Some((holder, held_ts)) if holder != *chunk => {
-                    if batch.immutable {
-                        return Err(StampsError::IndexTaken {
-                            batch: hex::encode(batch.id),
-                            bucket,
-                            slot,
-                            chunk: *chunk,
-                            holder,
-                        });
-                    }
-                    if held_ts >= ts {
-                        return Err(StampsError::OlderStamp {
-                            batch: hex::encode(batch.id),
-                            bucket,
-                            slot,
-                            chunk: *chunk,
-                            timestamp: ts,
-                            holder,
-                            held: held_ts,
-                        });
-                    }
-                    // The displaced chunk loses its stamp of this batch if it is this slot's.
-                    let displaced_key = stamp_key(&holder, &batch.id);
-                    let displaced_stamp = stamps
-                        .get(&displaced_key)
-                        .map_err(r)?
-                        .and_then(|v| Stamp::from_bytes(v.value()).ok());
-                    if displaced_stamp.is_some_and(|s| s.index == stamp.index) {
-                        stamps.remove(&displaced_key).map_err(r)?;
-                    }
-                    Admission::Replaced { displaced: holder }
-                }
-                _ => match previous {
-                    Some(p) if p.timestamp_u64() >= ts => {
-                        // Keep the newer stamp; make sure its slot is recorded.
-                        return Ok(Admission::Duplicate);
-                    }
-                    Some(_) => Admission::Renewed,
-                    None => Admission::Stored,
-                },
-            };
-            if let Some(p) = previous {
-                if p.index != stamp.index {
-                    let old_slot = index_key(&p);
-                    let still_ours = index
-                        .get(&old_slot)
-                        .map_err(r)?
-                        .is_some_and(|v| split_holder(v.value()).0 == *chunk);
-                    if still_ours {
-                        index.remove(&old_slot).map_err(r)?;
-                    }
-                }
+            for ((chunk, stamp, batch), checked) in items.iter().zip(checked) {
+                answers.push(match checked {
+                    Err(e) => Err(e),
+                    Ok(()) => match admit_in(&mut index, &mut stamps, chunk, stamp, batch) {
+                        Err(Refused::Stamp(e)) => Err(e),
+                        Err(Refused::Ledger(e)) => return Err(e),
+                        Ok(a) => Ok(a),
+                    },
+                });
             }
-            index
-                .insert(&slot_key, &holder_value(chunk, stamp))
-                .map_err(r)?;
-            stamps.insert(&own_key, &stamp.to_bytes()).map_err(r)?;
-            admission
-        };
+        }
         txn.commit().map_err(|e| err(e.to_string()))?;
-        Ok(admission)
+        Ok(answers)
     }
 
     /// Every stamp `chunk` holds, one per batch.
@@ -264,6 +224,97 @@ impl StampLedger {
         let v = table.get(&key).map_err(|e| err(e.to_string()))?;
         Ok(v.map(|v| split_holder(v.value())))
     }
+}
+
+/// Why [`admit_in`] admitted nothing: the stamp (an answer for that chunk) or the ledger (a
+/// failure for the whole transaction).
+enum Refused {
+    Stamp(StampsError),
+    Ledger(StampsError),
+}
+
+/// One admission inside a write transaction (the ordering rule of the module docs). Writes only
+/// once the stamp is admitted.
+fn admit_in(
+    index: &mut redb::Table<&[u8; 40], &[u8; 40]>,
+    stamps: &mut redb::Table<&[u8; 64], &[u8; STAMP_SIZE]>,
+    chunk: &Address,
+    stamp: &Stamp,
+    batch: &Batch,
+) -> Result<Admission, Refused> {
+    let err = ledger_err("admit");
+    let r = |e: redb::StorageError| Refused::Ledger(err(e.to_string()));
+    let slot_key = index_key(stamp);
+    let own_key = stamp_key(chunk, &batch.id);
+    let held = index
+        .get(&slot_key)
+        .map_err(r)?
+        .map(|v| split_holder(v.value()));
+    let previous = stamps
+        .get(&own_key)
+        .map_err(r)?
+        .and_then(|v| Stamp::from_bytes(v.value()).ok());
+    let ts = stamp.timestamp_u64();
+    let StampIndex { bucket, slot } = stamp.stamp_index();
+    let admission = match held {
+        Some((holder, held_ts)) if holder != *chunk => {
+            if batch.immutable {
+                return Err(Refused::Stamp(StampsError::IndexTaken {
+                    batch: hex::encode(batch.id),
+                    bucket,
+                    slot,
+                    chunk: *chunk,
+                    holder,
+                }));
+            }
+            if held_ts >= ts {
+                return Err(Refused::Stamp(StampsError::OlderStamp {
+                    batch: hex::encode(batch.id),
+                    bucket,
+                    slot,
+                    chunk: *chunk,
+                    timestamp: ts,
+                    holder,
+                    held: held_ts,
+                }));
+            }
+            // The displaced chunk loses its stamp of this batch if it is this slot's.
+            let displaced_key = stamp_key(&holder, &batch.id);
+            let displaced_stamp = stamps
+                .get(&displaced_key)
+                .map_err(r)?
+                .and_then(|v| Stamp::from_bytes(v.value()).ok());
+            if displaced_stamp.is_some_and(|s| s.index == stamp.index) {
+                stamps.remove(&displaced_key).map_err(r)?;
+            }
+            Admission::Replaced { displaced: holder }
+        }
+        _ => match previous {
+            Some(p) if p.timestamp_u64() >= ts => {
+                // Keep the newer stamp; make sure its slot is recorded.
+                return Ok(Admission::Duplicate);
+            }
+            Some(_) => Admission::Renewed,
+            None => Admission::Stored,
+        },
+    };
+    if let Some(p) = previous {
+        if p.index != stamp.index {
+            let old_slot = index_key(&p);
+            let still_ours = index
+                .get(&old_slot)
+                .map_err(r)?
+                .is_some_and(|v| split_holder(v.value()).0 == *chunk);
+            if still_ours {
+                index.remove(&old_slot).map_err(r)?;
+            }
+        }
+    }
+    index
+        .insert(&slot_key, &holder_value(chunk, stamp))
+        .map_err(r)?;
+    stamps.insert(&own_key, &stamp.to_bytes()).map_err(r)?;
+    Ok(admission)
 }
 
 #[cfg(test)]
@@ -325,6 +376,44 @@ mod tests {
             200
         );
         assert_eq!(ledger.stamp_of(&chunk(2)).unwrap(), None);
+    }
+
+    #[test]
+    fn admitting_many_in_one_transaction_answers_as_one_by_one() {
+        let b = batch(true);
+        let (c1, c2, c3, c4) = (chunk(1), chunk(2), chunk(3), chunk(4));
+        let mut forged = stamp(&b, &c3, 1, 100);
+        forged.signature.0[5] ^= 1;
+        let items = vec![
+            (c1, stamp(&b, &c1, 0, 100), b),
+            (c2, stamp(&b, &c2, 0, 200), b),
+            (c1, stamp(&b, &c1, 0, 100), b),
+            (c3, forged, b),
+            (c4, stamp(&b, &c4, 2, 300), b),
+        ];
+        let (one, many) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (one, many) = (
+            StampLedger::open(one.path()).unwrap(),
+            StampLedger::open(many.path()).unwrap(),
+        );
+        let answers = many.admit_many(&items).unwrap();
+        let shown = |a: &Result<Admission, StampsError>| match a {
+            Ok(a) => format!("{a:?}"),
+            Err(e) => format!("error: {e}"),
+        };
+        let expected: Vec<String> = items
+            .iter()
+            .map(|(c, s, b)| shown(&one.admit(c, s, b)))
+            .collect();
+        assert_eq!(answers.iter().map(shown).collect::<Vec<_>>(), expected);
+        assert_eq!(expected[0], "Stored");
+        assert!(expected[1].contains("error"), "{}", expected[1]);
+        assert_eq!(expected[2], "Duplicate");
+        assert!(expected[3].contains("error"), "{}", expected[3]);
+        assert_eq!(expected[4], "Stored");
+        for c in [c1, c2, c3, c4] {
+            assert_eq!(many.stamps_of(&c).unwrap(), one.stamps_of(&c).unwrap());
+        }
     }
 
     #[test]

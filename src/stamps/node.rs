@@ -106,6 +106,35 @@ impl StampCheck for NodeStamps {
             .map_err(|e| e.to_string())
     }
 
+    fn admit_many(&self, items: &[(Address, Stamp, Option<&str>)]) -> Vec<Result<(), String>> {
+        let batches: Vec<Result<Batch, String>> = items
+            .iter()
+            .map(|(chunk, stamp, claim)| self.batch_for(chunk, stamp, *claim))
+            .collect();
+        let known: Vec<(Address, Stamp, Batch)> = items
+            .iter()
+            .zip(&batches)
+            .filter_map(|((chunk, stamp, _), b)| Some((*chunk, *stamp, *b.as_ref().ok()?)))
+            .collect();
+        let mut admitted = match self.ledger.admit_many(&known) {
+            Ok(answers) => answers
+                .into_iter()
+                .map(|a| a.map(|_| ()).map_err(|e| e.to_string()))
+                .collect::<Vec<_>>(),
+            Err(e) => vec![Err(e.to_string()); known.len()],
+        }
+        .into_iter();
+        batches
+            .into_iter()
+            .map(|b| match b {
+                Err(e) => Err(e),
+                Ok(_) => admitted
+                    .next()
+                    .unwrap_or_else(|| Err("no admission".into())),
+            })
+            .collect()
+    }
+
     fn sync(&self) -> Result<(), String> {
         self.ledger.sync().map_err(|e| e.to_string())
     }

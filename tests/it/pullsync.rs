@@ -45,6 +45,7 @@ fn start(
         storage_radius: radius,
         puller_tick: Duration::from_millis(200),
         pull_live_wait: Duration::from_secs(2),
+        pull_page_wait: Duration::from_millis(200),
         ..test_config()
     };
     let node = rt
