@@ -162,7 +162,11 @@ async fn collect(
     start: u64,
 ) -> Result<Vec<crate::reserve::BinEntry>, String> {
     let shared = &client.shared;
-    let read = |start: u64| {
+    let Some(changes) = shared.reserve_changed.get(usize::from(bin)) else {
+        // A bin beyond the last holds nothing.
+        return Ok(Vec::new());
+    };
+    let read = || {
         let r = reserve.clone();
         async move {
             tokio::task::spawn_blocking(move || r.range(bin, start, MAX_PAGE))
@@ -171,35 +175,54 @@ async fn collect(
                 .map_err(|e| e.to_string())
         }
     };
-    let Some(changes) = shared.reserve_changed.get(usize::from(bin)) else {
-        // A bin beyond the last holds nothing.
-        return Ok(Vec::new());
-    };
-    let mut changed = changes.subscribe();
-    let live_deadline = tokio::time::Instant::now() + shared.config.pull_live_wait;
+    let config = &shared.config;
+    collect_page(
+        read,
+        changes.subscribe(),
+        config.pull_live_wait,
+        config.pull_page_wait,
+        MAX_PAGE,
+    )
+    .await
+}
+
+/// [`collect`] over any source: `read` gives the entries from the requested start (at most
+/// `max`), `changed` counts the entries added since. Waits up to `live_wait` for a first entry
+/// (none: an empty page), then until `max` entries are there or `page_wait` passes without a new
+/// one (never past `live_wait` when that is longer), reading again only when the page closes.
+pub(crate) async fn collect_page<E, F, Fut>(
+    mut read: F,
+    mut changed: tokio::sync::watch::Receiver<u64>,
+    live_wait: Duration,
+    page_wait: Duration,
+    max: usize,
+) -> Result<Vec<E>, String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<E>, String>>,
+{
+    let live_deadline = tokio::time::Instant::now() + live_wait;
     let mut seen = *changed.borrow_and_update();
-    let mut entries = read(start).await?;
+    let mut entries = read().await?;
     while entries.is_empty() {
         match tokio::time::timeout_at(live_deadline, changed.changed()).await {
             Ok(Ok(())) => {
                 seen = *changed.borrow_and_update();
-                entries = read(start).await?;
+                entries = read().await?;
             }
             // Nothing arrived: an empty offer with topmost 0 records nothing at the puller.
             _ => return Ok(entries),
         }
     }
-    let page_wait = shared.config.pull_page_wait;
     let last_close = live_deadline.max(tokio::time::Instant::now() + page_wait);
     let mut grew = false;
-    while entries.len() < MAX_PAGE {
+    while entries.len() < max {
         let close = (tokio::time::Instant::now() + page_wait).min(last_close);
         match tokio::time::timeout_at(close, changed.changed()).await {
             Ok(Ok(())) => {
                 grew = true;
-                let now = *changed.borrow_and_update();
-                let added = now.wrapping_sub(seen);
-                if entries.len() as u64 + added >= MAX_PAGE as u64 {
+                let added = changed.borrow_and_update().wrapping_sub(seen);
+                if entries.len() as u64 + added >= max as u64 {
                     break;
                 }
             }
@@ -207,7 +230,7 @@ async fn collect(
         }
     }
     if grew {
-        entries = read(start).await?;
+        entries = read().await?;
     }
     Ok(entries)
 }
@@ -691,6 +714,95 @@ async fn store_delivered(client: &Client, peer: PeerId, delivered: Vec<Delivered
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A source of entries, its read count and its change counter.
+    fn source() -> (
+        Arc<std::sync::Mutex<Vec<u32>>>,
+        Arc<std::sync::atomic::AtomicUsize>,
+        tokio::sync::watch::Sender<u64>,
+    ) {
+        (
+            Arc::default(),
+            Arc::default(),
+            tokio::sync::watch::channel(0).0,
+        )
+    }
+
+    async fn page(
+        entries: &Arc<std::sync::Mutex<Vec<u32>>>,
+        reads: &Arc<std::sync::atomic::AtomicUsize>,
+        changes: &tokio::sync::watch::Sender<u64>,
+        live: u64,
+        page: u64,
+    ) -> (Vec<u32>, Duration) {
+        let started = tokio::time::Instant::now();
+        let read = || {
+            reads.fetch_add(1, Ordering::Relaxed);
+            let got: Vec<u32> = entries.lock().unwrap().iter().take(8).copied().collect();
+            async move { Ok::<_, String>(got) }
+        };
+        let got = collect_page(
+            read,
+            changes.subscribe(),
+            Duration::from_millis(live),
+            Duration::from_millis(page),
+            8,
+        )
+        .await
+        .unwrap();
+        (got, started.elapsed())
+    }
+
+    /// Adds `n` entries to the source, `every` milliseconds apart.
+    fn produce(
+        entries: &Arc<std::sync::Mutex<Vec<u32>>>,
+        changes: &tokio::sync::watch::Sender<u64>,
+        n: u32,
+        every: u64,
+    ) {
+        let (entries, changes) = (entries.clone(), changes.clone());
+        tokio::spawn(async move {
+            for i in 0..n {
+                tokio::time::sleep(Duration::from_millis(every)).await;
+                entries.lock().unwrap().push(i);
+                changes.send_modify(|c| *c += 1);
+            }
+        });
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_steady_bin_is_offered_in_full_pages_read_once_per_wait() {
+        let (entries, reads, changes) = source();
+        produce(&entries, &changes, 20, 100);
+        let (got, took) = page(&entries, &reads, &changes, 30_000, 1000).await;
+        assert_eq!(got, (0..8).collect::<Vec<u32>>());
+        assert_eq!(took, Duration::from_millis(800));
+        // Empty at first, the first entry, the full page: not a read per entry.
+        assert_eq!(reads.load(Ordering::Relaxed), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_page_closes_after_a_quiet_page_wait_or_at_the_live_wait() {
+        let (entries, reads, changes) = source();
+        produce(&entries, &changes, 3, 100);
+        let (got, took) = page(&entries, &reads, &changes, 30_000, 1000).await;
+        assert_eq!(got, vec![0, 1, 2]);
+        // The last entry at 300 ms, then a quiet second.
+        assert_eq!(took, Duration::from_millis(1300));
+
+        // Entries 900 ms apart never leave the page quiet for a second: the live wait closes it.
+        let (entries, reads, changes) = source();
+        produce(&entries, &changes, 20, 900);
+        let (got, took) = page(&entries, &reads, &changes, 3000, 1000).await;
+        assert_eq!(got, vec![0, 1, 2]);
+        assert_eq!(took, Duration::from_millis(3000));
+
+        // Nothing at all: an empty page at the live wait, read once.
+        let (entries, reads, changes) = source();
+        let (got, took) = page(&entries, &reads, &changes, 3000, 1000).await;
+        assert_eq!((got, took), (vec![], Duration::from_millis(3000)));
+        assert_eq!(reads.load(Ordering::Relaxed), 1);
+    }
 
     #[test]
     fn the_radius_falls_only_when_idle_under_half_full_and_above_the_floor() {
