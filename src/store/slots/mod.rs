@@ -53,15 +53,19 @@ pub const DAMAGED_INDEX_FILE: &str = "chunks.index.damaged";
 
 const INDEX: TableDefinition<&[u8; 32], [u8; 12]> = TableDefinition::new("slots");
 
-/// The index's page cache: interior pages for tens of millions of entries.
+/// The index's page cache: interior pages for tens of millions of entries. Every way of opening the
+/// index passes it: redb's default (1 GiB) let a fresh store's cache grow with the index, which was
+/// most of `swarmec upload`'s peak RSS at level 4 (docs/BENCHMARKS.md).
 const CACHE_BYTES: usize = 16 << 20;
 
 /// Chunks committed without an fsync after which a batch makes everything durable. redb keeps in
 /// memory what it needs for the pages that non-durable commits free until a durable commit, and
 /// the process grew with the upload: 512 MiB at level 0 peaked at 166 MiB RSS with one durable
 /// commit at the end, 144 MiB with one every 16 Ki chunks, 41 MiB with one every 1 Ki chunks or
-/// every batch, in about the same time (`/usr/bin/time swarmec upload`, docs/BENCHMARKS.md). 1 Ki chunks is one writer batch
-/// of `swarmec upload` (4 MiB); a node's single-chunk puts pay one fsync of each file per 4 MiB.
+/// every batch, in about the same time (`/usr/bin/time swarmec upload`, docs/BENCHMARKS.md;
+/// measured while a fresh store's index cache was still unbounded, see [`CACHE_BYTES`]). 1 Ki
+/// chunks is one writer batch of `swarmec upload` (4 MiB); a node's single-chunk puts pay one fsync
+/// of each file per 4 MiB.
 const DURABLE_EVERY: u64 = 1 << 10;
 
 /// Slots read at once when the index is rebuilt from the data file.
@@ -139,6 +143,11 @@ impl SlotStore {
     /// earlier version into it. Refuses an empty or damaged data file (never taken for a new
     /// store) and a data file held by another process; rebuilds a damaged or missing index.
     pub fn open(dir: &Path) -> Result<SlotStore, StoreError> {
+        SlotStore::open_with_cache(dir, CACHE_BYTES)
+    }
+
+    /// [`SlotStore::open`] with an index page cache of `cache` bytes (tests use a small one).
+    pub(crate) fn open_with_cache(dir: &Path, cache: usize) -> Result<SlotStore, StoreError> {
         let data_path = dir.join(DATA_FILE);
         let index_path = dir.join(INDEX_FILE);
         let open_err = |path: &Path| {
@@ -205,16 +214,14 @@ impl SlotStore {
 
         let mut notes = Vec::new();
         let opened = if index_path.exists() {
-            open_index(&index_path, file_slots)
+            open_index(&index_path, file_slots, cache)
         } else if file_slots > 0 {
             Err("the index is missing".to_string())
         } else {
-            Database::create(&index_path)
-                .map_err(|e| e.to_string())
-                .and_then(|db| {
-                    create_table(&db)?;
-                    Ok((db, Slots::default(), 0))
-                })
+            super::open_database(&index_path, cache).and_then(|db| {
+                create_table(&db)?;
+                Ok((db, Slots::default(), 0))
+            })
         };
         let (index, slots) = match opened {
             Ok((db, slots, lost)) => {
@@ -234,8 +241,8 @@ impl SlotStore {
                     std::fs::rename(&index_path, &aside)
                         .map_err(|e| open_err(&index_path)(e.to_string()))?;
                 }
-                let (db, slots, found) =
-                    rebuild_index(&data, file_slots, &index_path).map_err(open_err(&index_path))?;
+                let (db, slots, found) = rebuild_index(&data, file_slots, &index_path, cache)
+                    .map_err(open_err(&index_path))?;
                 notes.push(format!(
                     "{why}: rebuilt it from {} ({found} chunks){}",
                     data_path.display(),
@@ -406,9 +413,13 @@ fn create_table(db: &Database) -> Result<(), String> {
 /// Opens the index and builds the slot bitmap from it, reading every entry (so that a damaged index
 /// shows here, not later). Entries past the end of the data file, or naming a slot another entry
 /// has, are marked lost. Returns the number of entries newly marked lost.
-fn open_index(path: &Path, file_slots: u64) -> Result<(Database, Slots, u64), String> {
+fn open_index(
+    path: &Path,
+    file_slots: u64,
+    cache: usize,
+) -> Result<(Database, Slots, u64), String> {
     guarded(|| {
-        let db = super::open_database(path, CACHE_BYTES)?;
+        let db = super::open_database(path, cache)?;
         create_table(&db)?;
         let mut slots = Slots::default();
         let mut lost = Vec::new();
@@ -452,8 +463,9 @@ fn rebuild_index(
     data: &File,
     file_slots: u64,
     path: &Path,
+    cache: usize,
 ) -> Result<(Database, Slots, u64), String> {
-    let db = super::open_database(path, CACHE_BYTES)?;
+    let db = super::open_database(path, cache)?;
     create_table(&db)?;
     let mut slots = Slots::default();
     let mut found = 0u64;

@@ -338,3 +338,29 @@ fn every_durable_every_chunks_are_durable_without_a_sync() {
     }
     drop(store);
 }
+
+/// Every way of opening the index bounds its page cache: a fresh store once took redb's default
+/// (1 GiB), so its cache grew with the index and never evicted.
+#[test]
+fn the_index_cache_is_bounded_for_a_fresh_reopened_and_rebuilt_index() {
+    let dir = tempfile::tempdir().unwrap();
+    // 2 000 entries take about 90 KiB of leaves, far over a 16 KiB cache.
+    let set = chunks(2000, 9);
+    let evictions = |store: &SlotStore| store.index.cache_stats().evictions();
+    {
+        let store = SlotStore::open_with_cache(dir.path(), 16 << 10).unwrap();
+        for part in set.chunks(250) {
+            store.put_batch(part).unwrap();
+        }
+        assert!(evictions(&store) > 0, "fresh index: nothing evicted");
+    }
+    {
+        let store = SlotStore::open_with_cache(dir.path(), 16 << 10).unwrap();
+        assert!(evictions(&store) > 0, "reopened index: nothing evicted");
+    }
+    std::fs::remove_file(dir.path().join(INDEX_FILE)).unwrap();
+    let store = SlotStore::open_with_cache(dir.path(), 16 << 10).unwrap();
+    assert!(!store.notes().is_empty(), "the index was rebuilt");
+    assert!(evictions(&store) > 0, "rebuilt index: nothing evicted");
+    assert_eq!(store.len().unwrap(), 2000);
+}
