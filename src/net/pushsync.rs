@@ -265,10 +265,13 @@ async fn store(client: &Client, push: &Push) -> Result<(Receipt, bool), String> 
     let reserve = shared.config.reserve.clone();
     let (radius, stamp) = (shared.radius(), push.stamp);
     let (new, reserved) = tokio::task::spawn_blocking(move || {
-        let new = !local.has(&chunk.address).map_err(|e| e.to_string())?;
-        if new {
-            local.put(&chunk).map_err(|e| e.to_string())?;
-        }
+        // One store call says whether the chunk was new here (the store compares what it holds).
+        let mut new = false;
+        local
+            .put_batch_reporting(std::slice::from_ref(&chunk), &mut |d| {
+                new = d == crate::store::Delivery::Stored
+            })
+            .map_err(|e| e.to_string())?;
         let reserved =
             super::pullsync::reserve(reserve.as_deref(), radius, &chunk.address, &stamp)?;
         Ok::<_, String>((new, reserved))
