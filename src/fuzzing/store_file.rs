@@ -1,18 +1,20 @@
 //! Target `store_file`: the slot store's data file with adversarial content.
 //!
-//! A base store of [`BASE`] chunks is made once (data file and index). Each input edits a copy of
-//! the data file (overwrites anywhere, the header included, then a cut), keeps or drops the index
-//! (the rebuild path), and then opens the store, reads and lists every chunk, writes, removes,
-//! syncs and opens it again.
+//! A base store of [`BASE`] chunks with pins is made once (data file, index and pin journal). Each
+//! input edits a copy of the data file or of the pin journal (overwrites anywhere, the header
+//! included, then a cut), keeps or drops the index (the rebuild path) and the journal, and then
+//! opens the store, reads and lists every chunk, writes, removes, syncs and opens it again.
 //!
-//! Nothing may panic. Oracle: a chunk is served only as an intact record of its address (never
+//! Nothing may panic. Oracles: a chunk is served only as an intact record of its address (never
 //! another chunk's record, never a torn one), before and after the reopen. (The store does not hash
 //! what it serves, so a record crafted with a matching checksum is served: readers check chunks
-//! against their addresses.)
+//! against their addresses.) Every chunk keeps exactly its base pin count whenever the index or
+//! the journal is kept intact, whatever happened to the data file.
 //!
-//! Input: `flags:u8` (bit 0: drop the index), `cut:u32` (the data file is cut to `cut % (len + 1)`
-//! bytes when bit 1 is set), then edits `at:u32 len:u8 bytes[len]` until the input ends (`at` modulo
-//! the file's length).
+//! Input: `flags:u8` (bit 0: drop the index; bit 2: edit and cut the pin journal instead of the data
+//! file; bit 3: drop the pin journal), `cut:u32` (the edited file is cut to `cut % (len + 1)` bytes
+//! when bit 1 is set), then edits `at:u32 len:u8 bytes[len]` until the input ends (`at` modulo the
+//! file's length).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -23,8 +25,8 @@ use super::input::{Input, Output};
 use crate::address::Address;
 use crate::cac::Chunk;
 use crate::store::slots::record::{decode, offset, SLOT_SIZE};
-use crate::store::slots::{DATA_FILE, INDEX_FILE};
-use crate::store::{ChunkStore, SlotStore};
+use crate::store::slots::{DATA_FILE, INDEX_FILE, JOURNAL_FILE};
+use crate::store::{ChunkStore, PinStore, SlotStore};
 
 /// Chunks in the base store.
 pub const BASE: usize = 6;
@@ -52,19 +54,29 @@ fn scratch() -> PathBuf {
     ))
 }
 
-/// The base store's files.
-fn base() -> &'static (Vec<u8>, Vec<u8>) {
-    static BASE_FILES: OnceLock<(Vec<u8>, Vec<u8>)> = OnceLock::new();
+/// Pins of the base store's chunks: root 1 holds chunks 0..3, root 2 chunks 2..5; root 3 held
+/// chunk 5 and was unpinned.
+const PINS: [u32; BASE] = [1, 1, 2, 1, 1, 0];
+
+/// The base store's files: data file, index, pin journal.
+fn base() -> &'static (Vec<u8>, Vec<u8>, Vec<u8>) {
+    static BASE_FILES: OnceLock<(Vec<u8>, Vec<u8>, Vec<u8>)> = OnceLock::new();
     BASE_FILES.get_or_init(|| {
         let dir = scratch();
         {
             let store = SlotStore::open(&dir).expect("a new store");
             let chunks: Vec<Chunk> = (0..BASE).map(chunk).collect();
             store.put_batch(&chunks).expect("stored");
+            let a: Vec<Address> = chunks.iter().map(|c| c.address).collect();
+            store.pin(&[1; 32], &a[..3]).expect("pinned");
+            store.pin(&[2; 64], &a[2..5]).expect("pinned");
+            store.pin(&[3; 32], &a[5..]).expect("pinned");
+            store.unpin(&[3; 32]).expect("unpinned");
         }
         let files = (
             std::fs::read(dir.join(DATA_FILE)).expect("data file"),
             std::fs::read(dir.join(INDEX_FILE)).expect("index file"),
+            std::fs::read(dir.join(JOURNAL_FILE)).expect("pin journal"),
         );
         let _ = std::fs::remove_dir_all(&dir);
         files
@@ -113,13 +125,27 @@ fn check(store: &SlotStore, intact: &HashSet<(Address, Vec<u8>)>) {
     });
 }
 
+/// Every base chunk holds its base pins.
+fn check_pins(store: &SlotStore) {
+    for (i, want) in PINS.iter().enumerate() {
+        if let Ok(pins) = store.pins_of(&chunk(i).address) {
+            assert_eq!(pins, *want, "chunk {i}'s pins");
+        }
+    }
+}
+
 /// Runs one input.
 pub fn run(data: &[u8]) {
-    let (base_data, base_index) = base();
+    let (base_data, base_index, base_journal) = base();
     let mut input = Input::new(data);
     let flags = input.u8();
     let cut = input.u32();
-    let mut file = base_data.clone();
+    let on_journal = flags & 4 != 0;
+    let mut file = if on_journal {
+        base_journal.clone()
+    } else {
+        base_data.clone()
+    };
     while !input.is_empty() {
         let at = input.u32() as usize % file.len().max(1);
         let n = usize::from(input.u8());
@@ -130,15 +156,28 @@ pub fn run(data: &[u8]) {
     if flags & 2 != 0 {
         file.truncate(cut as usize % (file.len() + 1));
     }
+    let (data_file, journal) = if on_journal {
+        (base_data.clone(), file)
+    } else {
+        (file, base_journal.clone())
+    };
     let dir = scratch();
     std::fs::create_dir_all(&dir).expect("scratch folder");
-    std::fs::write(dir.join(DATA_FILE), &file).expect("data file");
+    std::fs::write(dir.join(DATA_FILE), &data_file).expect("data file");
     if flags & 1 == 0 {
         std::fs::write(dir.join(INDEX_FILE), base_index).expect("index file");
     }
-    let intact = records(&file);
+    if flags & 8 == 0 {
+        std::fs::write(dir.join(JOURNAL_FILE), &journal).expect("pin journal");
+    }
+    // The pins are known when the index is kept, or the journal is kept as it was.
+    let pins_known = flags & 1 == 0 || flags & 12 == 0;
+    let intact = records(&data_file);
     if let Ok(store) = SlotStore::open(&dir) {
         check(&store, &intact);
+        if pins_known {
+            check_pins(&store);
+        }
         let _ = store.put(&chunk(BASE));
         let _ = store.put(&chunk(1));
         let _ = store.remove(&chunk(2).address);
@@ -147,13 +186,17 @@ pub fn run(data: &[u8]) {
         drop(store);
         if let Ok(store) = SlotStore::open(&dir) {
             check(&store, &intact);
+            if pins_known {
+                check_pins(&store);
+            }
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The generated seeds: the base store as it is, without its index, cut inside a record, and
-/// with a record's data, a header and the file header overwritten.
+/// with a record's data, a header and the file header overwritten; its pin journal damaged in a
+/// record, cut, or missing, with the index dropped.
 pub fn seeds() -> Vec<(String, Vec<u8>)> {
     use crate::store::slots::record::RECORD_HEADER;
     let edit = |flags: u8, cut: u32, edits: &[(u64, &[u8])]| {
@@ -177,5 +220,15 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
             edit(1, 0, &[(offset(4) + 8, &[1; 32])]),
         ),
         ("file-header".into(), edit(0, 0, &[(3, b"garbage")])),
+        (
+            "journal-record".into(),
+            edit(1 | 4, 0, &[(16 + 20, &[0xa5; 4])]),
+        ),
+        (
+            "journal-cut".into(),
+            edit(1 | 2 | 4, 16 + 16 + 32 + 50, &[]),
+        ),
+        ("no-journal".into(), edit(1 | 8, 0, &[])),
+        ("journal-header".into(), edit(4, 0, &[(0, b"swarmec pinz")])),
     ]
 }

@@ -332,3 +332,49 @@ fn pinned_upload_through_another_store_is_also_written_locally() {
     upload(&api, &data(40_000, 7), &[]);
     assert_eq!(stored(&*local), want);
 }
+
+/// Pins made over HTTP survive the loss of the index: the store rebuilds it from the data file and
+/// the pin journal, and `/pins` lists the same references, holding the same chunks.
+#[test]
+fn pins_survive_an_index_rebuilt_from_the_data_file() {
+    use swarmec::store::slots::INDEX_FILE;
+    let dir = tempfile::tempdir().unwrap();
+    let file = data(100_000, 8);
+    let (reference, before) = {
+        let store = Arc::new(SlotStore::open(dir.path()).unwrap());
+        let state = ApiState::new(store.clone(), ApiConfig::default()).with_pins(store.clone());
+        let api = Api::with_state(state, Arc::new(MemStore::new()));
+        let reference = upload(&api, &file, &[("Swarm-Pin", "true")]);
+        upload(&api, &data(30_000, 9), &[]);
+        let pinned = upload(&api, &data(20_000, 10), &[("Swarm-Pin", "true")]);
+        status_body(
+            &api.call("DELETE", &format!("/pins/{pinned}"), &[], Vec::new()),
+            200,
+            "OK",
+        );
+        let before: Vec<(Address, u32)> = stored(&*store)
+            .into_iter()
+            .map(|a| (a, store.pins_of(&a).unwrap()))
+            .collect();
+        (reference, before)
+    };
+    assert!(before.iter().any(|(_, p)| *p == 1) && before.iter().any(|(_, p)| *p == 0));
+    std::fs::remove_file(dir.path().join(INDEX_FILE)).unwrap();
+    let store = Arc::new(SlotStore::open(dir.path()).unwrap());
+    assert!(
+        store.notes()[0].contains("the index is missing: rebuilt it from"),
+        "{:?}",
+        store.notes()
+    );
+    let after: Vec<(Address, u32)> = stored(&*store)
+        .into_iter()
+        .map(|a| (a, store.pins_of(&a).unwrap()))
+        .collect();
+    assert_eq!(after, before);
+    let state = ApiState::new(store.clone(), ApiConfig::default()).with_pins(store.clone());
+    let api = Api::with_state(state, Arc::new(MemStore::new()));
+    assert_eq!(
+        api.get("/pins").ok().json(),
+        json!({ "references": [reference] })
+    );
+}

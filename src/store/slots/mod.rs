@@ -1,5 +1,6 @@
 //! The default store: chunks in fixed-size slots of one data file (`chunks.slots`), found through a
-//! small index (`chunks.index`, a redb table from address to slot and pin count).
+//! small index (`chunks.index`, a redb table from address to slot and pin count), and a pin journal
+//! (`chunks.pins`) from which a rebuilt index gets its pins back.
 //!
 //! Why this shape (docs/BENCHMARKS.md has the comparison with redb holding whole chunks and with an
 //! LSM tree): chunks are all about 4 KiB and addressed by hash, so a slot file needs no compaction,
@@ -11,21 +12,31 @@
 //!   `iterate` gives it with no data so that `store verify` names it; a download at a level above 0
 //!   rebuilds it and writes it back to a fresh slot);
 //! - a damaged, empty or missing index is rebuilt from the data file alone (the old one is kept as
-//!   `chunks.index.damaged`);
+//!   `chunks.index.damaged`), and its pins from the pin journal (see `pins.rs`: pinned roots and the
+//!   chunks each holds, exactly as acknowledged; a pinned chunk the data file no longer has is kept
+//!   as lost, still pinned). The new index is built as `chunks.index.rebuilding` and moved in place
+//!   only once durable, so a rebuild that is interrupted runs again at the next open;
 //! - index entries whose slot lies past the end of a truncated data file are kept as lost (named by
-//!   `store verify`, written again by a repair), and every other chunk stays readable.
+//!   `store verify`, written again by a repair), and every other chunk stays readable;
+//! - damage to the pin journal never costs a chunk: an open that finds it damaged writes it again
+//!   from the index (keeping the old one as `chunks.pins.damaged`); only with the index lost too are
+//!   the pins recorded in the damaged part lost, and the open says so.
 //!
 //! Durability: a batch writes its records, then commits its index entries without an fsync;
 //! [`ChunkStore::sync`] holds the index's writer lock, fsyncs the data file, then commits durably.
 //! After a crash the index is its last durable commit, whose records were all on disk before it.
 //! Removed slots are reused only after a durable commit (see [`alloc`]); a removal is durable when
 //! it returns. An index rebuilt from the data file brings back removed chunks whose slots were not
-//! reused (harmless for content-addressed data).
+//! reused (harmless for content-addressed data). A pin or unpin is durable in the index and in the
+//! journal when it returns; a crash between the two leaves the journal with a pin the index does not
+//! have, which the next open drops (see `pins.rs`).
 //!
 //! A store made by earlier versions (`chunks.redb`) is migrated into this one when it is opened,
-//! then deleted.
+//! then deleted; one of the slot store's versions before the pin journal gets its journal written
+//! from its index at the first open.
 
 pub mod alloc;
+pub mod journal;
 mod pins;
 pub mod record;
 
@@ -43,6 +54,7 @@ use self::record::{decode, encode, offset, SLOT_SIZE};
 use super::{backend, check_size, ChunkStore, Delivery, RedbStore, StoreError, DB_FILE};
 use crate::address::Address;
 use crate::cac::Chunk;
+pub use pins::{DAMAGED_JOURNAL_FILE, JOURNAL_FILE};
 
 /// The data file in the data directory.
 pub const DATA_FILE: &str = "chunks.slots";
@@ -50,6 +62,8 @@ pub const DATA_FILE: &str = "chunks.slots";
 pub const INDEX_FILE: &str = "chunks.index";
 /// Where a damaged index is moved before it is rebuilt.
 pub const DAMAGED_INDEX_FILE: &str = "chunks.index.damaged";
+/// Where the index is rebuilt, moved in place once whole and durable.
+const REBUILDING_INDEX_FILE: &str = "chunks.index.rebuilding";
 
 const INDEX: TableDefinition<&[u8; 32], [u8; 12]> = TableDefinition::new("slots");
 
@@ -106,6 +120,8 @@ pub struct SlotStore {
     data: File,
     index: Database,
     slots: Mutex<Slots>,
+    /// The pin journal; held through a whole pin or unpin (before the index's writer lock).
+    journal: Mutex<pins::Journal>,
     notes: Vec<String>,
     index_path: PathBuf,
     /// Chunks committed without an fsync since the last durable commit.
@@ -216,17 +232,33 @@ impl SlotStore {
 
         let mut notes = Vec::new();
         let opened = if index_path.exists() {
-            open_index(&index_path, file_slots, cache)
+            match open_index(&index_path, file_slots, cache) {
+                Ok((db, slots, lost)) => {
+                    let mut journal_notes = Vec::new();
+                    match guarded(|| Ok(pins::open_journal(&db, dir, &mut journal_notes))) {
+                        Ok(Ok(journal)) => Ok((db, slots, lost, journal, journal_notes)),
+                        // The index is fine: keep it, and say what the journal's files did.
+                        Ok(Err(pins::Failure::File(e))) => {
+                            return Err(open_err(&dir.join(JOURNAL_FILE))(e))
+                        }
+                        Ok(Err(pins::Failure::Index(e))) | Err(e) => Err(e),
+                    }
+                }
+                Err(e) => Err(e),
+            }
         } else if file_slots > 0 {
             Err("the index is missing".to_string())
         } else {
             super::open_database(&index_path, cache).and_then(|db| {
                 create_table(&db)?;
-                Ok((db, Slots::default(), 0))
+                let mut journal_notes = Vec::new();
+                let journal = pins::open_journal(&db, dir, &mut journal_notes)
+                    .map_err(pins::Failure::message)?;
+                Ok((db, Slots::default(), 0, journal, journal_notes))
             })
         };
-        let (index, slots) = match opened {
-            Ok((db, slots, lost)) => {
+        let (index, slots, journal) = match opened {
+            Ok((db, slots, lost, journal, journal_notes)) => {
                 if lost > 0 {
                     notes.push(format!(
                         "{lost} chunks of the index were past the end of {} (the file was cut \
@@ -235,7 +267,8 @@ impl SlotStore {
                         data_path.display()
                     ));
                 }
-                (db, slots)
+                notes.extend(journal_notes);
+                (db, slots, journal)
             }
             Err(why) => {
                 let aside = dir.join(DAMAGED_INDEX_FILE);
@@ -243,18 +276,39 @@ impl SlotStore {
                     std::fs::rename(&index_path, &aside)
                         .map_err(|e| open_err(&index_path)(e.to_string()))?;
                 }
-                let (db, slots, found) = rebuild_index(&data, file_slots, &index_path, cache)
-                    .map_err(open_err(&index_path))?;
+                let rebuilt =
+                    rebuild_index(&data, file_slots, dir, cache).map_err(open_err(&index_path))?;
                 notes.push(format!(
-                    "{why}: rebuilt it from {} ({found} chunks){}",
+                    "{why}: rebuilt it from {} ({} chunks, {} pinned roots from {}){}",
                     data_path.display(),
+                    rebuilt.found,
+                    rebuilt.pins.roots,
+                    dir.join(JOURNAL_FILE).display(),
                     if aside.exists() {
                         format!("; the old index is kept as {}", aside.display())
                     } else {
                         String::new()
                     }
                 ));
-                (db, slots)
+                if let Some(damage) = &rebuilt.pins.damage {
+                    notes.push(format!(
+                        "the pin journal {} was damaged ({damage}): pins and unpins recorded \
+                         there were not brought back (no chunk is lost by it); the old journal \
+                         is kept as {}",
+                        dir.join(JOURNAL_FILE).display(),
+                        dir.join(DAMAGED_JOURNAL_FILE).display()
+                    ));
+                }
+                if rebuilt.pins.lost > 0 {
+                    notes.push(format!(
+                        "{} pinned chunks were not found in {}: they are kept as lost and still \
+                         pinned; `swarmec store verify` names them and a download at a level \
+                         above 0 writes them again",
+                        rebuilt.pins.lost,
+                        data_path.display()
+                    ));
+                }
+                (rebuilt.db, rebuilt.slots, rebuilt.journal)
             }
         };
         for note in &notes {
@@ -264,6 +318,7 @@ impl SlotStore {
             data,
             index,
             slots: Mutex::new(slots),
+            journal: Mutex::new(journal),
             notes,
             index_path: index_path.clone(),
             not_durable: AtomicU64::new(0),
@@ -409,6 +464,7 @@ fn create_table(db: &Database) -> Result<(), String> {
     txn.open_table(pins::PINS).map_err(|e| e.to_string())?;
     txn.open_table(pins::PIN_CHUNKS)
         .map_err(|e| e.to_string())?;
+    txn.open_table(pins::META).map_err(|e| e.to_string())?;
     txn.commit().map_err(|e| e.to_string())
 }
 
@@ -459,15 +515,30 @@ fn open_index(
     })
 }
 
-/// Builds a new index at `path` from the records of the data file; the first record of an address
-/// wins. Returns the index, its bitmap and the number of chunks found.
+/// An index rebuilt from the data file.
+struct Rebuilt {
+    db: Database,
+    slots: Slots,
+    /// Chunks found in the data file.
+    found: u64,
+    journal: pins::Journal,
+    pins: pins::Replayed,
+}
+
+/// Builds a new index from the records of the data file (the first record of an address wins),
+/// replays the pin journal into it, makes it durable, and only then moves it in place as
+/// `chunks.index` (so that an interrupted rebuild leaves no index, and runs again).
 fn rebuild_index(
     data: &File,
     file_slots: u64,
-    path: &Path,
+    dir: &Path,
     cache: usize,
-) -> Result<(Database, Slots, u64), String> {
-    let db = super::open_database(path, cache)?;
+) -> Result<Rebuilt, String> {
+    let path = dir.join(REBUILDING_INDEX_FILE);
+    if path.exists() {
+        std::fs::remove_file(&path).map_err(|e| e.to_string())?;
+    }
+    let db = super::open_database(&path, cache)?;
     create_table(&db)?;
     let mut slots = Slots::default();
     let mut found = 0u64;
@@ -516,9 +587,22 @@ fn rebuild_index(
         }
         first += n;
     }
+    txn.commit().map_err(|e| e.to_string())?;
+    let (journal, pins) = pins::replay(&db, dir)?;
+    let mut txn = db.begin_write().map_err(|e| e.to_string())?;
     txn.set_durability(Durability::Immediate);
     txn.commit().map_err(|e| e.to_string())?;
-    Ok((db, slots, found))
+    std::fs::rename(&path, dir.join(INDEX_FILE)).map_err(|e| e.to_string())?;
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| e.to_string())?;
+    Ok(Rebuilt {
+        db,
+        slots,
+        found,
+        journal,
+        pins,
+    })
 }
 
 impl ChunkStore for SlotStore {

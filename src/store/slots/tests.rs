@@ -364,3 +364,376 @@ fn the_index_cache_is_bounded_for_a_fresh_reopened_and_rebuilt_index() {
     assert!(evictions(&store) > 0, "rebuilt index: nothing evicted");
     assert_eq!(store.len().unwrap(), 2000);
 }
+
+/// The pins of [`pinned_store`]: root A holds chunks 0..4, root B chunks 2..6; root C was pinned and
+/// unpinned.
+const PIN_COUNTS: [u32; 6] = [1, 1, 2, 2, 1, 1];
+const ROOT_A: [u8; 32] = [1; 32];
+const ROOT_B: [u8; 64] = [2; 64];
+const ROOT_C: [u8; 32] = [3; 32];
+
+/// A store of six chunks with the pins of [`PIN_COUNTS`], closed.
+fn pinned_store(dir: &Path) -> Vec<Chunk> {
+    use crate::store::PinStore;
+    let set = chunks(6, 11);
+    let addrs: Vec<Address> = set.iter().map(|c| c.address).collect();
+    let store = SlotStore::open(dir).unwrap();
+    store.put_batch(&set).unwrap();
+    assert!(store.pin(&ROOT_A, &addrs[..4]).unwrap());
+    assert!(store.pin(&ROOT_B, &addrs[2..]).unwrap());
+    assert!(store.pin(&ROOT_C, &addrs[1..3]).unwrap());
+    assert!(store.unpin(&ROOT_C).unwrap());
+    set
+}
+
+fn pin_counts(store: &SlotStore, set: &[Chunk]) -> Vec<u32> {
+    use crate::store::PinStore;
+    set.iter()
+        .map(|c| store.pins_of(&c.address).unwrap())
+        .collect()
+}
+
+fn damage_index(dir: &Path, how: &str) {
+    let index = dir.join(INDEX_FILE);
+    match how {
+        "zero" => std::fs::write(&index, b"").unwrap(),
+        "garbage" => {
+            let len = std::fs::metadata(&index).unwrap().len();
+            for at in (0..len).step_by(512) {
+                scribble(&index, at, 64);
+            }
+        }
+        _ => std::fs::remove_file(&index).unwrap(),
+    }
+}
+
+#[test]
+fn pins_come_back_exactly_when_the_index_is_rebuilt() {
+    use crate::store::PinStore;
+    let dir = tempfile::tempdir().unwrap();
+    let set = pinned_store(dir.path());
+    for how in ["zero", "garbage", "missing"] {
+        damage_index(dir.path(), how);
+        let store = SlotStore::open(dir.path()).unwrap();
+        let notes = store.notes().join("\n");
+        assert!(
+            notes.contains("rebuilt it from") && notes.contains("2 pinned roots"),
+            "{how}: {notes}"
+        );
+        assert_eq!(pin_counts(&store, &set), PIN_COUNTS, "{how}");
+        assert_eq!(
+            store.pinned_roots().unwrap(),
+            [ROOT_A.to_vec(), ROOT_B.to_vec()],
+            "{how}"
+        );
+        assert!(!store.is_pinned(&ROOT_C).unwrap());
+        assert!(matches!(
+            store.remove(&set[2].address),
+            Err(StoreError::Pinned { pins: 2, .. })
+        ));
+        for c in &set {
+            assert_eq!(store.get(&c.address).unwrap().as_ref(), Some(&c.data));
+        }
+        drop(store);
+        let store = SlotStore::open(dir.path()).unwrap();
+        assert!(store.notes().is_empty(), "{how}: {:?}", store.notes());
+        assert_eq!(pin_counts(&store, &set), PIN_COUNTS, "{how}");
+    }
+    // Unpinned, then rebuilt: no pins.
+    {
+        let store = SlotStore::open(dir.path()).unwrap();
+        assert!(store.unpin(&ROOT_A).unwrap());
+        assert!(store.unpin(&ROOT_B).unwrap());
+    }
+    damage_index(dir.path(), "missing");
+    let store = SlotStore::open(dir.path()).unwrap();
+    assert!(
+        store.notes()[0].contains("0 pinned roots"),
+        "{:?}",
+        store.notes()
+    );
+    assert_eq!(pin_counts(&store, &set), [0; 6]);
+    assert!(store.pinned_roots().unwrap().is_empty());
+    assert!(store.remove(&set[2].address).unwrap());
+}
+
+#[test]
+fn an_interrupted_rebuild_leaves_no_index_and_runs_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = pinned_store(dir.path());
+    damage_index(dir.path(), "missing");
+    // What a rebuild killed before its end leaves: a partial index under another name.
+    std::fs::write(dir.path().join(REBUILDING_INDEX_FILE), b"partial").unwrap();
+    let store = SlotStore::open(dir.path()).unwrap();
+    assert!(store.notes()[0].contains("rebuilt it from"));
+    assert_eq!(pin_counts(&store, &set), PIN_COUNTS);
+    assert!(!dir.path().join(REBUILDING_INDEX_FILE).exists());
+}
+
+/// A data file of today's format (`SWC1` records, the v1 file header) with no index and no pin
+/// journal, written byte by byte: every chunk is found, none pinned. And an index of the version
+/// before the journal (pins in the index, no `meta` table, no journal) keeps its pins and gets a
+/// journal.
+#[test]
+fn stores_of_earlier_versions_open_with_their_chunks_and_pins() {
+    use crate::store::PinStore;
+    let dir = tempfile::tempdir().unwrap();
+    let set = chunks(5, 12);
+    let mut file = record::file_header();
+    for c in &set {
+        let mut slot = vec![0; SLOT_SIZE];
+        record::encode(&c.address, &c.data, &mut slot);
+        file.extend_from_slice(&slot);
+    }
+    std::fs::write(dir.path().join(DATA_FILE), &file).unwrap();
+    {
+        let store = SlotStore::open(dir.path()).unwrap();
+        assert!(
+            store.notes()[0].starts_with("the index is missing: rebuilt it from"),
+            "{:?}",
+            store.notes()
+        );
+        for c in &set {
+            assert_eq!(store.get(&c.address).unwrap().as_ref(), Some(&c.data));
+        }
+        assert_eq!(pin_counts(&store, &set), [0; 5]);
+        assert!(store.pinned_roots().unwrap().is_empty());
+        assert!(store
+            .pin(&ROOT_A, &[set[0].address, set[1].address])
+            .unwrap());
+    }
+    // Back to the version before: no journal, no `meta` table.
+    std::fs::remove_file(dir.path().join(JOURNAL_FILE)).unwrap();
+    {
+        let db = Database::open(dir.path().join(INDEX_FILE)).unwrap();
+        let txn = db.begin_write().unwrap();
+        assert!(txn.delete_table(pins::META).unwrap());
+        txn.commit().unwrap();
+    }
+    {
+        let store = SlotStore::open(dir.path()).unwrap();
+        assert_eq!(
+            store.notes(),
+            [format!(
+                "wrote the pin journal {} from the index (1 pinned roots)",
+                dir.path().join(JOURNAL_FILE).display()
+            )]
+        );
+        assert_eq!(pin_counts(&store, &set), [1, 1, 0, 0, 0]);
+    }
+    damage_index(dir.path(), "missing");
+    let store = SlotStore::open(dir.path()).unwrap();
+    assert_eq!(pin_counts(&store, &set), [1, 1, 0, 0, 0]);
+}
+
+/// The pin journal's bytes and where its records start.
+fn journal_records(dir: &Path) -> (Vec<u8>, Vec<usize>) {
+    let bytes = std::fs::read(dir.join(JOURNAL_FILE)).unwrap();
+    assert_eq!(&bytes[..journal::FILE_HEADER.len()], journal::FILE_HEADER);
+    let mut at = journal::FILE_HEADER.len();
+    let mut starts = Vec::new();
+    while at < bytes.len() {
+        starts.push(at);
+        at += journal::parse_head(&bytes[at..]).unwrap().len() as usize;
+    }
+    assert_eq!(at, bytes.len());
+    (bytes, starts)
+}
+
+#[test]
+fn a_damaged_pin_journal_is_reported_and_written_again_from_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = pinned_store(dir.path());
+    let (_, starts) = journal_records(dir.path());
+    assert_eq!(starts.len(), 4, "pin A, pin B, pin C, unpin C");
+    let journal = dir.path().join(JOURNAL_FILE);
+    scribble(&journal, starts[1] as u64 + 40, 8);
+    let store = SlotStore::open(dir.path()).unwrap();
+    let notes = store.notes().join("\n");
+    assert!(
+        notes.contains("was damaged (bytes")
+            && notes.contains("none lost")
+            && notes.contains(DAMAGED_JOURNAL_FILE),
+        "{notes}"
+    );
+    assert_eq!(pin_counts(&store, &set), PIN_COUNTS);
+    drop(store);
+    assert!(dir.path().join(DAMAGED_JOURNAL_FILE).exists());
+    // Written again: whole, one record a pinned root, and a rebuild uses it.
+    assert_eq!(journal_records(dir.path()).1.len(), 2);
+    damage_index(dir.path(), "missing");
+    let store = SlotStore::open(dir.path()).unwrap();
+    assert_eq!(store.notes().len(), 1, "{:?}", store.notes());
+    assert_eq!(pin_counts(&store, &set), PIN_COUNTS);
+}
+
+#[test]
+fn a_damaged_pin_journal_and_index_cost_the_damaged_pins_only_and_no_chunk() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = pinned_store(dir.path());
+    let pristine = std::fs::read(dir.path().join(JOURNAL_FILE)).unwrap();
+    let (_, starts) = journal_records(dir.path());
+    let journal = dir.path().join(JOURNAL_FILE);
+    // Root A's record damaged: B's pin stays, C stays unpinned.
+    type Case<'a> = (&'a str, &'a dyn Fn(), [u32; 6]);
+    let cases: [Case; 5] = [
+        (
+            "record",
+            &|| scribble(&journal, starts[0] as u64 + 20, 4),
+            [0, 0, 1, 1, 1, 1],
+        ),
+        ("header", &|| scribble(&journal, 2, 4), PIN_COUNTS),
+        ("empty", &|| std::fs::write(&journal, b"").unwrap(), [0; 6]),
+        (
+            "garbage",
+            &|| std::fs::write(&journal, vec![0x5a; 3000]).unwrap(),
+            [0; 6],
+        ),
+        (
+            "cut",
+            &|| {
+                std::fs::write(&journal, &pristine[..starts[1] + 10]).unwrap();
+            },
+            [1, 1, 1, 1, 0, 0],
+        ),
+    ];
+    for (what, damage, want) in cases {
+        std::fs::write(&journal, &pristine).unwrap();
+        let _ = std::fs::remove_file(dir.path().join(DAMAGED_JOURNAL_FILE));
+        damage();
+        damage_index(dir.path(), "missing");
+        let store = SlotStore::open(dir.path()).unwrap();
+        let notes = store.notes().join("\n");
+        assert!(notes.contains("rebuilt it from"), "{what}: {notes}");
+        assert!(
+            notes.contains("the pin journal") && notes.contains("was damaged"),
+            "{what}: {notes}"
+        );
+        for c in &set {
+            assert_eq!(
+                store.get(&c.address).unwrap().as_ref(),
+                Some(&c.data),
+                "{what}"
+            );
+        }
+        assert_eq!(pin_counts(&store, &set), want, "{what}");
+        drop(store);
+        assert!(dir.path().join(DAMAGED_JOURNAL_FILE).exists(), "{what}");
+        let store = SlotStore::open(dir.path()).unwrap();
+        assert!(store.notes().is_empty(), "{what}: {:?}", store.notes());
+    }
+}
+
+/// A crash between a pin's journal record and its index commit leaves a record the index does not
+/// have (whole or torn): the next open writes the journal again from the index, quietly, so that a
+/// later rebuild does not pin what was never acknowledged.
+#[test]
+fn an_unacknowledged_pin_in_the_journal_is_dropped_at_open() {
+    use crate::store::PinStore;
+    let dir = tempfile::tempdir().unwrap();
+    let set = pinned_store(dir.path());
+    let journal = dir.path().join(JOURNAL_FILE);
+    let ghost = journal::pin_record(&[9; 32], &[set[5].address]);
+    for torn in [ghost.len(), 30, 3] {
+        let mut bytes = std::fs::read(&journal).unwrap();
+        bytes.extend_from_slice(&ghost[..torn]);
+        std::fs::write(&journal, &bytes).unwrap();
+        let store = SlotStore::open(dir.path()).unwrap();
+        assert!(store.notes().is_empty(), "{torn}: {:?}", store.notes());
+        assert!(!store.is_pinned(&[9; 32]).unwrap());
+        drop(store);
+        assert_eq!(journal_records(dir.path()).1.len(), 2, "{torn}");
+        damage_index(dir.path(), "missing");
+        let store = SlotStore::open(dir.path()).unwrap();
+        assert!(!store.is_pinned(&[9; 32]).unwrap());
+        assert_eq!(pin_counts(&store, &set), PIN_COUNTS);
+    }
+}
+
+/// A rebuild finds a pinned chunk's record damaged: the chunk stays in the index as lost, still
+/// pinned, named by `iterate`, and a put brings it back with its pins.
+#[test]
+fn a_pinned_chunk_the_rebuild_does_not_find_stays_pinned_as_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = pinned_store(dir.path());
+    scribble(&dir.path().join(DATA_FILE), offset(2) + 10, 16);
+    damage_index(dir.path(), "missing");
+    let store = SlotStore::open(dir.path()).unwrap();
+    let notes = store.notes().join("\n");
+    assert!(notes.contains("1 pinned chunks were not found"), "{notes}");
+    assert_eq!(pin_counts(&store, &set), PIN_COUNTS);
+    assert_eq!(store.get(&set[2].address).unwrap(), None);
+    assert!(!store.has(&set[2].address).unwrap());
+    let mut empty = Vec::new();
+    store
+        .iterate(&mut |a, d| {
+            if d.is_empty() {
+                empty.push(*a);
+            }
+            true
+        })
+        .unwrap();
+    assert_eq!(empty, [set[2].address]);
+    assert!(store.remove(&set[2].address).is_err());
+    store.put(&set[2]).unwrap();
+    assert_eq!(
+        store.get(&set[2].address).unwrap().as_ref(),
+        Some(&set[2].data)
+    );
+    assert_eq!(pin_counts(&store, &set), PIN_COUNTS);
+}
+
+/// Pins and unpins append to the journal; an open writes it again once it takes more than twice
+/// what its pins need (and 1 MiB).
+#[test]
+fn a_grown_pin_journal_is_written_again_at_open() {
+    use crate::store::PinStore;
+    let dir = tempfile::tempdir().unwrap();
+    let set = chunks(2000, 13);
+    let addrs: Vec<Address> = set.iter().map(|c| c.address).collect();
+    {
+        let store = SlotStore::open(dir.path()).unwrap();
+        store.put_batch(&set).unwrap();
+        for _ in 0..20 {
+            assert!(store.pin(&ROOT_A, &addrs).unwrap());
+            assert!(store.unpin(&ROOT_A).unwrap());
+        }
+        assert!(store.pin(&ROOT_B, &addrs[..10]).unwrap());
+    }
+    assert!(file_len(dir.path(), JOURNAL_FILE) > 20 * 64_000);
+    let store = SlotStore::open(dir.path()).unwrap();
+    assert!(store.notes().is_empty(), "{:?}", store.notes());
+    drop(store);
+    assert_eq!(
+        file_len(dir.path(), JOURNAL_FILE),
+        (journal::FILE_HEADER.len() + journal::HEAD + 64 + 320) as u64
+    );
+    damage_index(dir.path(), "missing");
+    let store = SlotStore::open(dir.path()).unwrap();
+    assert_eq!(store.pins_of(&addrs[0]).unwrap(), 1);
+    assert_eq!(store.pins_of(&addrs[10]).unwrap(), 0);
+}
+
+/// A journal that cannot be read or written (here a folder in its place) fails the open naming it,
+/// and leaves the index as it is: its pins are written to a new journal once the way is clear.
+#[test]
+fn a_pin_journal_that_cannot_be_opened_fails_the_open_and_keeps_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = pinned_store(dir.path());
+    let journal = dir.path().join(JOURNAL_FILE);
+    std::fs::remove_file(&journal).unwrap();
+    std::fs::create_dir(&journal).unwrap();
+    let err = SlotStore::open(dir.path()).err().unwrap().to_string();
+    assert!(err.contains(JOURNAL_FILE), "{err}");
+    assert!(!dir.path().join(DAMAGED_INDEX_FILE).exists());
+    std::fs::remove_dir(&journal).unwrap();
+    let store = SlotStore::open(dir.path()).unwrap();
+    assert_eq!(
+        store.notes(),
+        [format!(
+            "wrote the pin journal {} from the index (2 pinned roots)",
+            journal.display()
+        )]
+    );
+    assert_eq!(pin_counts(&store, &set), PIN_COUNTS);
+}
