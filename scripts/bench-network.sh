@@ -41,7 +41,7 @@ cat "$work/file" > /dev/null
 
 now() { date +%s.%N; }
 mbps() { echo "scale=1; $bytes / 1000000 / ($2 - $1)" | bc; }
-ratio() { echo "scale=2; $1 / $2" | bc | sed 's/^\./0./'; }
+ratio() { echo "scale=3; $1 / $2" | bc | sed 's/^\./0./'; }
 # CPU seconds (user + system) a live process has used so far.
 cpu_of() { awk -v t="$(getconf CLK_TCK)" '{ print ($14 + $15) / t }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 # Runs a command under /usr/bin/time; its CPU seconds and peak RSS (KiB) go to $work/time.
