@@ -775,9 +775,23 @@ fn keystore_op(data: &[u8]) {
         }
         Err(e) => {
             let text = e.to_string();
-            // Errors quote the file, never the password.
-            if password.len() >= 8 && !contains(&file, password.as_bytes()) {
-                assert!(!text.contains(&password), "{text}");
+            // Errors quote the file, never the password. A password may also be a piece of the
+            // message's own words ("key file version 4 is not 3"): then another password of the
+            // same length gives the same text.
+            if password.len() >= 8
+                && !contains(&file, password.as_bytes())
+                && text.contains(&password)
+            {
+                let other: String = password
+                    .chars()
+                    .map(|c| if c == 'x' { 'y' } else { 'x' })
+                    .collect();
+                let again = decrypt_key_file(&file, &other).err().map(|e| e.to_string());
+                assert_eq!(
+                    again.as_deref(),
+                    Some(text.as_str()),
+                    "the password is quoted"
+                );
             }
         }
     }
