@@ -246,7 +246,9 @@ impl SlotStore {
                 }
                 Err(e) => Err(e),
             }
-        } else if file_slots > 0 {
+        } else if file_slots > 0 || dir.join(JOURNAL_FILE).exists() {
+            // A store with chunks, or with pins (whose chunks may all be lost), rebuilds; only a
+            // store with neither starts with a new index.
             Err("the index is missing".to_string())
         } else {
             super::open_database(&index_path, cache).and_then(|db| {
