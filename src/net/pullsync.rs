@@ -99,20 +99,27 @@ pub(crate) async fn status(
 /// Wait before a worker tries a failed range again.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 
-/// Adds a stored chunk to `reserve` when it lies within `radius`; whether the reserve gained an
-/// entry. Blocking.
+/// Adds the stored chunks of `items` that lie within `radius` to `reserve`, in one transaction;
+/// those that gained an entry. Blocking.
 pub(crate) fn reserve(
     reserve: Option<&Reserve>,
     radius: u8,
-    chunk: &Address,
-    stamp: &Stamp,
-) -> Result<bool, String> {
-    match reserve {
-        Some(r) if placement::responsible(chunk, &r.base(), radius) => {
-            r.put(chunk, stamp).map_err(|e| e.to_string())
-        }
-        _ => Ok(false),
-    }
+    items: Vec<(Address, Stamp)>,
+) -> Result<Vec<Address>, String> {
+    let Some(r) = reserve else {
+        return Ok(Vec::new());
+    };
+    let base = r.base();
+    let ours: Vec<(Address, Stamp)> = items
+        .into_iter()
+        .filter(|(chunk, _)| placement::responsible(chunk, &base, radius))
+        .collect();
+    let added = r.put_many(&ours).map_err(|e| e.to_string())?;
+    Ok(ours
+        .into_iter()
+        .zip(added)
+        .filter_map(|((chunk, _), added)| added.then_some(chunk))
+        .collect())
 }
 
 /// The bins to sync from a peer at proximity `po` to us when our radius is `radius`.
@@ -638,7 +645,7 @@ async fn store_delivered(client: &Client, peer: PeerId, delivered: Vec<Delivered
     }
     let shared = client.shared.clone();
     let radius = shared.radius();
-    let stored = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let valid: Vec<Delivered> = delivered
             .into_iter()
             .filter(|d| {
@@ -686,29 +693,13 @@ async fn store_delivered(client: &Client, peer: PeerId, delivered: Vec<Delivered
             warn!(chunks = chunks.len(), error = %e, "pull sync: cannot store");
             return Vec::new();
         }
-        let Some(reserve) = shared.config.reserve.as_deref() else {
-            return Vec::new();
-        };
-        let base = reserve.base();
-        let ours: Vec<(Address, Stamp)> = stamps
-            .into_iter()
-            .filter(|(chunk, _)| placement::responsible(chunk, &base, radius))
-            .collect();
-        match reserve.put_many(&ours) {
-            Ok(added) => ours
-                .into_iter()
-                .zip(added)
-                .filter_map(|((chunk, _), added)| added.then_some(chunk))
-                .collect(),
-            Err(e) => {
-                warn!(chunks = ours.len(), error = %e, "pull sync: cannot reserve");
-                Vec::new()
-            }
-        }
+        reserve(shared.config.reserve.as_deref(), radius, stamps).unwrap_or_else(|e| {
+            warn!(chunks = chunks.len(), error = %e, "pull sync: cannot reserve");
+            Vec::new()
+        })
     })
     .await
-    .unwrap_or_default();
-    stored
+    .unwrap_or_default()
 }
 
 #[cfg(test)]

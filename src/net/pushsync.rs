@@ -273,7 +273,8 @@ async fn store(client: &Client, push: &Push) -> Result<(Receipt, bool), String> 
             })
             .map_err(|e| e.to_string())?;
         let reserved =
-            super::pullsync::reserve(reserve.as_deref(), radius, &chunk.address, &stamp)?;
+            !super::pullsync::reserve(reserve.as_deref(), radius, vec![(chunk.address, stamp)])?
+                .is_empty();
         Ok::<_, String>((new, reserved))
     })
     .await
