@@ -287,7 +287,18 @@ pub fn draw_secrets(
     data: &[u8],
     rng: &mut dyn RandomSource,
 ) -> Result<ChunkSecrets, EncryptionError> {
-    let payload_len = check_plain(data)?.1.len();
+    draw_secrets_for(check_plain(data)?.1.len(), rng)
+}
+
+/// Draws what [`draw_secrets`] draws for a chunk whose payload is `payload_len` bytes long, before
+/// its content is known (an intermediate chunk whose references are still being hashed).
+pub fn draw_secrets_for(
+    payload_len: usize,
+    rng: &mut dyn RandomSource,
+) -> Result<ChunkSecrets, EncryptionError> {
+    if payload_len > PADDED_PAYLOAD_LEN {
+        return Err(EncryptionError::PayloadTooLong { payload_len });
+    }
     let mut key: Key = [0; KEY_LEN];
     rng.fill(&mut key)?;
     let mut padding = vec![0u8; PADDED_PAYLOAD_LEN - payload_len];

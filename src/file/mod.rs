@@ -1,5 +1,6 @@
 //! Files as chunk trees: the [`splitter`] builds them, the [`joiner`] reads them back.
 
+mod draws;
 mod error;
 mod getter;
 pub mod inspect;

@@ -16,7 +16,8 @@ use crate::address::Address;
 use crate::bmt;
 use crate::cac::{Chunk, MAX_PAYLOAD};
 use crate::encryption::{self, EncryptionError, RandomSource};
-use crate::file::pipeline::{self, Pool, WorkerLost};
+use crate::file::draws::WrapDraws;
+use crate::file::pipeline::{self, Pool, SealFailed, WorkerLost};
 use crate::redundancy::codec::{self, CodecError};
 use crate::redundancy::{table, Level};
 use crate::reference::Reference;
@@ -227,14 +228,16 @@ pub struct Splitter<'a> {
     max_size: u64,
     data_chunks: u64,
     written: u64,
-    /// Workers for whole level-1 groups of plain uploads, started with the first whole group.
+    /// Workers for whole level-1 groups, started with the first whole group.
     pool: PoolState,
+    /// Secrets drawn (in bee's order) for wraps the workers' groups will set off.
+    draws: WrapDraws,
 }
 
 enum PoolState {
     /// Not needed yet.
     Unstarted,
-    /// Groups are hashed inline (one core, encryption, or no thread could start).
+    /// Groups are hashed inline (one core, or no thread could start).
     Inline,
     Running(Pool),
 }
@@ -262,7 +265,15 @@ impl<'a> Splitter<'a> {
             data_chunks: 0,
             written: 0,
             pool: PoolState::Unstarted,
+            draws: WrapDraws::new(LEVELS),
         }
+    }
+
+    /// Hashes every group on the calling thread, as on a one-core machine (the order of work and
+    /// draws the pooled splitter must reproduce; for tests and comparisons).
+    pub fn single_threaded(mut self) -> Self {
+        self.pool = PoolState::Inline;
+        self
     }
 
     /// Adds file bytes; write boundaries do not matter.
@@ -288,6 +299,7 @@ impl<'a> Splitter<'a> {
             self.cut()?;
         }
         self.drain()?;
+        debug_assert!(!self.draws.pending(), "every drawn wrap ran");
         self.flush_batch()?;
         for n in 0..LEVELS - 1 {
             match self.levels[n].len() {
@@ -351,9 +363,8 @@ impl<'a> Splitter<'a> {
     fn start_pool(&mut self) -> bool {
         if let PoolState::Unstarted = self.pool {
             let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-            // Encrypted uploads draw randomness in bee's order, interleaved with wraps: inline.
-            self.pool = match (self.options.encrypt, cores) {
-                (false, 2..) => {
+            self.pool = match cores {
+                2.. => {
                     Pool::new(cores.min(MAX_WORKERS)).map_or(PoolState::Inline, PoolState::Running)
                 }
                 _ => PoolState::Inline,
@@ -363,12 +374,15 @@ impl<'a> Splitter<'a> {
     }
 
     /// Sends the batch, a whole level-1 group, to the pool, first collecting the oldest group when
-    /// the pool is full.
+    /// the pool is full. An encrypted group's draws, and those of the wraps it will set off, are
+    /// made first (see [`WrapDraws`]).
     fn submit_group(&mut self) -> Result<(), SplitError> {
         let chunks = std::mem::take(&mut self.batch);
-        let parities = match self.options.level {
-            Level::None => 0,
-            level => table::parities(level, false, chunks.len()),
+        let first = self.data_chunks - chunks.len() as u64;
+        let parities = self.parities(chunks.len());
+        let secrets = match self.options.encrypt {
+            false => None,
+            true => Some(self.draw_group(first, &chunks)?),
         };
         let offset = self.size;
         let PoolState::Running(pool) = &mut self.pool else {
@@ -382,12 +396,59 @@ impl<'a> Splitter<'a> {
         } else {
             None
         };
-        pool.submit(pipeline::Job { chunks, parities })
-            .map_err(|source| SplitError::Worker { offset, source })?;
+        pool.submit(pipeline::Job {
+            first,
+            chunks,
+            secrets,
+            parities,
+        })
+        .map_err(|source| SplitError::Worker { offset, source })?;
         match done {
             Some(done) => self.take_group(done),
             None => Ok(()),
         }
+    }
+
+    /// Parity chunks of a group of `entries` at this upload's level.
+    fn parities(&self, entries: usize) -> usize {
+        match self.options.level {
+            Level::None => 0,
+            level => table::parities(level, self.options.encrypt, entries),
+        }
+    }
+
+    /// Draws the secrets of a whole group's data chunks, then those of the wraps it sets off.
+    fn draw_group(
+        &mut self,
+        first: u64,
+        chunks: &[Vec<u8>],
+    ) -> Result<Vec<encryption::ChunkSecrets>, SplitError> {
+        let offset_of = |i: usize| (first + i as u64) * MAX_PAYLOAD as u64;
+        if let PoolState::Running(pool) = &self.pool {
+            if pool.outstanding() == 0 {
+                self.draws.sync(self.levels.iter().map(Vec::len));
+            }
+        }
+        // A full level's references and its parities' addresses.
+        let wrap_len = self.branches * encryption::REFERENCE_LEN
+            + self.parities(self.branches) * crate::address::ADDRESS_LEN;
+        let rng = self.rng.as_deref_mut().ok_or(SplitError::NoRandomSource)?;
+        let mut secrets = Vec::with_capacity(chunks.len());
+        for (i, c) in chunks.iter().enumerate() {
+            secrets.push(encryption::draw_secrets(c, rng).map_err(|source| {
+                SplitError::Encrypt {
+                    offset: offset_of(i),
+                    source,
+                }
+            })?);
+        }
+        self.draws
+            .plan_group(self.branches, wrap_len, rng)
+            .map_err(|source| SplitError::Encrypt {
+                offset: offset_of(chunks.len()),
+                source,
+            })?;
+        Ok(secrets)
     }
 
     /// Collects every outstanding group, in order.
@@ -405,17 +466,30 @@ impl<'a> Splitter<'a> {
 
     /// Writes a finished group's data and parity chunks and wraps it, as [`Splitter::flush_batch`]
     /// and [`Splitter::build`] would have.
-    fn take_group(&mut self, done: Result<pipeline::Done, WorkerLost>) -> Result<(), SplitError> {
+    fn take_group(
+        &mut self,
+        done: Result<Result<pipeline::Done, SealFailed>, WorkerLost>,
+    ) -> Result<(), SplitError> {
         let offset = self.size;
-        let done = done.map_err(|source| SplitError::Worker { offset, source })?;
+        let done = done
+            .map_err(|source| SplitError::Worker { offset, source })?
+            .map_err(|e| SplitError::Encrypt {
+                offset: e.chunk * MAX_PAYLOAD as u64,
+                source: e.source,
+            })?;
         let parity = done
             .parity
             .map_err(|source| SplitError::Parity { level: 1, source })?;
-        for (data, address) in done.chunks.into_iter().zip(done.addresses) {
+        let keys = done.keys.map(Vec::into_iter);
+        let mut keys = keys.into_iter().flatten();
+        for ((data, address), span) in done.chunks.into_iter().zip(done.addresses).zip(done.spans) {
             let address = Address(address);
             self.levels[0].push(Entry {
-                span: (data.len() - 8) as u64,
-                reference: Reference { address, key: None },
+                span,
+                reference: Reference {
+                    address,
+                    key: keys.next(),
+                },
                 // The parities are already encoded: no shard data is needed.
                 data: None,
             });
@@ -425,17 +499,27 @@ impl<'a> Splitter<'a> {
         self.flush_out()
     }
 
+    /// Encrypts the wrap of level `n` when the upload is encrypted, with the secrets drawn for it
+    /// ahead or, when none were, drawn now.
     fn seal(
         &mut self,
         plain: Vec<u8>,
         offset: u64,
+        n: usize,
     ) -> Result<(Vec<u8>, Option<encryption::Key>), SplitError> {
         if !self.options.encrypt {
             return Ok((plain, None));
         }
-        let rng = self.rng.as_deref_mut().ok_or(SplitError::NoRandomSource)?;
-        let (key, enc) = encryption::encrypt_chunk(&plain, rng)
-            .map_err(|source| SplitError::Encrypt { offset, source })?;
+        let encrypted = match self.draws.take(n) {
+            Some(secrets) => {
+                encryption::encrypt_with(&plain, &secrets).map(|enc| (secrets.key, enc))
+            }
+            None => {
+                let rng = self.rng.as_deref_mut().ok_or(SplitError::NoRandomSource)?;
+                encryption::encrypt_chunk(&plain, rng)
+            }
+        };
+        let (key, enc) = encrypted.map_err(|source| SplitError::Encrypt { offset, source })?;
         Ok((enc, Some(key)))
     }
 
@@ -570,7 +654,7 @@ impl<'a> Splitter<'a> {
             data.extend_from_slice(&a.0);
         }
         let offset = self.size;
-        let (stored, key) = self.seal(data, offset)?;
+        let (stored, key) = self.seal(data, offset, n)?;
         let address = Address(bmt::data_address(&stored));
         let keep = level != Level::None;
         let entry = Entry {

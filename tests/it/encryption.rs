@@ -186,3 +186,77 @@ fn cli_encrypted_upload_download_and_inspect() {
     assert_ne!(h["reference"].as_str().unwrap(), r);
     assert_eq!(h["replicas"].as_array().unwrap().len(), 8);
 }
+
+/// Every chunk a split writes, in order.
+struct Written(Vec<swarmec::address::Address>);
+
+impl swarmec::file::splitter::ChunkSink for Written {
+    fn accept(
+        &mut self,
+        chunks: Vec<swarmec::cac::Chunk>,
+    ) -> Result<(), swarmec::store::StoreError> {
+        self.0.extend(chunks.iter().map(|c| c.address));
+        Ok(())
+    }
+}
+
+fn split_encrypted(
+    data: &[u8],
+    level: Level,
+    seed: u64,
+    single: bool,
+) -> (Reference, Vec<swarmec::address::Address>) {
+    use swarmec::file::splitter::Splitter;
+    let mut sink = Written(Vec::new());
+    let mut rng = BeeRand::new(seed);
+    let options = SplitOptions {
+        level,
+        encrypt: true,
+    };
+    let mut splitter = Splitter::new(&mut sink, options, Some(&mut rng));
+    if single {
+        splitter = splitter.single_threaded();
+    }
+    splitter.write(data).unwrap();
+    let summary = splitter.finish().unwrap();
+    (summary.reference, sink.0)
+}
+
+#[test]
+fn pooled_encrypted_splits_draw_like_the_single_threaded_one() {
+    // The worker pool takes whole groups and draws the wraps' keys and padding ahead; the
+    // single-threaded splitter draws as bee does, one chunk at a time (the bee vectors check it).
+    // Sizes that fill a level of intermediate chunks twice over, so that the ahead-drawn wraps
+    // cascade (64 references per encrypted intermediate chunk without redundancy, 20 at paranoid),
+    // and end in a partial chunk and a partial group.
+    assert!(
+        std::thread::available_parallelism().map_or(1, |n| n.get()) >= 2,
+        "this test compares the worker pool with the single thread; it needs two cores"
+    );
+    for (level, data_chunks) in [
+        (Level::None, 2 * 64 * 64 + 3 * 64 + 5),
+        (Level::Paranoid, 2 * 20 * 20 + 7),
+        (Level::Strong, 3 * 53 + 1),
+    ] {
+        let data: Vec<u8> = (0..data_chunks * 4096 - 1000)
+            .map(|i| {
+                (i as u64)
+                    .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                    .rotate_left(17) as u8
+            })
+            .collect();
+        let pooled = split_encrypted(&data, level, 11, false);
+        let single = split_encrypted(&data, level, 11, true);
+        assert_eq!(pooled.0, single.0, "{level}: same reference");
+        assert!(
+            pooled.1 == single.1,
+            "{level}: the same chunks in the same order"
+        );
+        assert!(pooled.1.len() > data_chunks, "{level}");
+        let other_seed = split_encrypted(&data, level, 12, false);
+        assert_ne!(
+            pooled.0, other_seed.0,
+            "{level}: the keys come from the seed"
+        );
+    }
+}
