@@ -2,7 +2,9 @@
 # Issue 12's network benchmark: an 8-node loopback cluster (one `swarmec node` process per node)
 # against the local store, on the same file in the same run. For each level: a local upload into a
 # fresh data directory and a download from it, then a stamped upload through node 0 and a download
-# through node 5 of a fresh cluster (so that no node holds a chunk of an earlier level), each
+# through node 5 of a fresh cluster (so that no node holds a chunk of an earlier level) as a
+# libp2p client (`download --peer`), and through node 6's HTTP API (`GET /bytes/{ref}`, what bee-js
+# and curl do; another node, so that neither download finds the other's retrievals cached), each
 # result byte-compared with the input. Prints MB/s (10^6 bytes per second of the file's size),
 # the network/local ratios against issue 12's targets (upload >= 0.25, download >= 0.5), the CPU
 # seconds each process spent in each phase (from /proc/PID/stat and /usr/bin/time) and the nodes'
@@ -12,12 +14,15 @@
 #   STORAGE_RADIUS=R  starts the nodes with `--storage-radius R` (default 0: in 8 nodes every node
 #                     is in every neighbourhood, so pull sync copies every chunk to all of them)
 #   PERF_OUT=FILE  also records `perf record -g` of the nodes during each network upload (FILE.LEVEL)
+#                  and of the whole machine during the `--peer` download (FILE.LEVEL.down) and
+#                  of the API node during its download (FILE.LEVEL.api)
 set -uo pipefail
 size_mib=${1:-256}
 levels=${2:-"0 2"}
 nodes=8
 up_node=0
 down_node=5
+api_node=6
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 swarmec=${SWARMEC:-$root/target/release/swarmec}
 [[ -x "$swarmec" ]] || { echo "no swarmec binary at $swarmec (cargo build --release, or set SWARMEC)"; exit 2; }
@@ -57,6 +62,7 @@ start() {
     local args=(node --data-dir "$work/net/n$i" --listen /ip4/127.0.0.1/tcp/0 --network-id 10
         --storage-radius "${STORAGE_RADIUS:-0}")
     [[ -n "$boot" ]] && args+=(--bootstrap "$boot")
+    [[ $i -eq $api_node ]] && args+=(--api 127.0.0.1:0)
     "$swarmec" "${args[@]}" > "$work/net/n$i.out" 2> "$work/net/n$i.err" &
     pids[$i]=$!
     for _ in $(seq 1 600); do
@@ -65,6 +71,7 @@ start() {
     done
     grep -q '^ready' "$work/net/n$i.out" || { echo "node $i not ready after 30 s: $(tail -n1 "$work/net/n$i.err")"; exit 1; }
     listen=$(grep -m1 '^listen ' "$work/net/n$i.out" | cut -d' ' -f2)
+    [[ $i -eq $api_node ]] && api=$(grep -m1 '^api ' "$work/net/n$i.out" | cut -d' ' -f2)
 }
 
 # The batch must hold one upload's chunks (at most ~3.3 per data chunk, at paranoid) in 2^16
@@ -141,8 +148,13 @@ for level in $levels; do
         continue
     fi
     [[ "$nref" == "$ref" ]] || echo "note: network reference $nref differs from the local one"
+    if [[ -n "${PERF_OUT:-}" ]]; then
+        perf record -q -g -a -o "$PERF_OUT.$level.down" 2> /dev/null &
+        perf_pid=$!
+    fi
     timed "$swarmec" download "$nref" -o "$work/out" --peer "${addrs[$down_node]}" --network-id 10 2> "$work/err"
     ok=$?
+    [[ -n "$perf_pid" ]] && { kill -INT "$perf_pid"; wait "$perf_pid"; }
     t2=$(now)
     nd_cpu=$(client_cpu)
     nd_rss=$(client_rss)
@@ -153,24 +165,46 @@ for level in $levels; do
         stop_nodes
         continue
     fi
+    [[ -n "${SHOW_STATUS:-}" ]] && { curl -sf "$api/status"; echo; }
+    if [[ -n "${PERF_OUT:-}" ]]; then
+        perf record -q -g -p "${pids[$api_node]}" -o "$PERF_OUT.$level.api" 2> /dev/null &
+        perf_pid=$!
+    fi
+    timed curl -sf -o "$work/out" "$api/bytes/$nref" 2> "$work/err"
+    ok=$?
+    [[ -n "$perf_pid" ]] && { kill -INT "$perf_pid"; wait "$perf_pid"; }
+    t3=$(now)
+    cpu3=(); for i in $(seq 0 $((nodes - 1))); do cpu3[$i]=$(cpu_of "${pids[$i]}"); done
+    if [[ $ok -ne 0 ]] || ! cmp -s "$work/file" "$work/out"; then
+        echo "download through node $api_node's API failed: $(tail -n1 "$work/err")"
+        failures=$((failures + 1))
+        stop_nodes
+        continue
+    fi
     net_up=$(mbps "$t0" "$t1")
     net_down=$(mbps "$t1" "$t2")
+    api_down=$(mbps "$t2" "$t3")
     printf 'network upload   %6.1f s %7s MB/s  (client cpu %s s, rss %s MiB) via node %d\n' "$(echo "$t1 - $t0" | bc)" "$net_up" "$nu_cpu" "$nu_rss" "$up_node"
     printf 'network download %6.1f s %7s MB/s  (client cpu %s s, rss %s MiB) via node %d, identical\n' "$(echo "$t2 - $t1" | bc)" "$net_down" "$nd_cpu" "$nd_rss" "$down_node"
-    line_up="node cpu s during upload:  " line_down="node cpu s during download:" line_rss="node peak RSS MiB:         "
-    sum_up=0 sum_down=0
+    printf 'api     download %6.1f s %7s MB/s  (curl) via node %d, identical\n' "$(echo "$t3 - $t2" | bc)" "$api_down" "$api_node"
+    line_up="node cpu s during upload:  " line_down="node cpu s during download:" line_api="node cpu s during api get: " line_rss="node peak RSS MiB:         "
+    sum_up=0 sum_down=0 sum_api=0
     for i in $(seq 0 $((nodes - 1))); do
         u=$(echo "${cpu1[$i]} - ${cpu0[$i]}" | bc)
         d=$(echo "${cpu2[$i]} - ${cpu1[$i]}" | bc)
+        a=$(echo "${cpu3[$i]} - ${cpu2[$i]}" | bc)
         sum_up=$(echo "$sum_up + $u" | bc)
         sum_down=$(echo "$sum_down + $d" | bc)
+        sum_api=$(echo "$sum_api + $a" | bc)
         line_up+=$(printf ' %5.1f' "$u")
         line_down+=$(printf ' %5.1f' "$d")
+        line_api+=$(printf ' %5.1f' "$a")
         hwm=$(awk '/^VmHWM/ { printf "%d", $2 / 1024 }' "/proc/${pids[$i]}/status" 2>/dev/null)
         line_rss+=$(printf ' %5s' "${hwm:-?}")
     done
     echo "$line_up  (sum $sum_up)"
     echo "$line_down  (sum $sum_down)"
+    echo "$line_api  (sum $sum_api)"
     echo "$line_rss"
     # Stored chunks per node (redb files' size is a rough proxy): the spread of the load.
     line_du="node data dir MiB:         "
@@ -180,12 +214,14 @@ for level in $levels; do
     rm -rf "$work/out"
     r_up=$(ratio "$net_up" "$local_up")
     r_down=$(ratio "$net_down" "$local_down")
+    r_api=$(ratio "$api_down" "$local_down")
     met_up=$([[ $(echo "$r_up >= 0.25" | bc) -eq 1 ]] && echo met || echo "NOT met")
     met_down=$([[ $(echo "$r_down >= 0.5" | bc) -eq 1 ]] && echo met || echo "NOT met")
-    summary+=("$(printf '%-5s %9s %9s %9s %9s %9s (%s) %9s (%s)' "$level" "$local_up" "$net_up" "$local_down" "$net_down" "$r_up" "$met_up" "$r_down" "$met_down")")
+    met_api=$([[ $(echo "$r_api >= 0.5" | bc) -eq 1 ]] && echo met || echo "NOT met")
+    summary+=("$(printf '%-5s %9s %9s %9s %9s %9s %9s (%s) %9s (%s) %9s (%s)' "$level" "$local_up" "$net_up" "$local_down" "$net_down" "$api_down" "$r_up" "$met_up" "$r_down" "$met_down" "$r_api" "$met_api")")
 done
 
 echo
-printf '%-5s %9s %9s %9s %9s %21s %21s\n' level "local up" "net up" "local dn" "net dn" "up net/local>=0.25" "down net/local>=0.5"
+printf '%-5s %9s %9s %9s %9s %9s %21s %21s %21s\n' level "local up" "net up" "local dn" "net dn" "api dn" "up net/local>=0.25" "down net/local>=0.5" "api dn/local>=0.5"
 for s in "${summary[@]}"; do echo "$s"; done
 [[ $failures -eq 0 ]]

@@ -260,8 +260,18 @@ impl ChunkStore for NetworkStore {
             }
             got
         })?;
-        for (i, address, data) in fetched {
-            self.cache_put(address, &data)?;
+        // Fetched chunks are cached in one store batch (one index transaction), not one by one.
+        if self.cache && !fetched.is_empty() {
+            let chunks: Vec<Chunk> = fetched
+                .iter()
+                .map(|(_, address, data)| Chunk {
+                    address: *address,
+                    data: data.clone(),
+                })
+                .collect();
+            self.local.put_batch(&chunks)?;
+        }
+        for (i, _, data) in fetched {
             if let Some(slot) = out.get_mut(i) {
                 *slot = Some(data);
             }

@@ -291,6 +291,18 @@ fn upload_via_one_node_places_chunks_on_the_closest_and_downloads_via_another() 
         data
     );
     assert!(c.member(6).store.has(&reference.address).unwrap());
+    // Node 7's own store cannot give the file; after one caching download it can: every chunk
+    // the download fetched was written to it.
+    assert!(download(&*c.member(7).store, &reference, Strategy::Data, false).is_err());
+    let cached = c.network_store(7, true);
+    assert_eq!(
+        download(&cached, &reference, Strategy::Data, false).unwrap(),
+        data
+    );
+    assert_eq!(
+        download(&*c.member(7).store, &reference, Strategy::Data, false).unwrap(),
+        data
+    );
     // A client connected to one node gets the same bytes.
     let addr: Multiaddr = c.member(3).node.listen_addrs()[0].clone();
     let session = Session::connect(&addr, test_config()).unwrap();
