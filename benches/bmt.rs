@@ -6,13 +6,15 @@
 //! its figure is the per-core BMT bound of that kernel; the 8-lane one is the "per-core 8-lane BMT
 //! bound" the other benchmarks are judged against.
 //!
+//! bee's encryption keystream per kernel (`keystream_chunk`).
+//!
 //! Run briefly: `cargo bench --bench bmt` (about 30 s).
 
 use std::time::Duration;
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use swarmec::bmt::{self, lanes, reference};
-use swarmec::keccak_lanes::{available_kernels, permute_batch_with};
+use swarmec::keccak_lanes::{available_kernels, keystream_with, permute_batch_with};
 
 /// Chunks per batch.
 const BATCH: usize = 64;
@@ -96,12 +98,27 @@ fn bench_permutation(c: &mut Criterion) {
     g.finish();
 }
 
+/// bee's keystream for one chunk's payload (128 blocks, 256 permutations) on every kernel;
+/// throughput in payload bytes encrypted.
+fn bench_keystream(c: &mut Criterion) {
+    let mut g = c.benchmark_group("keystream_chunk");
+    g.throughput(Throughput::BytesDecimal(bmt::CHUNK_SIZE as u64));
+    let key = [0x5au8; 32];
+    let mut out = vec![[0u8; 32]; bmt::CHUNK_SIZE / 32];
+    for k in available_kernels() {
+        g.bench_function(k.name(), |b| {
+            b.iter(|| keystream_with(k, black_box(&key), 0, &mut out))
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = bench_permutation, bench_bmt
+    targets = bench_permutation, bench_keystream, bench_bmt
 }
 criterion_main!(benches);

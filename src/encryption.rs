@@ -104,54 +104,12 @@ pub fn transform(key: &Key, initial_ctr: u32, data: &mut [u8]) {
 }
 
 /// `count` keystream blocks from counter `initial_ctr`, hashed in lockstep on the widest Keccak
-/// kernel the CPU has: each block is two Keccak-f permutations, of `key || LE32(ctr)` (36 bytes)
-/// and then of the 32-byte result, with legacy Keccak padding (`0x01 … 0x80`, rate 136).
+/// kernel the CPU has ([`crate::keccak_lanes::keystream`]): each block is two Keccak-f
+/// permutations, of `key || LE32(ctr)` (36 bytes) and then of the 32-byte result.
 pub fn keystream_blocks(key: &Key, initial_ctr: u32, count: u32) -> Vec<[u8; 32]> {
-    use crate::keccak_lanes::{active_kernel, permute_batch_with, WORDS};
-    const LAST: u64 = 0x80 << 56; // byte 135, the end of the rate, in word 16
-    let key_words: [u64; 4] = std::array::from_fn(|i| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&key[8 * i..8 * i + 8]);
-        u64::from_le_bytes(w)
-    });
-    let mut states: Vec<[u64; WORDS]> = (0..count)
-        .map(|j| {
-            let mut st = [0u64; WORDS];
-            st[..4].copy_from_slice(&key_words);
-            // Bytes 32..36 hold the counter, byte 36 the first padding byte.
-            st[4] = u64::from(initial_ctr.wrapping_add(j)) | (0x01 << 32);
-            st[16] = LAST;
-            st
-        })
-        .collect();
-    let digest = |st: &[u64; WORDS]| -> [u8; 32] {
-        let mut out = [0u8; 32];
-        for (o, w) in out.chunks_mut(8).zip(st) {
-            o.copy_from_slice(&w.to_le_bytes());
-        }
-        out
-    };
-    let kernel = active_kernel();
-    let scalar = || {
-        (0..count)
-            .map(|j| keystream_block(key, initial_ctr.wrapping_add(j)))
-            .collect()
-    };
-    // The active kernel is always available, so permuting cannot fail; hash one by one if it did.
-    if permute_batch_with(kernel, &mut states, 1).is_err() {
-        return scalar();
-    }
-    for st in &mut states {
-        let inner = [st[0], st[1], st[2], st[3]];
-        *st = [0u64; WORDS];
-        st[..4].copy_from_slice(&inner);
-        st[4] = 0x01; // byte 32: first padding byte
-        st[16] = LAST;
-    }
-    if permute_batch_with(kernel, &mut states, 1).is_err() {
-        return scalar();
-    }
-    states.iter().map(digest).collect()
+    let mut out = vec![[0u8; 32]; count as usize];
+    crate::keccak_lanes::keystream(key, initial_ctr, &mut out);
+    out
 }
 
 /// The single source of every random byte encryption uses (keys and padding).

@@ -15,6 +15,7 @@
 use std::sync::OnceLock;
 
 pub use crate::keccak::HASH_SIZE;
+pub use keystream::{keystream, keystream_with};
 /// 64-bit words in a Keccak-f[1600] state.
 pub const WORDS: usize = 25;
 /// Keccak-256 rate in bytes: one block absorbs every message hashed here.
@@ -182,6 +183,7 @@ macro_rules! keccak_f1600_rounds {
     };
 }
 
+mod keystream;
 mod scalar;
 #[cfg(target_arch = "x86_64")]
 mod x86;

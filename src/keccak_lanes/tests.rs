@@ -114,3 +114,32 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn keystream_equals_the_reference_on_every_kernel() {
+    let key: [u8; 32] = std::array::from_fn(|i| (i as u8).wrapping_mul(37) ^ 0x5a);
+    // Counts around the lane widths, a chunk's 128 blocks, the span's counter, and a counter
+    // that wraps modulo 2^32 inside a lane group.
+    for (first, count) in [
+        (0, 0),
+        (0, 1),
+        (0, 3),
+        (0, 4),
+        (5, 7),
+        (128, 1),
+        (0, 128),
+        (u32::MAX - 2, 9),
+    ] {
+        let want: Vec<[u8; 32]> = (0..count)
+            .map(|j| keystream::block_reference(&key, first.wrapping_add(j)))
+            .collect();
+        for k in kernels() {
+            let mut out = vec![[0u8; 32]; count as usize];
+            keystream_with(k, &key, first, &mut out).unwrap();
+            assert!(out == want, "{k:?} first {first} count {count}");
+        }
+        let mut out = vec![[0u8; 32]; count as usize];
+        keystream(&key, first, &mut out);
+        assert!(out == want, "active kernel, first {first} count {count}");
+    }
+}

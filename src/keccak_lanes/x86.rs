@@ -302,6 +302,37 @@ macro_rules! four_lane_kernel {
                 }
             }
 
+            /// Four blocks of bee's keystream, `keccak256(keccak256(key || LE32(ctrs[k])))`
+            /// for lane `k`: the key words are the same in every lane, the counter differs;
+            /// both permutations run without leaving the registers.
+            #[target_feature(enable = $features)]
+            pub(in super::super) unsafe fn keystream(
+                key: &[u64; 4],
+                ctrs: &[u32; LANES],
+                out: &mut [[u8; HASH_SIZE]; LANES],
+            ) {
+                // Bytes 32..36 hold the counter, byte 36 the first padding byte.
+                let word = |c: u32| (u64::from(c) | (PAD_FIRST << 32)) as i64;
+                let mut s = [_mm256_setzero_si256(); WORDS];
+                for (v, w) in s.iter_mut().zip(key) {
+                    *v = _mm256_set1_epi64x(*w as i64);
+                }
+                s[4] =
+                    _mm256_set_epi64x(word(ctrs[3]), word(ctrs[2]), word(ctrs[1]), word(ctrs[0]));
+                s[PAD_LAST_WORD] = _mm256_set1_epi64x(PAD_LAST as i64);
+                let inner = permute(s);
+                // The second hash absorbs the 32-byte inner digest, still one word per lane.
+                let mut t = [_mm256_setzero_si256(); WORDS];
+                t[..4].copy_from_slice(&inner[..4]);
+                t[4] = _mm256_set1_epi64x(PAD_FIRST as i64);
+                t[PAD_LAST_WORD] = _mm256_set1_epi64x(PAD_LAST as i64);
+                let t = permute(t);
+                let digests = transpose4([t[0], t[1], t[2], t[3]]);
+                for (o, d) in out.iter_mut().zip(digests) {
+                    _mm256_storeu_si256(o.as_mut_ptr().cast(), d);
+                }
+            }
+
             /// Applies Keccak-f[1600] `times` times to each of four states.
             #[target_feature(enable = $features)]
             pub(in super::super) unsafe fn permute_states(
