@@ -53,6 +53,25 @@ cpu_of() { awk -v t="$(getconf CLK_TCK)" '{ print ($14 + $15) / t }' "/proc/$1/s
 timed() { /usr/bin/time -f '%U %S %M' -o "$work/time" "$@"; }
 client_cpu() { awk '{ printf "%.1f", $1 + $2 }' "$work/time"; }
 client_rss() { awk '{ printf "%d", $3 / 1024 }' "$work/time"; }
+# Every node's CPU seconds so far, space-separated (node 0 first).
+node_cpus() { for i in $(seq 0 $((nodes - 1))); do cpu_of "${pids[$i]}"; done | paste -sd' '; }
+# With PERF_OUT set, starts `perf record -g` into $1 with the target options that follow.
+perf_pid=
+perf_start() {
+    [[ -n "${PERF_OUT:-}" ]] || return 0
+    local out=$1
+    shift
+    perf record -q -g "$@" -o "$out" 2> /dev/null &
+    perf_pid=$!
+}
+perf_stop() { [[ -z "$perf_pid" ]] || { kill -INT "$perf_pid"; wait "$perf_pid"; }; perf_pid=; }
+# Whether a download (exit status $1) wrote exactly the file to $2; says why not ($3: which,
+# $4: its stderr).
+fetched() {
+    [[ $1 -eq 0 ]] && cmp -s "$work/file" "$2" && return 0
+    echo "$3 failed: $(tail -n1 "$4")"
+    return 1
+}
 
 # Starts node $1 (bootstrapping through $2 if given) in $work/net/n$1; waits for its `ready`
 # (30 s at most); sets $listen.
@@ -126,12 +145,8 @@ for level in $levels; do
     batch=$("$swarmec" stamp create --depth "$depth" --amount 1 --immutable --data-dir "$work/net/uploader") \
         || { echo "stamp create failed"; exit 1; }
 
-    cpu0=(); for i in $(seq 0 $((nodes - 1))); do cpu0[$i]=$(cpu_of "${pids[$i]}"); done
-    perf_pid=
-    if [[ -n "${PERF_OUT:-}" ]]; then
-        perf record -q -g -p "$(IFS=,; echo "${pids[*]}")" -o "$PERF_OUT.$level" 2> /dev/null &
-        perf_pid=$!
-    fi
+    cpu0=($(node_cpus))
+    perf_start "${PERF_OUT:-}.$level" -p "$(IFS=,; echo "${pids[*]}")"
     t0=$(now)
     nref=$(timed "$swarmec" upload "$work/file" --level "$level" --peer "${addrs[$up_node]}" --network-id 10 \
         --stamp "$batch" --data-dir "$work/net/uploader" 2> "$work/err")
@@ -139,8 +154,8 @@ for level in $levels; do
     t1=$(now)
     nu_cpu=$(client_cpu)
     nu_rss=$(client_rss)
-    cpu1=(); for i in $(seq 0 $((nodes - 1))); do cpu1[$i]=$(cpu_of "${pids[$i]}"); done
-    [[ -n "$perf_pid" ]] && { kill -INT "$perf_pid"; wait "$perf_pid"; }
+    cpu1=($(node_cpus))
+    perf_stop
     if [[ $ok -ne 0 ]]; then
         echo "network upload through node $up_node failed: $(tail -n1 "$work/err")"
         failures=$((failures + 1))
@@ -148,35 +163,23 @@ for level in $levels; do
         continue
     fi
     [[ "$nref" == "$ref" ]] || echo "note: network reference $nref differs from the local one"
-    if [[ -n "${PERF_OUT:-}" ]]; then
-        perf record -q -g -a -o "$PERF_OUT.$level.down" 2> /dev/null &
-        perf_pid=$!
-    fi
+    perf_start "${PERF_OUT:-}.$level.down" -a
     timed "$swarmec" download "$nref" -o "$work/out" --peer "${addrs[$down_node]}" --network-id 10 2> "$work/err"
     ok=$?
-    [[ -n "$perf_pid" ]] && { kill -INT "$perf_pid"; wait "$perf_pid"; }
+    perf_stop
     t2=$(now)
     nd_cpu=$(client_cpu)
     nd_rss=$(client_rss)
-    cpu2=(); for i in $(seq 0 $((nodes - 1))); do cpu2[$i]=$(cpu_of "${pids[$i]}"); done
-    if [[ $ok -ne 0 ]] || ! cmp -s "$work/file" "$work/out"; then
-        echo "network download through node $down_node failed: $(tail -n1 "$work/err")"
-        failures=$((failures + 1))
-        stop_nodes
-        continue
-    fi
+    cpu2=($(node_cpus))
     [[ -n "${SHOW_STATUS:-}" ]] && { curl -sf "$api/status"; echo; }
-    if [[ -n "${PERF_OUT:-}" ]]; then
-        perf record -q -g -p "${pids[$api_node]}" -o "$PERF_OUT.$level.api" 2> /dev/null &
-        perf_pid=$!
-    fi
-    timed curl -sf -o "$work/out" "$api/bytes/$nref" 2> "$work/err"
-    ok=$?
-    [[ -n "$perf_pid" ]] && { kill -INT "$perf_pid"; wait "$perf_pid"; }
+    perf_start "${PERF_OUT:-}.$level.api" -p "${pids[$api_node]}"
+    timed curl -sf -o "$work/out.api" "$api/bytes/$nref" 2> "$work/err.api"
+    ok2=$?
+    perf_stop
     t3=$(now)
-    cpu3=(); for i in $(seq 0 $((nodes - 1))); do cpu3[$i]=$(cpu_of "${pids[$i]}"); done
-    if [[ $ok -ne 0 ]] || ! cmp -s "$work/file" "$work/out"; then
-        echo "download through node $api_node's API failed: $(tail -n1 "$work/err")"
+    cpu3=($(node_cpus))
+    if ! fetched "$ok" "$work/out" "network download through node $down_node" "$work/err" \
+        || ! fetched "$ok2" "$work/out.api" "download through node $api_node's API" "$work/err.api"; then
         failures=$((failures + 1))
         stop_nodes
         continue
@@ -211,7 +214,7 @@ for level in $levels; do
     for i in $(seq 0 $((nodes - 1))); do line_du+=$(printf ' %5d' "$(du -sm "$work/net/n$i" | cut -f1)"); done
     echo "$line_du"
     stop_nodes
-    rm -rf "$work/out"
+    rm -rf "$work/out" "$work/out.api"
     r_up=$(ratio "$net_up" "$local_up")
     r_down=$(ratio "$net_down" "$local_down")
     r_api=$(ratio "$api_down" "$local_down")

@@ -258,6 +258,16 @@ macro_rules! four_lane_kernel {
                 _mm256_storeu_si256(w.as_mut_ptr().cast(), v)
             }
 
+            /// Stores the first four words of lane `k` (its digest) in `out[k]`.
+            #[inline]
+            #[target_feature(enable = $features)]
+            unsafe fn store_digests(s: &[__m256i; WORDS], out: &mut [[u8; HASH_SIZE]; LANES]) {
+                let digests = transpose4([s[0], s[1], s[2], s[3]]);
+                for (o, d) in out.iter_mut().zip(digests) {
+                    _mm256_storeu_si256(o.as_mut_ptr().cast(), d);
+                }
+            }
+
             /// Keccak-256 of four 64-byte messages.
             #[target_feature(enable = $features)]
             pub(in super::super) unsafe fn hash64(
@@ -277,11 +287,7 @@ macro_rules! four_lane_kernel {
                 s[4..8].copy_from_slice(&transpose4(hi));
                 s[8] = _mm256_set1_epi64x(PAD_FIRST as i64);
                 s[PAD_LAST_WORD] = _mm256_set1_epi64x(PAD_LAST as i64);
-                let s = permute(s);
-                let digests = transpose4([s[0], s[1], s[2], s[3]]);
-                for (o, d) in out.iter_mut().zip(digests) {
-                    _mm256_storeu_si256(o.as_mut_ptr().cast(), d);
-                }
+                store_digests(&permute(s), out);
             }
 
             /// Keccak-256 of four 40-byte messages.
@@ -295,11 +301,7 @@ macro_rules! four_lane_kernel {
                 for (v, lanes) in s.iter_mut().zip(&w) {
                     *v = load(lanes);
                 }
-                let s = permute(s);
-                let digests = transpose4([s[0], s[1], s[2], s[3]]);
-                for (o, d) in out.iter_mut().zip(digests) {
-                    _mm256_storeu_si256(o.as_mut_ptr().cast(), d);
-                }
+                store_digests(&permute(s), out);
             }
 
             /// Four blocks of bee's keystream, `keccak256(keccak256(key || LE32(ctrs[k])))`
@@ -326,11 +328,7 @@ macro_rules! four_lane_kernel {
                 t[..4].copy_from_slice(&inner[..4]);
                 t[4] = _mm256_set1_epi64x(PAD_FIRST as i64);
                 t[PAD_LAST_WORD] = _mm256_set1_epi64x(PAD_LAST as i64);
-                let t = permute(t);
-                let digests = transpose4([t[0], t[1], t[2], t[3]]);
-                for (o, d) in out.iter_mut().zip(digests) {
-                    _mm256_storeu_si256(o.as_mut_ptr().cast(), d);
-                }
+                store_digests(&permute(t), out);
             }
 
             /// Applies Keccak-f[1600] `times` times to each of four states.
