@@ -104,10 +104,23 @@ before(async () => {
   beeDevBee = new Bee(`http://${devLine.replace('api-addr ', '').trim()}`)
 })
 
-after(() => {
-  server?.kill('SIGINT')
-  node?.kill('SIGINT')
-  beeDev?.kill('SIGKILL')
+// Stops `child` with `signal` and resolves once it has exited (SIGKILL after 10 s), so that it no
+// longer writes into the directory removed next: a node still saving its state on SIGINT made
+// the removal fail with ENOTEMPTY once in CI.
+function stop(child, signal) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise(resolve => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+    child.once('exit', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    child.kill(signal)
+  })
+}
+
+after(async () => {
+  await Promise.all([stop(server, 'SIGINT'), stop(node, 'SIGINT'), stop(beeDev, 'SIGKILL')])
   rmSync(dir, { recursive: true, force: true })
 })
 
