@@ -16,6 +16,7 @@
 #   PERF_OUT=FILE  also records `perf record -g` of the nodes during each network upload (FILE.LEVEL)
 #                  and of the whole machine during the `--peer` download (FILE.LEVEL.down) and
 #                  of the API node during its download (FILE.LEVEL.api)
+#   SHOW_STATUS=1  prints the API node's `GET /status` (reserve size, radius) before its download
 set -uo pipefail
 size_mib=${1:-256}
 levels=${2:-"0 2"}

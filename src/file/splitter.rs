@@ -423,32 +423,43 @@ impl<'a> Splitter<'a> {
         first: u64,
         chunks: &[Vec<u8>],
     ) -> Result<Vec<encryption::ChunkSecrets>, SplitError> {
-        let offset_of = |i: usize| (first + i as u64) * MAX_PAYLOAD as u64;
         if let PoolState::Running(pool) = &self.pool {
             if pool.outstanding() == 0 {
                 self.draws.sync(self.levels.iter().map(Vec::len));
             }
         }
+        let secrets = self.draw_data(first, chunks)?;
         // A full level's references and its parities' addresses.
         let wrap_len = self.branches * encryption::REFERENCE_LEN
             + self.parities(self.branches) * crate::address::ADDRESS_LEN;
         let rng = self.rng.as_deref_mut().ok_or(SplitError::NoRandomSource)?;
-        let mut secrets = Vec::with_capacity(chunks.len());
-        for (i, c) in chunks.iter().enumerate() {
-            secrets.push(encryption::draw_secrets(c, rng).map_err(|source| {
-                SplitError::Encrypt {
-                    offset: offset_of(i),
-                    source,
-                }
-            })?);
-        }
         self.draws
             .plan_group(self.branches, wrap_len, rng)
             .map_err(|source| SplitError::Encrypt {
-                offset: offset_of(chunks.len()),
+                offset: data_offset(first, chunks.len()),
                 source,
             })?;
         Ok(secrets)
+    }
+
+    /// Draws the key and padding of each data chunk, in order; `first` is the index of the first
+    /// in the file.
+    fn draw_data(
+        &mut self,
+        first: u64,
+        chunks: &[Vec<u8>],
+    ) -> Result<Vec<encryption::ChunkSecrets>, SplitError> {
+        let rng = self.rng.as_deref_mut().ok_or(SplitError::NoRandomSource)?;
+        chunks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                encryption::draw_secrets(c, rng).map_err(|source| SplitError::Encrypt {
+                    offset: data_offset(first, i),
+                    source,
+                })
+            })
+            .collect()
     }
 
     /// Collects every outstanding group, in order.
@@ -474,14 +485,13 @@ impl<'a> Splitter<'a> {
         let done = done
             .map_err(|source| SplitError::Worker { offset, source })?
             .map_err(|e| SplitError::Encrypt {
-                offset: e.chunk * MAX_PAYLOAD as u64,
+                offset: data_offset(e.chunk, 0),
                 source: e.source,
             })?;
         let parity = done
             .parity
             .map_err(|source| SplitError::Parity { level: 1, source })?;
-        let keys = done.keys.map(Vec::into_iter);
-        let mut keys = keys.into_iter().flatten();
+        let mut keys = done.keys.into_iter().flatten();
         for ((data, address), span) in done.chunks.into_iter().zip(done.addresses).zip(done.spans) {
             let address = Address(address);
             self.levels[0].push(Entry {
@@ -529,24 +539,17 @@ impl<'a> Splitter<'a> {
         }
         let plain = std::mem::take(&mut self.batch);
         let first_index = self.data_chunks - plain.len() as u64;
-        let offset_of = |i: usize| (first_index + i as u64) * MAX_PAYLOAD as u64;
+        let offset_of = |i: usize| data_offset(first_index, i);
         let spans: Vec<u64> = plain.iter().map(|p| (p.len() - 8) as u64).collect();
         // Random bytes are drawn here, in order; the transforms and hashes may then run anywhere.
-        let mut secrets = Vec::with_capacity(plain.len());
-        for (i, p) in plain.iter().enumerate() {
-            secrets.push(match self.options.encrypt {
-                false => None,
-                true => {
-                    let rng = self.rng.as_deref_mut().ok_or(SplitError::NoRandomSource)?;
-                    let drawn =
-                        encryption::draw_secrets(p, rng).map_err(|source| SplitError::Encrypt {
-                            offset: offset_of(i),
-                            source,
-                        })?;
-                    Some(drawn)
-                }
-            });
-        }
+        let secrets: Vec<Option<encryption::ChunkSecrets>> = match self.options.encrypt {
+            true => self
+                .draw_data(first_index, &plain)?
+                .into_iter()
+                .map(Some)
+                .collect(),
+            false => plain.iter().map(|_| None).collect(),
+        };
         let stored = seal_batch(plain.into_iter().zip(secrets).collect()).map_err(|e| match e {
             SealError::Encrypt(i, source) => SplitError::Encrypt {
                 offset: offset_of(i),
@@ -733,6 +736,11 @@ fn seal_batch(
         first.extend(rest);
         Ok(first)
     })
+}
+
+/// File offset of data chunk `first + i`.
+fn data_offset(first: u64, i: usize) -> u64 {
+    (first + i as u64) * MAX_PAYLOAD as u64
 }
 
 /// Smallest encrypted batch split over two threads.

@@ -327,10 +327,9 @@ macro_rules! four_lane_kernel {
                     _mm256_set_epi64x(word(ctrs[3]), word(ctrs[2]), word(ctrs[1]), word(ctrs[0]));
                 s[PAD_LAST_WORD] = _mm256_set1_epi64x(PAD_LAST as i64);
                 permute!(s);
-                let inner = s;
                 // The second hash absorbs the 32-byte inner digest, still one word per lane.
                 let mut t = [_mm256_setzero_si256(); WORDS];
-                t[..4].copy_from_slice(&inner[..4]);
+                t[..4].copy_from_slice(&s[..4]);
                 t[4] = _mm256_set1_epi64x(PAD_FIRST as i64);
                 t[PAD_LAST_WORD] = _mm256_set1_epi64x(PAD_LAST as i64);
                 permute!(t);

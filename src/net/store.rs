@@ -260,20 +260,17 @@ impl ChunkStore for NetworkStore {
             }
             got
         })?;
+        let (places, chunks): (Vec<usize>, Vec<Chunk>) = fetched
+            .into_iter()
+            .map(|(i, address, data)| (i, Chunk { address, data }))
+            .unzip();
         // Fetched chunks are cached in one store batch (one index transaction), not one by one.
-        if self.cache && !fetched.is_empty() {
-            let chunks: Vec<Chunk> = fetched
-                .iter()
-                .map(|(_, address, data)| Chunk {
-                    address: *address,
-                    data: data.clone(),
-                })
-                .collect();
+        if self.cache && !chunks.is_empty() {
             self.local.put_batch(&chunks)?;
         }
-        for (i, _, data) in fetched {
+        for (i, chunk) in places.into_iter().zip(chunks) {
             if let Some(slot) = out.get_mut(i) {
-                *slot = Some(data);
+                *slot = Some(chunk.data);
             }
         }
         Ok(out)
