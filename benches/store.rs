@@ -6,10 +6,11 @@
 //! `cargo bench --bench store [--features bench-fjall] -- [MIB]` (default 256 MiB). Each store runs
 //! in a child process of its own, so that its peak RSS is its own. Per store: write every chunk in
 //! 4 MiB batches (as `swarmec upload`'s writer thread does) and sync; write them all again (nothing
-//! new) and sync; 20 000 reads of random stored chunks; remove a quarter, sync, write as many new
-//! ones and sync (space reuse); the disk space the store's files take (allocated blocks) against the
-//! chunk bytes. The bound, measured in the same run: the same bytes written to one plain file and
-//! fsynced, and 4 KiB `pread`s of random offsets of that file.
+//! new) and sync; 20 000 reads of random stored chunks; remove a quarter (an eighth one `remove`
+//! each, an eighth in one `remove_many`), sync, write as many new ones and sync (space reuse); the
+//! disk space the store's files take (allocated blocks) against the chunk bytes. The bound,
+//! measured in the same run: the same bytes written to one plain file and fsynced, and 4 KiB
+//! `pread`s of random offsets of that file.
 
 use std::os::unix::fs::FileExt;
 use std::path::Path;
@@ -17,7 +18,7 @@ use std::time::Instant;
 
 use swarmec::address::Address;
 use swarmec::cac::Chunk;
-use swarmec::store::{ChunkStore, RedbStore, SlotStore};
+use swarmec::store::{ChunkStore, RedbStore, Removal, SlotStore};
 
 const CHUNK: usize = 4104;
 const BATCH: usize = 1024;
@@ -120,14 +121,23 @@ fn run_store(name: &str, store: &dyn ChunkStore, dir: &Path, n: u64) {
         assert_eq!(got.len(), CHUNK);
     }
     let read_us = t.elapsed().as_secs_f64() * 1e6 / READS as f64;
-    for i in 0..n / 4 {
+    // A quarter removed: the first eighth one `remove` each, the second in one `remove_many`.
+    let eighth = n / 8;
+    let t = Instant::now();
+    for i in 0..eighth {
         store.remove(&chunk(i).address).expect("remove");
     }
+    let remove_us = t.elapsed().as_secs_f64() * 1e6 / eighth.max(1) as f64;
+    let many: Vec<Address> = (eighth..n / 4).map(|i| chunk(i).address).collect();
+    let t = Instant::now();
+    let removals = store.remove_many(&many).expect("remove_many");
+    let remove_many_us = t.elapsed().as_secs_f64() * 1e6 / many.len().max(1) as f64;
+    assert!(removals.iter().all(|r| *r == Removal::Removed));
     store.sync().expect("sync");
     write_range(store, n, n + n / 4);
     let after_churn = disk_usage(dir);
     println!(
-        "| {name} | {write:.1} | {rewrite:.1} | {read_us:.1} | {:.3} | {:.3} | {:.3} | {:.0} |",
+        "| {name} | {write:.1} | {rewrite:.1} | {read_us:.1} | {remove_us:.1} | {remove_many_us:.2} | {:.3} | {:.3} | {:.3} | {:.0} |",
         after_write as f64 / bytes as f64,
         after_rewrite as f64 / bytes as f64,
         after_churn as f64 / bytes as f64,
@@ -172,7 +182,7 @@ fn run_bound(dir: &Path, n: u64) {
     }
     let read_us = t.elapsed().as_secs_f64() * 1e6 / READS as f64;
     println!(
-        "| bound: one plain file | {write:.1} | – | {read_us:.1} | 1.000 | – | – | {:.0} |",
+        "| bound: one plain file | {write:.1} | – | {read_us:.1} | – | – | 1.000 | – | – | {:.0} |",
         peak_rss_mib()
     );
 }
@@ -284,8 +294,8 @@ fn main() {
         "{} chunks of {CHUNK} bytes ({mib} MiB), batches of {BATCH}",
         n_for(mib)
     );
-    println!("| store | write MB/s | write again MB/s | read µs | disk / chunk bytes | after writing again | after removing ¼ and writing ¼ new | peak RSS MiB |");
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("| store | write MB/s | write again MB/s | read µs | remove µs, one each | remove µs, `remove_many` | disk / chunk bytes | after writing again | after removing ¼ and writing ¼ new | peak RSS MiB |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     let mut stores = vec!["bound", "slots", "redb"];
     if cfg!(feature = "bench-fjall") {
         stores.push("fjall");

@@ -277,7 +277,7 @@ struct Tee {
 }
 
 impl ChunkStore for Tee {
-    crate::forward_chunk_store!(inner: get, has, remove, iterate, get_many);
+    crate::forward_chunk_store!(inner: get, has, remove, remove_many, iterate, get_many);
 
     fn put_batch(&self, chunks: &[crate::cac::Chunk]) -> Result<(), StoreError> {
         self.local.put_batch(chunks)?;

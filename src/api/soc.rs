@@ -273,5 +273,5 @@ impl ChunkStore for WithRoot {
         }
     }
 
-    crate::forward_chunk_store!(inner: put_batch, has, remove, iterate, sync);
+    crate::forward_chunk_store!(inner: put_batch, has, remove, remove_many, iterate, sync);
 }

@@ -371,7 +371,7 @@ impl ChunkStore for Counted {
         })
     }
 
-    crate::forward_chunk_store!(inner: get, has, remove, iterate, sync, get_many);
+    crate::forward_chunk_store!(inner: get, has, remove, remove_many, iterate, sync, get_many);
 }
 
 /// The tag an upload counts into.

@@ -224,7 +224,7 @@ impl<'a> RecordingStore<'a> {
 }
 
 impl ChunkStore for RecordingStore<'_> {
-    crate::forward_chunk_store!(inner: get, has, remove, iterate, sync, get_many);
+    crate::forward_chunk_store!(inner: get, has, remove, remove_many, iterate, sync, get_many);
     fn put_batch(&self, chunks: &[Chunk]) -> Result<(), StoreError> {
         self.inner.put_batch(chunks)?;
         self.written

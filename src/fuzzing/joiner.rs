@@ -162,7 +162,7 @@ impl Budgeted<'_> {
 }
 
 impl ChunkStore for Budgeted<'_> {
-    crate::forward_chunk_store!(inner: put_batch, has, remove, iterate);
+    crate::forward_chunk_store!(inner: put_batch, has, remove, remove_many, iterate);
     fn get(&self, address: &Address) -> Result<Option<Vec<u8>>, StoreError> {
         if self.left.fetch_sub(1, Ordering::SeqCst) <= 0 {
             return Err(StoreError::Backend {

@@ -51,6 +51,7 @@ use crate::placement;
 use crate::postage::Stamp;
 use crate::reserve::{stamp_hash, Reserve, BINS};
 use crate::soc;
+use crate::store::{ChunkStore, Removal};
 
 /// Most bins below the radius that a peer's own bin is still synced from (bee's `maxPODelta`).
 pub const MAX_PO_DELTA: u8 = 2;
@@ -340,6 +341,24 @@ impl Drop for Syncing {
     }
 }
 
+/// Removes from the chunk store the chunks the reserve evicted, in one durable commit per few
+/// thousand (a radius raised by one evicts about half the reserve). Pinned chunks stay: the reserve
+/// no longer offers them, the store keeps them for their pins. A failure is logged: the chunks
+/// stay stored, unsynced, until removed by hand.
+fn remove_evicted(store: &dyn ChunkStore, evicted: &[Address]) {
+    match store.remove_many(evicted) {
+        Ok(removals) => {
+            let pinned = removals
+                .iter()
+                .filter(|r| matches!(r, Removal::Pinned(_)))
+                .count();
+            let removed = removals.iter().filter(|r| **r == Removal::Removed).count();
+            info!(removed, pinned, "evicted chunks removed from the store");
+        }
+        Err(e) => warn!(error = %e, chunks = evicted.len(), "removing evicted chunks failed"),
+    }
+}
+
 async fn manage(client: Client) {
     let shared = client.shared.clone();
     let Some(reserve) = shared.config.reserve.clone() else {
@@ -369,10 +388,8 @@ async fn manage(client: Client) {
         let floor = shared.config.storage_radius;
         let radius = match tokio::task::spawn_blocking(move || {
             let (evicted, radius) = r.enforce_capacity()?;
-            for a in &evicted {
-                let _ = store.remove(a);
-            }
             if !evicted.is_empty() {
+                remove_evicted(store.as_ref(), &evicted);
                 return Ok(radius);
             }
             let lower = lowered_radius(radius, floor, r.size()?, r.capacity(), idle);

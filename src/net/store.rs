@@ -27,7 +27,7 @@ use super::pushsync::{StampFailure, Stamper};
 pub const BATCH_FULL_OP: &str = "stamp: batch full";
 use crate::address::Address;
 use crate::cac::Chunk;
-use crate::store::{ChunkStore, Delivery, StoreError};
+use crate::store::{ChunkStore, Delivery, Removal, StoreError};
 
 /// Most pushes in flight at once during a batch write: bee's pusher's `ConcurrentPushes`
 /// (`swarm.Branches`). With 32, an 8-node loopback cluster uploaded 16 MiB in 21.8 s; with 128,
@@ -207,6 +207,10 @@ impl ChunkStore for NetworkStore {
 
     fn remove(&self, address: &Address) -> Result<bool, StoreError> {
         self.local.remove(address)
+    }
+
+    fn remove_many(&self, addresses: &[Address]) -> Result<Vec<Removal>, StoreError> {
+        self.local.remove_many(addresses)
     }
 
     fn iterate(&self, visit: &mut dyn FnMut(&Address, &[u8]) -> bool) -> Result<(), StoreError> {

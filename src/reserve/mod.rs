@@ -473,17 +473,27 @@ impl Reserve {
 
     /// Removes every entry of `chunk`; how many there were.
     pub fn remove(&self, chunk: &Address) -> Result<usize, ReserveError> {
-        let err = backend("remove", Some(*chunk));
+        self.remove_many(std::slice::from_ref(chunk))
+    }
+
+    /// Removes every entry of each of `chunks` in one transaction; how many there were.
+    pub fn remove_many(&self, chunks: &[Address]) -> Result<usize, ReserveError> {
+        let first = chunks.first().copied();
+        let err = backend("remove", first);
         let txn = self.write("remove")?;
-        let n = {
+        let mut n = 0;
+        {
             let mut items = txn.open_table(ITEMS).map_err(|e| err(e.to_string()))?;
             let mut bins = txn
                 .open_table(BIN_ENTRIES)
                 .map_err(|e| err(e.to_string()))?;
-            let from = item_key(chunk, &[0; 32], &[0; 32]);
-            let to = item_key(chunk, &[0xff; 32], &[0xff; 32]);
-            remove_items(&mut items, &mut bins, &from, &to).map_err(&err)?
-        };
+            for chunk in chunks {
+                let from = item_key(chunk, &[0; 32], &[0; 32]);
+                let to = item_key(chunk, &[0xff; 32], &[0xff; 32]);
+                n += remove_items(&mut items, &mut bins, &from, &to)
+                    .map_err(backend("remove", Some(*chunk)))?;
+            }
+        }
         txn.commit().map_err(|e| err(e.to_string()))?;
         Ok(n)
     }
@@ -503,10 +513,9 @@ impl Reserve {
                 if page.is_empty() {
                     break;
                 }
-                for e in page {
-                    self.remove(&e.address)?;
-                    evicted.push(e.address);
-                }
+                let chunks: Vec<Address> = page.iter().map(|e| e.address).collect();
+                self.remove_many(&chunks)?;
+                evicted.extend(chunks);
             }
             tracing::info!(
                 radius,

@@ -104,6 +104,17 @@ pub enum Delivery {
     Receipted,
 }
 
+/// What [`ChunkStore::remove_many`] did with one address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// It was stored and is removed.
+    Removed,
+    /// It was not stored.
+    Absent,
+    /// It is pinned (by this many roots) and stays.
+    Pinned(u32),
+}
+
 /// Largest chunk a store accepts: a single-owner chunk (105 + 4096 bytes).
 pub const MAX_CHUNK_DATA: usize = crate::soc::SOC_MAX_SIZE;
 
@@ -156,6 +167,22 @@ pub trait ChunkStore: Send + Sync {
 
     /// Removes `address`; returns whether it was stored.
     fn remove(&self, address: &Address) -> Result<bool, StoreError>;
+
+    /// Removes every one of `addresses` that is stored and not pinned, and says what became of each
+    /// (one [`Removal`] per address, in order). Durable when it returns, like `remove`; a store on
+    /// disk makes one commit for many removals, where `remove` makes one each (a reserve evicting a
+    /// bin removes thousands at once). On error, some of the removals may have been made.
+    fn remove_many(&self, addresses: &[Address]) -> Result<Vec<Removal>, StoreError> {
+        addresses
+            .iter()
+            .map(|a| match self.remove(a) {
+                Ok(true) => Ok(Removal::Removed),
+                Ok(false) => Ok(Removal::Absent),
+                Err(StoreError::Pinned { pins, .. }) => Ok(Removal::Pinned(pins)),
+                Err(e) => Err(e),
+            })
+            .collect()
+    }
 
     /// Visits every stored chunk in address order until `visit` returns `false`.
     fn iterate(&self, visit: &mut dyn FnMut(&Address, &[u8]) -> bool) -> Result<(), StoreError>;
@@ -219,6 +246,14 @@ macro_rules! forward_chunk_store {
             address: &$crate::address::Address,
         ) -> Result<bool, $crate::store::StoreError> {
             self.$inner.remove(address)
+        }
+    };
+    (@one $inner:ident remove_many) => {
+        fn remove_many(
+            &self,
+            addresses: &[$crate::address::Address],
+        ) -> Result<Vec<$crate::store::Removal>, $crate::store::StoreError> {
+            self.$inner.remove_many(addresses)
         }
     };
     (@one $inner:ident iterate) => {
@@ -285,6 +320,9 @@ impl<S: ChunkStore + ?Sized> ChunkStore for &S {
     }
     fn remove(&self, address: &Address) -> Result<bool, StoreError> {
         (**self).remove(address)
+    }
+    fn remove_many(&self, addresses: &[Address]) -> Result<Vec<Removal>, StoreError> {
+        (**self).remove_many(addresses)
     }
     fn iterate(&self, visit: &mut dyn FnMut(&Address, &[u8]) -> bool) -> Result<(), StoreError> {
         (**self).iterate(visit)
@@ -369,6 +407,23 @@ mod tests {
         assert!(store.remove(&a.address).unwrap());
         assert!(!store.remove(&a.address).unwrap());
         assert_eq!(store.get(&a.address).unwrap(), None);
+        let c = Chunk::new(b"baz").unwrap();
+        store.put_batch(&[a.clone(), c.clone()]).unwrap();
+        assert_eq!(
+            store
+                .remove_many(&[c.address, Address::ZERO, a.address, c.address])
+                .unwrap(),
+            [
+                Removal::Removed,
+                Removal::Absent,
+                Removal::Removed,
+                Removal::Absent
+            ]
+        );
+        assert_eq!(store.get(&c.address).unwrap(), None);
+        assert_eq!(store.get(&a.address).unwrap(), None);
+        assert_eq!(store.get(&b.address).unwrap(), Some(b.data.clone()));
+        assert_eq!(store.remove_many(&[]).unwrap(), []);
         let big = Chunk {
             address: Address::ZERO,
             data: vec![0; MAX_CHUNK_DATA + 1],

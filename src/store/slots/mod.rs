@@ -51,7 +51,7 @@ use redb::{Database, Durability, ReadableTable, TableDefinition};
 
 use self::alloc::Slots;
 use self::record::{decode, encode, offset, SLOT_SIZE};
-use super::{backend, check_size, ChunkStore, Delivery, RedbStore, StoreError, DB_FILE};
+use super::{backend, check_size, ChunkStore, Delivery, RedbStore, Removal, StoreError, DB_FILE};
 use crate::address::Address;
 use crate::cac::Chunk;
 pub use pins::{DAMAGED_JOURNAL_FILE, JOURNAL_FILE};
@@ -83,6 +83,10 @@ const CACHE_BYTES: usize = 16 << 20;
 /// writer batch of `swarmec upload` (4 MiB); a node's single-chunk puts pay one fsync of each file
 /// per 4 MiB.
 const DURABLE_EVERY: u64 = 1 << 10;
+
+/// Removals made in one durable commit by [`SlotStore::remove_many`]: the commit's dirty index
+/// pages stay bounded (a few MiB) however many addresses one call names.
+const REMOVE_BATCH: usize = 4 << 10;
 
 /// Slots read at once when the index is rebuilt from the data file.
 const SCAN_SLOTS: u64 = 256;
@@ -418,6 +422,53 @@ impl SlotStore {
     }
 
     /// Writes the records of `writes` (slot, chunk) in runs of adjacent slots.
+    /// Removes `addresses` (at most [`REMOVE_BATCH`]) in one durable commit.
+    fn remove_part(&self, addresses: &[Address]) -> Result<Vec<Removal>, StoreError> {
+        let first = addresses.first().copied();
+        let err = |address: Option<Address>| backend("remove", address);
+        let mut txn = self
+            .index
+            .begin_write()
+            .map_err(|e| err(first)(e.to_string()))?;
+        txn.set_durability(Durability::Immediate);
+        let mut out = Vec::with_capacity(addresses.len());
+        let mut freed = Vec::new();
+        {
+            let mut table = txn
+                .open_table(INDEX)
+                .map_err(|e| err(first)(e.to_string()))?;
+            for address in addresses {
+                let e = err(Some(*address));
+                let old = table
+                    .get(&address.0)
+                    .map_err(|x| e(x.to_string()))?
+                    .map(|v| Entry::decode(v.value()));
+                match old {
+                    None => out.push(Removal::Absent),
+                    Some(entry) if entry.pins > 0 => out.push(Removal::Pinned(entry.pins)),
+                    Some(entry) => {
+                        table.remove(&address.0).map_err(|x| e(x.to_string()))?;
+                        if entry.slot != LOST {
+                            freed.push(entry.slot);
+                        }
+                        out.push(Removal::Removed);
+                    }
+                }
+            }
+        }
+        self.data
+            .sync_data()
+            .map_err(|e| err(first)(e.to_string()))?;
+        txn.commit().map_err(|e| err(first)(e.to_string()))?;
+        self.not_durable.store(0, Ordering::Relaxed);
+        let mut slots = self.slots();
+        for slot in freed {
+            slots.free_after_commit(slot);
+        }
+        slots.release_pending();
+        Ok(out)
+    }
+
     fn write_records(&self, mut writes: Vec<(u64, &Chunk)>) -> std::io::Result<()> {
         writes.sort_by_key(|w| w.0);
         let mut start = 0;
@@ -749,37 +800,29 @@ impl ChunkStore for SlotStore {
         Ok(entry.is_some_and(|v| Entry::decode(v.value()).slot != LOST))
     }
 
-    /// Durable when it returns (with the data file fsynced first, as [`ChunkStore::sync`]), so that
-    /// redb reuses the index pages each removal frees (non-durable commits one chunk at a time
-    /// tripled the index in `benches/store.rs`) and the slot is free at once. A pinned chunk is not
-    /// removed: [`StoreError::Pinned`].
+    /// As [`ChunkStore::remove_many`] with one address; a pinned chunk is not removed:
+    /// [`StoreError::Pinned`].
     fn remove(&self, address: &Address) -> Result<bool, StoreError> {
-        let err = backend("remove", Some(*address));
-        let mut txn = self.index.begin_write().map_err(|e| err(e.to_string()))?;
-        txn.set_durability(Durability::Immediate);
-        let removed = {
-            let mut table = txn.open_table(INDEX).map_err(|e| err(e.to_string()))?;
-            let old = table
-                .get(&address.0)
-                .map_err(|e| err(e.to_string()))?
-                .map(|v| Entry::decode(v.value()));
-            if let Some(entry) = old.filter(|e| e.pins > 0) {
-                return Err(StoreError::Pinned {
-                    address: *address,
-                    pins: entry.pins,
-                });
-            }
-            table.remove(&address.0).map_err(|e| err(e.to_string()))?;
-            old
-        };
-        self.data.sync_data().map_err(|e| err(e.to_string()))?;
-        txn.commit().map_err(|e| err(e.to_string()))?;
-        let mut slots = self.slots();
-        if let Some(entry) = removed.filter(|e| e.slot != LOST) {
-            slots.free_after_commit(entry.slot);
+        match self.remove_many(std::slice::from_ref(address))?.first() {
+            Some(Removal::Removed) => Ok(true),
+            Some(Removal::Pinned(pins)) => Err(StoreError::Pinned {
+                address: *address,
+                pins: *pins,
+            }),
+            _ => Ok(false),
         }
-        slots.release_pending();
-        Ok(removed.is_some())
+    }
+
+    /// One durable commit per [`REMOVE_BATCH`] addresses, with the data file fsynced first (as
+    /// [`ChunkStore::sync`]), so that redb reuses the index pages the removals free (non-durable
+    /// commits one chunk at a time tripled the index in `benches/store.rs`) and the slots are free
+    /// at once. Pinned chunks stay.
+    fn remove_many(&self, addresses: &[Address]) -> Result<Vec<Removal>, StoreError> {
+        let mut out = Vec::with_capacity(addresses.len());
+        for part in addresses.chunks(REMOVE_BATCH) {
+            out.extend(self.remove_part(part)?);
+        }
+        Ok(out)
     }
 
     /// In address order. A damaged or lost chunk is visited with no data (so that checking it

@@ -296,6 +296,51 @@ fn pins_count_per_chunk_survive_reopen_and_keep_chunks_from_removal() {
     assert!(store.pinned_roots().unwrap().is_empty());
 }
 
+/// Many removals in a few durable commits: the removed chunks are gone from a copy of the files
+/// taken before any sync or close (a crash), pinned ones stay, and the freed slots take new chunks.
+#[test]
+fn remove_many_is_durable_keeps_pinned_chunks_and_frees_slots() {
+    use crate::store::PinStore;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SlotStore::open(dir.path()).unwrap();
+    let n = REMOVE_BATCH + 100;
+    let set = chunks(n, 11);
+    store.put_batch(&set).unwrap();
+    let root = [5u8; 32];
+    assert!(store
+        .pin(&root, &[set[3].address, set[n - 1].address])
+        .unwrap());
+    let mut gone: Vec<Address> = set[..n - 10].iter().map(|c| c.address).collect();
+    gone.push(Address::ZERO);
+    let removals = store.remove_many(&gone).unwrap();
+    let mut want = vec![Removal::Removed; n - 10];
+    want[3] = Removal::Pinned(1);
+    want.push(Removal::Absent);
+    assert_eq!(removals, want);
+    let crashed = tempfile::tempdir().unwrap();
+    for name in [DATA_FILE, INDEX_FILE, JOURNAL_FILE] {
+        std::fs::copy(dir.path().join(name), crashed.path().join(name)).unwrap();
+    }
+    let len = file_len(dir.path(), DATA_FILE);
+    // The freed slots take new chunks: the data file does not grow.
+    let more = chunks(n - 20, 12);
+    store.put_batch(&more).unwrap();
+    store.sync().unwrap();
+    assert_eq!(file_len(dir.path(), DATA_FILE), len);
+    drop(store);
+    let reopened = SlotStore::open(crashed.path()).unwrap();
+    for (i, c) in set.iter().enumerate() {
+        let kept = i == 3 || i >= n - 10;
+        assert_eq!(
+            reopened.get(&c.address).unwrap().is_some(),
+            kept,
+            "chunk {i} after the crash"
+        );
+    }
+    assert_eq!(reopened.len().unwrap(), 11);
+    assert_eq!(reopened.pins_of(&set[3].address).unwrap(), 1);
+}
+
 #[test]
 fn puts_report_seen_for_intact_copies_and_stored_for_the_rest() {
     use crate::store::Delivery::{Seen, Stored};
