@@ -422,50 +422,58 @@ impl SlotStore {
     }
 
     /// Writes the records of `writes` (slot, chunk) in runs of adjacent slots.
-    /// Removes `addresses` (at most [`REMOVE_BATCH`]) in one durable commit.
-    fn remove_part(&self, addresses: &[Address]) -> Result<Vec<Removal>, StoreError> {
-        let first = addresses.first().copied();
-        let err = |address: Option<Address>| backend("remove", address);
-        let mut txn = self
-            .index
-            .begin_write()
-            .map_err(|e| err(first)(e.to_string()))?;
+    /// A durable write: the data file is fsynced under the writer lock before the commit (as
+    /// [`ChunkStore::sync`] does), since the commit makes earlier entries durable too.
+    fn durable_write<T>(
+        &self,
+        op: &'static str,
+        f: impl FnOnce(&redb::WriteTransaction) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let err = backend(op, None);
+        let mut txn = self.index.begin_write().map_err(|e| err(e.to_string()))?;
         txn.set_durability(Durability::Immediate);
-        let mut out = Vec::with_capacity(addresses.len());
-        let mut freed = Vec::new();
-        {
+        let out = f(&txn)?;
+        self.data.sync_data().map_err(|e| err(e.to_string()))?;
+        txn.commit().map_err(|e| err(e.to_string()))?;
+        self.not_durable.store(0, Ordering::Relaxed);
+        self.slots().release_pending();
+        Ok(out)
+    }
+
+    /// Removes `addresses` (at most [`REMOVE_BATCH`]) in one durable commit; their slots are free
+    /// once it is made.
+    fn remove_part(&self, addresses: &[Address]) -> Result<Vec<Removal>, StoreError> {
+        let (out, freed) = self.durable_write("remove", |txn| {
+            let err = |address: Option<Address>| backend("remove", address);
             let mut table = txn
                 .open_table(INDEX)
-                .map_err(|e| err(first)(e.to_string()))?;
+                .map_err(|e| err(None)(e.to_string()))?;
+            let mut out = Vec::with_capacity(addresses.len());
+            let mut freed = Vec::new();
             for address in addresses {
                 let e = err(Some(*address));
                 let old = table
                     .get(&address.0)
                     .map_err(|x| e(x.to_string()))?
                     .map(|v| Entry::decode(v.value()));
-                match old {
-                    None => out.push(Removal::Absent),
-                    Some(entry) if entry.pins > 0 => out.push(Removal::Pinned(entry.pins)),
+                out.push(match old {
+                    None => Removal::Absent,
+                    Some(entry) if entry.pins > 0 => Removal::Pinned(entry.pins),
                     Some(entry) => {
                         table.remove(&address.0).map_err(|x| e(x.to_string()))?;
                         if entry.slot != LOST {
                             freed.push(entry.slot);
                         }
-                        out.push(Removal::Removed);
+                        Removal::Removed
                     }
-                }
+                });
             }
-        }
-        self.data
-            .sync_data()
-            .map_err(|e| err(first)(e.to_string()))?;
-        txn.commit().map_err(|e| err(first)(e.to_string()))?;
-        self.not_durable.store(0, Ordering::Relaxed);
+            Ok((out, freed))
+        })?;
         let mut slots = self.slots();
         for slot in freed {
-            slots.free_after_commit(slot);
+            slots.free(slot);
         }
-        slots.release_pending();
         Ok(out)
     }
 

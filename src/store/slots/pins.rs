@@ -215,23 +215,6 @@ impl SlotStore {
         // The journal is changed by whole appends; a panic elsewhere leaves it usable.
         self.journal.lock().unwrap_or_else(|e| e.into_inner())
     }
-
-    /// A durable write: the data file is fsynced under the writer lock before the commit (as
-    /// [`crate::store::ChunkStore::sync`] does), since the commit makes earlier entries durable too.
-    fn durable_write<T>(
-        &self,
-        op: &'static str,
-        f: impl FnOnce(&redb::WriteTransaction) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let err = backend(op, None);
-        let mut txn = self.index.begin_write().map_err(|e| err(e.to_string()))?;
-        txn.set_durability(Durability::Immediate);
-        let out = f(&txn)?;
-        self.data.sync_data().map_err(|e| err(e.to_string()))?;
-        txn.commit().map_err(|e| err(e.to_string()))?;
-        self.slots().release_pending();
-        Ok(out)
-    }
 }
 
 impl PinStore for SlotStore {
