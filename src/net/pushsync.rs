@@ -263,7 +263,7 @@ async fn store(client: &Client, push: &Push) -> Result<(Receipt, bool), String> 
     };
     let local = shared.store.clone();
     let reserve = shared.config.reserve.clone();
-    let (radius, stamp) = (shared.radius(), push.stamp);
+    let stamp = push.stamp;
     let (new, reserved) = tokio::task::spawn_blocking(move || {
         // One store call says whether the chunk was new here (the store compares what it holds).
         let mut new = false;
@@ -272,8 +272,11 @@ async fn store(client: &Client, push: &Push) -> Result<(Receipt, bool), String> 
                 new = d == crate::store::Delivery::Stored
             })
             .map_err(|e| e.to_string())?;
+        // Entered in the reserve even outside the radius (stored as the closest node this one
+        // knows): the reserve evicts such chunks first when it is over capacity, so that the
+        // store never keeps a chunk nothing would remove.
         let reserved =
-            !super::pullsync::reserve(reserve.as_deref(), radius, vec![(chunk.address, stamp)])?
+            !super::pullsync::reserve(reserve.as_deref(), 0, vec![(chunk.address, stamp)])?
                 .is_empty();
         Ok::<_, String>((new, reserved))
     })

@@ -498,30 +498,41 @@ impl Reserve {
         Ok(n)
     }
 
-    /// While the reserve holds more than its capacity, raises the radius by one and evicts every
-    /// entry of the bins below it. The chunks evicted (the caller removes them from the chunk
-    /// store) and the radius now.
+    /// While the reserve holds more than its capacity: first evicts every entry of the bins below
+    /// the radius (chunks a node stored as the closest it knew although outside its radius, kept
+    /// while there was room), and when there are none, raises the radius by one, which puts the
+    /// next bin below it. The chunks evicted (the caller removes them from the chunk store) and the
+    /// radius now.
     pub fn enforce_capacity(&self) -> Result<(Vec<Address>, u8), ReserveError> {
         let mut evicted = Vec::new();
         let mut radius = self.radius()?;
-        while self.size()? > self.capacity && usize::from(radius) < BINS {
+        while self.size()? > self.capacity {
+            let before = evicted.len();
+            for bin in 0..radius {
+                loop {
+                    let page = self.range(bin, 0, 1024)?;
+                    if page.is_empty() {
+                        break;
+                    }
+                    let chunks: Vec<Address> = page.iter().map(|e| e.address).collect();
+                    self.remove_many(&chunks)?;
+                    evicted.extend(chunks);
+                }
+            }
+            if evicted.len() > before {
+                tracing::info!(
+                    radius,
+                    evicted = evicted.len() - before,
+                    "reserve over capacity: evicted the bins below the radius"
+                );
+                continue;
+            }
+            if usize::from(radius) >= BINS {
+                break;
+            }
             radius += 1;
             self.set_radius(radius)?;
-            let bin = radius - 1;
-            loop {
-                let page = self.range(bin, 0, 1024)?;
-                if page.is_empty() {
-                    break;
-                }
-                let chunks: Vec<Address> = page.iter().map(|e| e.address).collect();
-                self.remove_many(&chunks)?;
-                evicted.extend(chunks);
-            }
-            tracing::info!(
-                radius,
-                evicted = evicted.len(),
-                "reserve over capacity: radius raised"
-            );
+            tracing::info!(radius, "reserve over capacity: radius raised");
         }
         evicted.sort();
         evicted.dedup();
@@ -789,5 +800,13 @@ mod tests {
         assert!(r.is_within_radius(&chunks[1]).unwrap());
         assert_eq!(r.size().unwrap(), 2);
         assert_eq!(r.enforce_capacity().unwrap(), (vec![], 1));
+        // A chunk below the radius (stored as the closest node) stays while there is room, and
+        // goes first when the reserve is over capacity, before the radius rises again.
+        let below = Address([0x81; 32]);
+        r.put(&below, &stamp(&key, &below, 1, 3, 1)).unwrap();
+        r.set_radius(1).unwrap();
+        assert_eq!(r.size().unwrap(), 3);
+        assert_eq!(r.enforce_capacity().unwrap(), (vec![below], 1));
+        assert_eq!(r.size().unwrap(), 2);
     }
 }

@@ -30,11 +30,21 @@ fn start(
     bootstrap: Option<&Peer>,
     radius: u8,
 ) -> Peer {
+    start_with_capacity(rt, dir, bootstrap, radius, 1 << 20)
+}
+
+fn start_with_capacity(
+    rt: &tokio::runtime::Runtime,
+    dir: tempfile::TempDir,
+    bootstrap: Option<&Peer>,
+    radius: u8,
+    capacity: u64,
+) -> Peer {
     let store = open_store_retrying(dir.path());
     let key = identity::load_or_create_key(dir.path()).unwrap();
     let overlay = identity::load_or_create_overlay(dir.path()).unwrap();
     let base = overlay.overlay(1);
-    let reserve = Arc::new(Reserve::open(dir.path(), base, 1 << 20).unwrap());
+    let reserve = Arc::new(Reserve::open(dir.path(), base, capacity).unwrap());
     let config = NodeConfig {
         bootstrap: bootstrap
             .map(|p| vec![p.node.listen_addrs()[0].clone()])
@@ -91,6 +101,14 @@ fn stored(store: &dyn ChunkStore) -> BTreeSet<Address> {
         })
         .unwrap();
     out
+}
+
+/// Every chunk the reserve holds an entry of.
+fn reserve_chunks(reserve: &Reserve) -> BTreeSet<Address> {
+    (0..swarmec::reserve::BINS as u8)
+        .flat_map(|bin| reserve.range(bin, 0, usize::MAX).unwrap())
+        .map(|e| e.address)
+        .collect()
 }
 
 fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
@@ -200,6 +218,70 @@ fn a_joining_node_pulls_exactly_its_neighbourhood_and_resumes_after_restart() {
     });
     rt.block_on(b.node.shutdown()).unwrap();
     rt.block_on(a.node.shutdown()).unwrap();
+}
+
+/// A node whose reserve outgrows its capacity raises its radius and removes what falls outside
+/// from its chunk store (in batches), all but the pinned chunks.
+#[test]
+fn a_full_reserve_raises_the_radius_and_the_store_drops_the_evicted_chunks_but_pinned_ones() {
+    use swarmec::store::PinStore;
+    let rt = swarmec::net::runtime().unwrap();
+    let (stamper, _uploader) = uploader_stamper();
+    let capacity = 48;
+    let a = start_with_capacity(&rt, tempfile::tempdir().unwrap(), None, 0, capacity);
+    let base = a.node.overlay();
+    let set = chunks(200, 77);
+    // One chunk of bin 0 (the half evicted first) is pushed and pinned before the others come.
+    let at = set
+        .iter()
+        .position(|c| c.address.proximity(&base) == 0)
+        .unwrap();
+    let pinned = &set[at];
+    push_all(&rt, &a, stamper.as_ref(), std::slice::from_ref(pinned));
+    assert_eq!(a.reserve.size().unwrap(), 1);
+    assert!(a.store.pin(&[7; 32], &[pinned.address]).unwrap());
+    let others: Vec<Chunk> = set
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != at)
+        .map(|(_, c)| c.clone())
+        .collect();
+    // Once the radius rises, chunks outside it get shallow receipts (bee's rule): pushed anyway.
+    let addresses: Vec<Address> = others.iter().map(|c| c.address).collect();
+    let stamps = stamper.stamp(&addresses).unwrap();
+    for (c, stamp) in others.iter().zip(stamps) {
+        let push = Push {
+            chunk: c.address,
+            data: c.data.clone(),
+            stamp,
+            claim: stamper.claim(),
+            replicate: false,
+        };
+        if let Err(e) = rt.block_on(a.node.client().push(push)) {
+            assert!(e.to_string().contains("shallow receipt"), "{e}");
+        }
+    }
+    wait_until("the reserve to fit its capacity", || {
+        a.reserve.size().unwrap() <= capacity
+    });
+    let radius = a.reserve.radius().unwrap();
+    assert!(radius >= 1, "radius {radius}");
+    // Eviction removes from the reserve first, then from the store: the store ends up holding
+    // exactly the reserve's chunks and the pinned one.
+    let mut want = reserve_chunks(&a.reserve);
+    want.insert(pinned.address);
+    wait_until("the evicted chunks to leave the store", || {
+        stored(a.store.as_ref()) == want
+    });
+    // Nothing within the radius was evicted.
+    for c in &set {
+        if c.address.proximity(&base) >= radius {
+            assert!(want.contains(&c.address), "{} within the radius", c.address);
+        }
+    }
+    assert!(!reserve_chunks(&a.reserve).contains(&pinned.address));
+    assert_eq!(a.store.pins_of(&pinned.address).unwrap(), 1);
+    drop(stop(&rt, a));
 }
 
 #[test]
