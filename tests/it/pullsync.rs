@@ -78,18 +78,26 @@ fn chunks(n: usize, seed: u64) -> Vec<Chunk> {
 
 /// Pushes `chunks` with stamps of `stamper` through `peer` (which, alone, stores them).
 fn push_all(rt: &tokio::runtime::Runtime, peer: &Peer, stamper: &dyn Stamper, chunks: &[Chunk]) {
+    for push in pushes(stamper, chunks) {
+        rt.block_on(peer.node.client().push(push)).unwrap();
+    }
+}
+
+/// The deliveries of `chunks`, stamped by `stamper`.
+fn pushes(stamper: &dyn Stamper, chunks: &[Chunk]) -> Vec<Push> {
     let addresses: Vec<Address> = chunks.iter().map(|c| c.address).collect();
     let stamps = stamper.stamp(&addresses).unwrap();
-    for (c, stamp) in chunks.iter().zip(stamps) {
-        let push = Push {
+    chunks
+        .iter()
+        .zip(stamps)
+        .map(|(c, stamp)| Push {
             chunk: c.address,
             data: c.data.clone(),
             stamp,
             claim: stamper.claim(),
             replicate: false,
-        };
-        rt.block_on(peer.node.client().push(push)).unwrap();
-    }
+        })
+        .collect()
 }
 
 fn stored(store: &dyn ChunkStore) -> BTreeSet<Address> {
@@ -247,16 +255,7 @@ fn a_full_reserve_raises_the_radius_and_the_store_drops_the_evicted_chunks_but_p
         .map(|(_, c)| c.clone())
         .collect();
     // Once the radius rises, chunks outside it get shallow receipts (bee's rule): pushed anyway.
-    let addresses: Vec<Address> = others.iter().map(|c| c.address).collect();
-    let stamps = stamper.stamp(&addresses).unwrap();
-    for (c, stamp) in others.iter().zip(stamps) {
-        let push = Push {
-            chunk: c.address,
-            data: c.data.clone(),
-            stamp,
-            claim: stamper.claim(),
-            replicate: false,
-        };
+    for push in pushes(stamper.as_ref(), &others) {
         if let Err(e) = rt.block_on(a.node.client().push(push)) {
             assert!(e.to_string().contains("shallow receipt"), "{e}");
         }
