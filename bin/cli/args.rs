@@ -273,6 +273,10 @@ pub enum Command {
         #[arg(long, default_value_t = swarmec::reserve::DEFAULT_CAPACITY, value_name = "CHUNKS",
               value_parser = clap::value_parser!(u64).range(1..))]
         reserve_capacity: u64,
+        /// Chunks fetched from peers to serve downloads that stay in the store; beyond it the oldest
+        /// fetched are removed, unless pinned or in the reserve (bee's default: 1000000).
+        #[arg(long, default_value_t = swarmec::reserve::DEFAULT_CACHE_CAPACITY, value_name = "CHUNKS")]
+        cache_capacity: u64,
         /// The lowest storage radius: chunks whose proximity to this node is below it are not kept
         /// for the neighbourhood nor pulled (the radius rises above it when the reserve is full).
         #[arg(long, default_value_t = 0, value_name = "R",

@@ -142,6 +142,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             cors_allowed_origins,
             network_id,
             reserve_capacity,
+            cache_capacity,
             storage_radius,
         } => net::node(
             &dir,
@@ -153,6 +154,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 cors_allowed_origins,
                 network_id,
                 reserve_capacity,
+                cache_capacity,
                 storage_radius,
             },
         ),

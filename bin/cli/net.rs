@@ -137,6 +137,8 @@ pub struct NodeRequest {
     pub network_id: u64,
     /// Chunks the reserve holds before its radius rises.
     pub reserve_capacity: u64,
+    /// Fetched chunks kept in the store.
+    pub cache_capacity: u64,
     /// The lowest storage radius.
     pub storage_radius: u8,
 }
@@ -172,6 +174,7 @@ pub fn node(dir: &DataDir, request: NodeRequest) -> Result<(), Failure> {
         postage: Some(PostageCheck(Arc::new(check))),
         reserve: Some(Arc::new(reserve)),
         storage_radius: request.storage_radius,
+        cache_capacity: request.cache_capacity,
         ..NodeConfig::default()
     };
     // Bind the API before the node starts, so that a taken port fails the command at once.

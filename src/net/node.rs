@@ -80,6 +80,9 @@ pub struct NodeConfig {
     /// The reserve: the chunks this node keeps for its neighbourhood, indexed for pull sync
     /// ([`super::pullsync`]). `None`: no pull sync (a client, or a node in a test).
     pub reserve: Option<Arc<crate::reserve::Reserve>>,
+    /// Chunks fetched from peers to serve downloads that a node with a reserve keeps in its store
+    /// (default bee's 1,000,000); beyond it the oldest fetched are removed.
+    pub cache_capacity: u64,
     /// How often the puller looks at its peers and the reserve's capacity (default 1 s).
     pub puller_tick: Duration,
     /// Longest a pull-sync server waits for a chunk in a bin before it answers with an empty
@@ -126,6 +129,7 @@ impl Default for NodeConfig {
             overlay: None,
             welcome: String::new(),
             storage_radius: 0,
+            cache_capacity: crate::reserve::DEFAULT_CACHE_CAPACITY,
             postage: None,
             settle_timeout: Duration::from_secs(15),
             reserve: None,

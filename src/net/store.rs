@@ -18,6 +18,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use futures::stream::{FuturesUnordered, StreamExt};
+use tracing::debug;
 
 use super::bee::pushsync::Push;
 use super::node::Client;
@@ -147,12 +148,34 @@ impl NetworkStore {
             .collect()
     }
 
-    fn cache_put(&self, address: Address, data: &[u8]) -> Result<(), StoreError> {
-        if self.cache {
-            self.local.put(&Chunk {
-                address,
-                data: data.to_vec(),
-            })?;
+    /// Keeps `chunks`, fetched from peers, in the local store when this store caches. On a node
+    /// with a reserve they are its cache ([`crate::reserve::Reserve::cache_fetched`]): at most
+    /// [`NodeConfig::cache_capacity`](super::NodeConfig::cache_capacity) chunks, the oldest fetched
+    /// removed first unless the reserve or a pin holds them.
+    fn keep_fetched(&self, chunks: &[Chunk]) -> Result<(), StoreError> {
+        if !self.cache || chunks.is_empty() {
+            return Ok(());
+        }
+        self.local.put_batch(chunks)?;
+        let config = &self.client.shared.config;
+        let Some(reserve) = config.reserve.as_ref() else {
+            return Ok(());
+        };
+        let addresses: Vec<Address> = chunks.iter().map(|c| c.address).collect();
+        let err = |e: crate::reserve::ReserveError| StoreError::Backend {
+            op: "cache",
+            address: addresses.first().copied(),
+            message: e.to_string(),
+        };
+        reserve.cache_fetched(&addresses).map_err(err)?;
+        let old = reserve.trim_cache(config.cache_capacity).map_err(err)?;
+        if !old.is_empty() {
+            let removals = self.local.remove_many(&old)?;
+            debug!(
+                dropped = old.len(),
+                removed = removals.iter().filter(|r| **r == Removal::Removed).count(),
+                "cache over capacity: the oldest fetched chunks removed"
+            );
         }
         Ok(())
     }
@@ -172,10 +195,14 @@ impl ChunkStore for NetworkStore {
                 address: Some(address),
                 message: e.to_string(),
             })?;
-        if let Some(data) = &fetched {
-            self.cache_put(address, data)?;
+        match fetched {
+            Some(data) => {
+                let chunk = Chunk { address, data };
+                self.keep_fetched(std::slice::from_ref(&chunk))?;
+                Ok(Some(chunk.data))
+            }
+            None => Ok(None),
         }
-        Ok(fetched)
     }
 
     fn put_batch(&self, chunks: &[Chunk]) -> Result<(), StoreError> {
@@ -269,9 +296,7 @@ impl ChunkStore for NetworkStore {
             .map(|(i, address, data)| (i, Chunk { address, data }))
             .unzip();
         // Fetched chunks are cached in one store batch (one index transaction), not one by one.
-        if self.cache && !chunks.is_empty() {
-            self.local.put_batch(&chunks)?;
-        }
+        self.keep_fetched(&chunks)?;
         for (i, chunk) in places.into_iter().zip(chunks) {
             if let Some(slot) = out.get_mut(i) {
                 *slot = Some(chunk.data);

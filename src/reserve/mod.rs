@@ -23,6 +23,7 @@
 //! durable (the node calls it after the chunk store's sync, so that an interval recorded as
 //! synced never outlives the chunks it covers). Every call blocks.
 
+mod cache;
 mod intervals;
 
 use std::path::Path;
@@ -40,6 +41,7 @@ pub const RESERVE_FILE: &str = "reserve.redb";
 pub const BINS: usize = MAX_PO as usize + 1;
 /// bee's default reserve capacity: 2^22 chunks (16 GiB of chunk data).
 pub const DEFAULT_CAPACITY: u64 = 1 << 22;
+pub use cache::DEFAULT_CACHE_CAPACITY;
 
 const ENTRY_LEN: usize = ADDRESS_LEN + STAMP_SIZE;
 /// `bin || bin id (BE)` → `chunk || stamp`.
@@ -623,7 +625,7 @@ mod tests {
     use crate::identity::OverlayKey;
     use crate::postage::StampIndex;
 
-    fn stamp(key: &OverlayKey, chunk: &Address, batch: u8, slot: u32, ts: u64) -> Stamp {
+    pub(super) fn stamp(key: &OverlayKey, chunk: &Address, batch: u8, slot: u32, ts: u64) -> Stamp {
         let batch = crate::postage::Batch {
             id: [batch; 32],
             owner: key.eth_address(),

@@ -30,15 +30,17 @@ fn start(
     bootstrap: Option<&Peer>,
     radius: u8,
 ) -> Peer {
-    start_with_capacity(rt, dir, bootstrap, radius, 1 << 20)
+    start_with(rt, dir, bootstrap, radius, 1 << 20, 1 << 20)
 }
 
-fn start_with_capacity(
+/// [`start`] with a reserve of `capacity` chunks and a cache of `cache` fetched chunks.
+fn start_with(
     rt: &tokio::runtime::Runtime,
     dir: tempfile::TempDir,
     bootstrap: Option<&Peer>,
     radius: u8,
     capacity: u64,
+    cache: u64,
 ) -> Peer {
     let store = open_store_retrying(dir.path());
     let key = identity::load_or_create_key(dir.path()).unwrap();
@@ -53,6 +55,7 @@ fn start_with_capacity(
         overlay: Some(overlay),
         reserve: Some(reserve.clone()),
         storage_radius: radius,
+        cache_capacity: cache,
         puller_tick: Duration::from_millis(200),
         pull_live_wait: Duration::from_secs(2),
         pull_page_wait: Duration::from_millis(200),
@@ -236,7 +239,14 @@ fn a_full_reserve_raises_the_radius_and_the_store_drops_the_evicted_chunks_but_p
     let rt = swarmec::net::runtime().unwrap();
     let (stamper, _uploader) = uploader_stamper();
     let capacity = 48;
-    let a = start_with_capacity(&rt, tempfile::tempdir().unwrap(), None, 0, capacity);
+    let a = start_with(
+        &rt,
+        tempfile::tempdir().unwrap(),
+        None,
+        0,
+        capacity,
+        1 << 20,
+    );
     let base = a.node.overlay();
     let set = chunks(200, 77);
     // One chunk of bin 0 (the half evicted first) is pushed and pinned before the others come.
@@ -280,6 +290,37 @@ fn a_full_reserve_raises_the_radius_and_the_store_drops_the_evicted_chunks_but_p
     }
     assert!(!reserve_chunks(&a.reserve).contains(&pinned.address));
     assert_eq!(a.store.pins_of(&pinned.address).unwrap(), 1);
+    drop(stop(&rt, a));
+}
+
+/// Chunks a node fetched to serve downloads are its cache: the oldest fetched leave its store once
+/// there are more than its cache capacity, pinned ones stay.
+#[test]
+fn fetched_chunks_are_a_bounded_cache_oldest_out_pinned_kept() {
+    use swarmec::net::NetworkStore;
+    use swarmec::store::PinStore;
+    let rt = swarmec::net::runtime().unwrap();
+    let (stamper, _uploader) = uploader_stamper();
+    let a = start(&rt, tempfile::tempdir().unwrap(), None, 0);
+    let set = chunks(40, 300);
+    push_all(&rt, &a, stamper.as_ref(), &set);
+    // B pulls nothing (its radius is far above its proximity to A) and caches at most 10.
+    let b = start_with(&rt, tempfile::tempdir().unwrap(), Some(&a), 31, 1 << 20, 10);
+    wait_until("B to know A", || !b.node.client().peers().is_empty());
+    let network = NetworkStore::new(b.store.clone(), b.node.client(), rt.handle().clone(), true);
+    for (i, c) in set.iter().enumerate() {
+        assert_eq!(network.get(&c.address).unwrap().as_ref(), Some(&c.data));
+        if i == 2 {
+            assert!(b.store.pin(&[9; 32], &[c.address]).unwrap());
+        }
+    }
+    let mut want: BTreeSet<Address> = set[30..].iter().map(|c| c.address).collect();
+    want.insert(set[2].address);
+    assert_eq!(stored(b.store.as_ref()), want);
+    assert_eq!(b.reserve.cache_len().unwrap(), 10);
+    assert_eq!(b.reserve.size().unwrap(), 0);
+    drop(network);
+    drop(stop(&rt, b));
     drop(stop(&rt, a));
 }
 
