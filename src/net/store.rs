@@ -149,7 +149,7 @@ impl NetworkStore {
     }
 
     /// Keeps `chunks`, fetched from peers, in the local store when this store caches. On a node
-    /// with a reserve they are its cache ([`crate::reserve::Reserve::cache_fetched`]): at most
+    /// with a reserve they are its cache ([`crate::reserve::Reserve::cache_fetched`], one transaction): at most
     /// [`NodeConfig::cache_capacity`](super::NodeConfig::cache_capacity) chunks, the oldest fetched
     /// removed first unless the reserve or a pin holds them.
     fn keep_fetched(&self, chunks: &[Chunk]) -> Result<(), StoreError> {
@@ -167,8 +167,9 @@ impl NetworkStore {
             address: addresses.first().copied(),
             message: e.to_string(),
         };
-        reserve.cache_fetched(&addresses).map_err(err)?;
-        let old = reserve.trim_cache(config.cache_capacity).map_err(err)?;
+        let old = reserve
+            .cache_fetched(&addresses, config.cache_capacity)
+            .map_err(err)?;
         if !old.is_empty() {
             let removals = self.local.remove_many(&old)?;
             debug!(

@@ -20,14 +20,16 @@ const NEXT: &str = "cache next";
 pub const DEFAULT_CACHE_CAPACITY: u64 = 1_000_000;
 
 impl Reserve {
-    /// Records `chunks` as fetched now (each moves to the back of the cache), in one transaction.
-    pub fn cache_fetched(&self, chunks: &[Address]) -> Result<(), ReserveError> {
-        if chunks.is_empty() {
-            return Ok(());
-        }
+    /// Records `chunks` as fetched now (each moves to the back of the cache) and trims the cache
+    /// to `capacity`, in one transaction; returns what [`Reserve::trim_cache`] returns.
+    pub fn cache_fetched(
+        &self,
+        chunks: &[Address],
+        capacity: u64,
+    ) -> Result<Vec<Address>, ReserveError> {
         let err = backend("cache", chunks.first().copied());
         let txn = self.write("cache")?;
-        {
+        let old = {
             let mut order = txn.open_table(ORDER).map_err(|e| err(e.to_string()))?;
             let mut cached = txn.open_table(CACHED).map_err(|e| err(e.to_string()))?;
             let mut meta = txn.open_table(META).map_err(|e| err(e.to_string()))?;
@@ -49,8 +51,10 @@ impl Reserve {
                 next += 1;
             }
             meta.insert(NEXT, next).map_err(|e| err(e.to_string()))?;
-        }
-        txn.commit().map_err(|e| err(e.to_string()))
+            trim(&txn, &mut order, &mut cached, capacity).map_err(&err)?
+        };
+        txn.commit().map_err(|e| err(e.to_string()))?;
+        Ok(old)
     }
 
     /// Chunks in the cache.
@@ -66,36 +70,47 @@ impl Reserve {
     pub fn trim_cache(&self, capacity: u64) -> Result<Vec<Address>, ReserveError> {
         let err = backend("cache", None);
         let txn = self.write("cache")?;
-        let mut out = Vec::new();
-        {
+        let old = {
             let mut order = txn.open_table(ORDER).map_err(|e| err(e.to_string()))?;
             let mut cached = txn.open_table(CACHED).map_err(|e| err(e.to_string()))?;
-            let items = txn.open_table(ITEMS).map_err(|e| err(e.to_string()))?;
-            let len = cached.len().map_err(|e| err(e.to_string()))?;
-            for _ in 0..len.saturating_sub(capacity) {
-                let Some((_, chunk)) = order
-                    .pop_first()
-                    .map_err(|e| err(e.to_string()))?
-                    .map(|(k, v)| (k.value(), Address(*v.value())))
-                else {
-                    break;
-                };
-                cached.remove(&chunk.0).map_err(|e| err(e.to_string()))?;
-                let from = super::item_key(&chunk, &[0; 32], &[0; 32]);
-                let to = super::item_key(&chunk, &[0xff; 32], &[0xff; 32]);
-                let reserved = items
-                    .range::<&[u8; 96]>(&from..=&to)
-                    .map_err(|e| err(e.to_string()))?
-                    .next()
-                    .is_some();
-                if !reserved {
-                    out.push(chunk);
-                }
-            }
-        }
+            trim(&txn, &mut order, &mut cached, capacity).map_err(&err)?
+        };
         txn.commit().map_err(|e| err(e.to_string()))?;
-        Ok(out)
+        Ok(old)
     }
+}
+
+/// [`Reserve::trim_cache`] inside `txn`.
+fn trim(
+    txn: &redb::WriteTransaction,
+    order: &mut redb::Table<u64, &[u8; 32]>,
+    cached: &mut redb::Table<&[u8; 32], u64>,
+    capacity: u64,
+) -> Result<Vec<Address>, String> {
+    let e = |x: redb::Error| x.to_string();
+    let items = txn.open_table(ITEMS).map_err(|x| e(x.into()))?;
+    let len = cached.len().map_err(|x| e(x.into()))?;
+    let mut out = Vec::new();
+    for _ in 0..len.saturating_sub(capacity) {
+        let Some(chunk) = order
+            .pop_first()
+            .map_err(|x| e(x.into()))?
+            .map(|(_, v)| Address(*v.value()))
+        else {
+            break;
+        };
+        cached.remove(&chunk.0).map_err(|x| e(x.into()))?;
+        let (from, to) = super::chunk_items(&chunk);
+        let reserved = items
+            .range::<&[u8; 96]>(&from..=&to)
+            .map_err(|x| e(x.into()))?
+            .next()
+            .is_some();
+        if !reserved {
+            out.push(chunk);
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -108,9 +123,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let r = Reserve::open(dir.path(), Address([0; 32]), 100).unwrap();
         let c: Vec<Address> = (1..=5u8).map(|i| Address([i; 32])).collect();
-        r.cache_fetched(&c[..3]).unwrap();
-        r.cache_fetched(&[c[0]]).unwrap(); // fetched again: now the newest
-        r.cache_fetched(&c[3..]).unwrap();
+        assert_eq!(r.cache_fetched(&c[..3], 5).unwrap(), vec![]);
+        // Fetched again: now the newest.
+        assert_eq!(r.cache_fetched(&[c[0]], 5).unwrap(), vec![]);
+        assert_eq!(r.cache_fetched(&c[3..], 5).unwrap(), vec![]);
         assert_eq!(r.cache_len().unwrap(), 5);
         // c[1] is also in the reserve: dropped from the cache, not to be removed from the store.
         let key = OverlayKey::generate().unwrap();
@@ -121,5 +137,8 @@ mod tests {
         assert_eq!(r.trim_cache(2).unwrap(), vec![]);
         assert_eq!(r.trim_cache(0).unwrap(), vec![c[3], c[4]]);
         assert_eq!(r.cache_len().unwrap(), 0);
+        // Recording and trimming in one call.
+        assert_eq!(r.cache_fetched(&c[2..4], 1).unwrap(), vec![c[2]]);
+        assert_eq!(r.cache_len().unwrap(), 1);
     }
 }

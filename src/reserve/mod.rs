@@ -112,6 +112,14 @@ pub fn stamp_hash(stamp: &Stamp) -> [u8; 32] {
     keccak256(&stamp.to_bytes())
 }
 
+/// The first and last item keys of `chunk`: every batch and stamp hash it is kept under.
+fn chunk_items(chunk: &Address) -> ([u8; 96], [u8; 96]) {
+    (
+        item_key(chunk, &[0; 32], &[0; 32]),
+        item_key(chunk, &[0xff; 32], &[0xff; 32]),
+    )
+}
+
 fn item_key(chunk: &Address, batch: &[u8; 32], hash: &[u8; 32]) -> [u8; 96] {
     let mut k = [0u8; 96];
     k[..32].copy_from_slice(&chunk.0);
@@ -490,8 +498,7 @@ impl Reserve {
                 .open_table(BIN_ENTRIES)
                 .map_err(|e| err(e.to_string()))?;
             for chunk in chunks {
-                let from = item_key(chunk, &[0; 32], &[0; 32]);
-                let to = item_key(chunk, &[0xff; 32], &[0xff; 32]);
+                let (from, to) = chunk_items(chunk);
                 n += remove_items(&mut items, &mut bins, &from, &to)
                     .map_err(backend("remove", Some(*chunk)))?;
             }
