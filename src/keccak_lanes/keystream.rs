@@ -2,10 +2,8 @@
 //! `keccak256(keccak256(key || LE32(first + j)))`, two Keccak-f permutations per 32 bytes, the
 //! whole cost of encrypting a chunk (spec §6).
 //!
-//! The 4-lane kernels build both permutations' states in registers straight from the key and the
-//! counters. The others permute `[u64; 25]` states in place: the 8-lane kernel through its generic
-//! state permutation (it has no dedicated keystream kernel, which could not be tested on the
-//! machines this was written on), the scalar one state by state.
+//! The vector kernels (4 and 8 lanes) build both permutations' states in registers straight from
+//! the key and the counters; the scalar one permutes `[u64; 25]` states one by one.
 
 use super::{Kernel, LanesError, Ready, HASH_SIZE, WORDS};
 
@@ -42,12 +40,17 @@ impl Ready {
     fn keystream(self, key: &[u8; 32], first: u32, out: &mut [[u8; HASH_SIZE]]) {
         match self.0 {
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2 => four_lanes(key, first, out, |k, c, o| {
+            Kernel::Avx512 => in_lanes::<8>(key, first, out, |k, c, o| {
+                // SAFETY: a `Ready` holding `Avx512` exists only if the CPU has AVX-512F.
+                unsafe { super::x86::avx512::keystream(k, c, o) }
+            }),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => in_lanes::<4>(key, first, out, |k, c, o| {
                 // SAFETY: a `Ready` holding `Avx2` exists only if the CPU has AVX2.
                 unsafe { super::x86::avx2::keystream(k, c, o) }
             }),
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2Vl => four_lanes(key, first, out, |k, c, o| {
+            Kernel::Avx2Vl => in_lanes::<4>(key, first, out, |k, c, o| {
                 // SAFETY: a `Ready` holding `Avx2Vl` exists only if the CPU has AVX2, AVX-512F
                 // and AVX-512VL.
                 unsafe { super::x86::avx2vl::keystream(k, c, o) }
@@ -83,25 +86,25 @@ impl Ready {
     }
 }
 
-/// Runs a 4-lane keystream kernel over `out`; a short tail repeats its last counter to fill the
+/// Runs an `L`-lane keystream kernel over `out`; a short tail repeats its last counter to fill the
 /// lanes and keeps only what it needs.
 #[inline(always)]
-fn four_lanes(
+fn in_lanes<const L: usize>(
     key: &[u8; 32],
     first: u32,
     out: &mut [[u8; HASH_SIZE]],
-    kernel: impl Fn(&[u64; 4], &[u32; 4], &mut [[u8; HASH_SIZE]; 4]),
+    kernel: impl Fn(&[u64; 4], &[u32; L], &mut [[u8; HASH_SIZE]; L]),
 ) {
     let words = key_words(key);
-    let (groups, tail) = out.as_chunks_mut::<4>();
+    let (groups, tail) = out.as_chunks_mut::<L>();
     let mut j = 0;
     for o in groups {
         kernel(&words, &std::array::from_fn(|k| ctr(first, j + k)), o);
-        j += 4;
+        j += L;
     }
     if !tail.is_empty() {
         let last = tail.len() - 1;
-        let mut tmp = [[0u8; HASH_SIZE]; 4];
+        let mut tmp = [[0u8; HASH_SIZE]; L];
         kernel(
             &words,
             &std::array::from_fn(|k| ctr(first, j + k.min(last))),

@@ -118,7 +118,7 @@ proptest! {
 #[test]
 fn keystream_equals_the_reference_on_every_kernel() {
     let key: [u8; 32] = std::array::from_fn(|i| (i as u8).wrapping_mul(37) ^ 0x5a);
-    // Counts around the lane widths, a chunk's 128 blocks, the span's counter, and a counter
+    // Counts around the lane widths (4 and 8), a chunk's 128 blocks, the span's counter, and a counter
     // that wraps modulo 2^32 inside a lane group.
     for (first, count) in [
         (0, 0),
@@ -126,6 +126,9 @@ fn keystream_equals_the_reference_on_every_kernel() {
         (0, 3),
         (0, 4),
         (5, 7),
+        (0, 8),
+        (2, 15),
+        (0, 17),
         (128, 1),
         (0, 128),
         (u32::MAX - 2, 9),

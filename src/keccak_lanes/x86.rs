@@ -60,11 +60,12 @@ pub(super) mod avx512 {
 
     pub(in super::super) const LANES: usize = 8;
 
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    unsafe fn permute(mut s: [__m512i; WORDS]) -> [__m512i; WORDS] {
-        keccak_f1600_rounds!(s, z_xor, z_xor3, z_rol, z_chi, z_splat);
-        s
+    // The 24 rounds on a state variable in place, written out where they are used, as in the
+    // 4-lane kernels (a called `permute` sends the 25 vectors through memory both ways).
+    macro_rules! permute {
+        ($s:ident) => {
+            keccak_f1600_rounds!($s, z_xor, z_xor3, z_rol, z_chi, z_splat)
+        };
     }
 
     /// 8x8 transpose of 64-bit elements: row `r` of the result is element `r` of every input.
@@ -115,11 +116,10 @@ pub(super) mod avx512 {
         _mm512_storeu_si512(w.as_mut_ptr().cast(), v)
     }
 
-    /// Permutes `s` and stores the first four words of lane `k` (its digest) in `out[k]`.
+    /// Stores the first four words of lane `k` (its digest) in `out[k]`.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    unsafe fn finish(s: [__m512i; WORDS], out: &mut [[u8; HASH_SIZE]; LANES]) {
-        let s = permute(s);
+    unsafe fn store_digests(s: &[__m512i; WORDS], out: &mut [[u8; HASH_SIZE]; LANES]) {
         // Words 0..4 of lanes (0, 2, 4, 6) and (1, 3, 5, 7), two lanes per vector.
         let t0 = _mm512_unpacklo_epi64(s[0], s[1]);
         let t1 = _mm512_unpackhi_epi64(s[0], s[1]);
@@ -165,7 +165,8 @@ pub(super) mod avx512 {
         s[..8].copy_from_slice(&transpose8(rows));
         s[8] = _mm512_set1_epi64(PAD_FIRST as i64);
         s[PAD_LAST_WORD] = _mm512_set1_epi64(PAD_LAST as i64);
-        finish(s, out);
+        permute!(s);
+        store_digests(&s, out);
     }
 
     /// Keccak-256 of eight 40-byte messages.
@@ -179,7 +180,43 @@ pub(super) mod avx512 {
         for (v, lanes) in s.iter_mut().zip(&w) {
             *v = load(lanes);
         }
-        finish(s, out);
+        permute!(s);
+        store_digests(&s, out);
+    }
+
+    /// Eight blocks of bee's keystream, `keccak256(keccak256(key || LE32(ctrs[k])))` for lane
+    /// `k`, both permutations in registers (as the 4-lane kernels do).
+    #[target_feature(enable = "avx512f")]
+    pub(in super::super) unsafe fn keystream(
+        key: &[u64; 4],
+        ctrs: &[u32; LANES],
+        out: &mut [[u8; HASH_SIZE]; LANES],
+    ) {
+        // Bytes 32..36 hold the counter, byte 36 the first padding byte.
+        let word = |c: u32| (u64::from(c) | (PAD_FIRST << 32)) as i64;
+        let mut s = [_mm512_setzero_si512(); WORDS];
+        for (v, w) in s.iter_mut().zip(key) {
+            *v = _mm512_set1_epi64(*w as i64);
+        }
+        s[4] = _mm512_set_epi64(
+            word(ctrs[7]),
+            word(ctrs[6]),
+            word(ctrs[5]),
+            word(ctrs[4]),
+            word(ctrs[3]),
+            word(ctrs[2]),
+            word(ctrs[1]),
+            word(ctrs[0]),
+        );
+        s[PAD_LAST_WORD] = _mm512_set1_epi64(PAD_LAST as i64);
+        permute!(s);
+        // The second hash absorbs the 32-byte inner digest, still one word per lane.
+        let mut t = [_mm512_setzero_si512(); WORDS];
+        t[..4].copy_from_slice(&s[..4]);
+        t[4] = _mm512_set1_epi64(PAD_FIRST as i64);
+        t[PAD_LAST_WORD] = _mm512_set1_epi64(PAD_LAST as i64);
+        permute!(t);
+        store_digests(&t, out);
     }
 
     /// Applies Keccak-f[1600] `times` times to each of eight states.
@@ -196,7 +233,7 @@ pub(super) mod avx512 {
             *v = load(lanes);
         }
         for _ in 0..times {
-            s = permute(s);
+            permute!(s);
         }
         for (lanes, v) in w.iter_mut().zip(s) {
             store(lanes, v);
