@@ -36,6 +36,7 @@
 //! bandwidth accounting beyond accepting light nodes' payments (SWAP), storage radius and reserve
 //! management, pull sync, NAT traversal and QUIC.
 
+mod batcher;
 pub mod bee;
 mod bee_node;
 pub mod identity;
@@ -98,6 +99,9 @@ pub enum NetError {
     /// The async runtime could not be started.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
+    /// A thread of the node could not be started.
+    #[error("cannot start a thread of the node: {0}")]
+    Thread(std::io::Error),
 }
 
 /// A multi-threaded tokio runtime for a node or a client.

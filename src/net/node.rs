@@ -179,6 +179,8 @@ pub(crate) struct Shared {
     pub(crate) pulled: std::sync::atomic::AtomicU64,
     /// Chunks pulled per second over the puller's last tick, as `f64` bits (bee's sync rate).
     pub(crate) pull_rate: std::sync::atomic::AtomicU64,
+    /// Pushsync's stamp checks and chunk stores, batched on threads of their own.
+    pub(crate) intake: super::pushsync::Intake,
 }
 
 impl Shared {
@@ -405,7 +407,14 @@ impl Node {
 
         let bee = BeeState::new(local, opener);
         bee.set_advertised(advertised(&listen_addrs));
+        let intake = super::pushsync::Intake::start(
+            store.clone(),
+            config.reserve.clone(),
+            config.postage.as_ref().map(|p| p.0.clone()),
+        )
+        .map_err(NetError::Thread)?;
         let shared = Arc::new(Shared {
+            intake,
             peer_id,
             overlay,
             store,

@@ -13,7 +13,8 @@
 //! [`forward_attempts`](super::NodeConfig::forward_attempts) of them, each within
 //! [`request_timeout`](super::NodeConfig::request_timeout)) and passes that peer's receipt back;
 //! with no closer peer reachable, a storer stores the chunk itself. A client (not a storer)
-//! forwards to its nodes. Store calls run on blocking threads.
+//! forwards to its nodes. Stamp checks and store calls run on threads of their own, joined across
+//! concurrent deliveries ([`Intake`]).
 //!
 //! bee moves copies within a neighbourhood by pull sync instead; until this node has pull sync,
 //! the copies are pushsync deliveries carrying our replicate header (bee ignores it and treats
@@ -22,12 +23,14 @@
 //! The origin checks the receipt as bee's origin does ([`check_receipt`]): the signature recovers
 //! the storer's overlay, and a storer shallower than its own radius or ours (less 1) is refused.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use libp2p::PeerId;
 use tracing::{debug, info};
 
+use super::batcher::Batcher;
 use super::bee::pb::pushsync::Receipt;
 use super::bee::pushsync::{check_receipt, sign_receipt, CheckedReceipt, Incoming, Push};
 use super::bee_node;
@@ -37,7 +40,9 @@ use crate::address::Address;
 use crate::cac::Chunk;
 use crate::placement;
 use crate::postage::Stamp;
+use crate::reserve::Reserve;
 use crate::soc;
+use crate::store::ChunkStore;
 
 /// What a node needs of postage to accept chunks: the batch store and the stamp ledger.
 pub trait StampCheck: Send + Sync {
@@ -150,16 +155,98 @@ pub(crate) async fn serve(
 
 /// The node's [`StampCheck`] on a delivery (nothing to check without a batch store).
 async fn admit(client: &Client, push: &Push) -> Result<(), String> {
-    let Some(postage) = &client.shared.config.postage else {
+    let Some(stamps) = &client.shared.intake.stamps else {
         return Ok(());
     };
-    let postage = postage.0.clone();
-    let (chunk, stamp, claim) = (push.chunk, push.stamp, push.claim.clone());
-    tokio::task::spawn_blocking(move || postage.admit(&chunk, &stamp, claim.as_deref()))
+    stamps
+        .call((push.chunk, push.stamp, push.claim.clone()))
         .await
         .map_err(|e| e.to_string())??;
     client.shared.mark_dirty();
     Ok(())
+}
+
+/// What became of a delivery this node stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stored {
+    /// The store did not hold the chunk before.
+    new: bool,
+    /// The reserve entered it now.
+    reserved: bool,
+}
+
+type StampRequest = (Address, Stamp, Option<String>);
+
+/// A storer's blocking work on deliveries, each kind joined across concurrent deliveries
+/// ([`Batcher`]): stamp checks in one ledger transaction ([`StampCheck::admit_many`]), chunks in
+/// one store batch and one reserve transaction. One delivery at a time goes through alone, at
+/// once; a node receiving many pushes makes one transaction for many.
+pub(crate) struct Intake {
+    stamps: Option<Batcher<StampRequest, Result<(), String>>>,
+    chunks: Batcher<(Chunk, Stamp), Result<Stored, String>>,
+}
+
+impl Intake {
+    /// Starts the threads for a node's store, reserve and stamp check.
+    pub(crate) fn start(
+        store: Arc<dyn ChunkStore>,
+        reserve: Option<Arc<Reserve>>,
+        postage: Option<Arc<dyn StampCheck>>,
+    ) -> std::io::Result<Self> {
+        let stamps = postage
+            .map(|check| {
+                Batcher::spawn("swarmec-stamps", move |items: Vec<StampRequest>| {
+                    let items: Vec<(Address, Stamp, Option<&str>)> = items
+                        .iter()
+                        .map(|(chunk, stamp, claim)| (*chunk, *stamp, claim.as_deref()))
+                        .collect();
+                    check.admit_many(&items)
+                })
+            })
+            .transpose()?;
+        let chunks = Batcher::spawn("swarmec-storer", move |items| {
+            store_many(&*store, reserve.as_deref(), items)
+        })?;
+        Ok(Intake { stamps, chunks })
+    }
+}
+
+/// Stores delivered chunks in one batch and enters them in the reserve in one transaction; one
+/// answer per item (all the same error if the batch failed).
+fn store_many(
+    store: &dyn ChunkStore,
+    reserve: Option<&Reserve>,
+    items: Vec<(Chunk, Stamp)>,
+) -> Vec<Result<Stored, String>> {
+    let n = items.len();
+    let (chunks, stamps): (Vec<Chunk>, Vec<Stamp>) = items.into_iter().unzip();
+    // One store call says whether each chunk was new here (the store compares what it holds).
+    let mut new = Vec::with_capacity(n);
+    if let Err(e) = store.put_batch_reporting(&chunks, &mut |d| {
+        new.push(d == crate::store::Delivery::Stored)
+    }) {
+        return vec![Err(e.to_string()); n];
+    }
+    // Entered in the reserve even outside the radius (stored as the closest node this one
+    // knows): the reserve evicts such chunks first when it is over capacity, so that the store
+    // never keeps a chunk nothing would remove.
+    let entries = chunks.iter().map(|c| c.address).zip(stamps).collect();
+    let reserved: HashSet<Address> = match super::pullsync::reserve(reserve, 0, entries) {
+        Ok(added) => added.into_iter().collect(),
+        Err(e) => return vec![Err(e); n],
+    };
+    // A chunk delivered twice in one batch was entered by its first delivery.
+    let mut first = HashSet::with_capacity(n);
+    chunks
+        .iter()
+        .zip(new.into_iter().chain(std::iter::repeat(false)))
+        .map(|(c, new)| {
+            Ok(Stored {
+                new,
+                reserved: first.insert(c.address) && reserved.contains(&c.address),
+            })
+        })
+        .collect()
 }
 
 async fn handle(client: &Client, from: Option<PeerId>, push: Push) -> Result<Receipt, String> {
@@ -261,27 +348,12 @@ async fn store(client: &Client, push: &Push) -> Result<(Receipt, bool), String> 
         address: push.chunk,
         data: push.data.clone(),
     };
-    let local = shared.store.clone();
-    let reserve = shared.config.reserve.clone();
-    let stamp = push.stamp;
-    let (new, reserved) = tokio::task::spawn_blocking(move || {
-        // One store call says whether the chunk was new here (the store compares what it holds).
-        let mut new = false;
-        local
-            .put_batch_reporting(std::slice::from_ref(&chunk), &mut |d| {
-                new = d == crate::store::Delivery::Stored
-            })
-            .map_err(|e| e.to_string())?;
-        // Entered in the reserve even outside the radius (stored as the closest node this one
-        // knows): the reserve evicts such chunks first when it is over capacity, so that the
-        // store never keeps a chunk nothing would remove.
-        let reserved =
-            !super::pullsync::reserve(reserve.as_deref(), 0, vec![(chunk.address, stamp)])?
-                .is_empty();
-        Ok::<_, String>((new, reserved))
-    })
-    .await
-    .map_err(|e| e.to_string())??;
+    let Stored { new, reserved } = shared
+        .intake
+        .chunks
+        .call((chunk, push.stamp))
+        .await
+        .map_err(|e| e.to_string())??;
     if new || reserved {
         shared.mark_dirty();
     }
@@ -531,5 +603,43 @@ mod tests {
         assert!(p.push(delivery(&o, &first, 1, true)).is_ok());
         let _ = p.rt.block_on(p.pusher.shutdown());
         let _ = p.rt.block_on(p.storer.shutdown());
+    }
+
+    /// Deliveries stored together answer each for itself: a chunk held before is not new, a
+    /// chunk delivered twice in one batch is new and reserved once (its first delivery), and the
+    /// reserve enters every new one.
+    #[test]
+    fn a_batch_of_deliveries_answers_each_in_its_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let reserve = crate::reserve::Reserve::open(dir.path(), Address([0; 32]), 100).unwrap();
+        let store = MemStore::new();
+        let o = owner(false);
+        let chunks: Vec<Chunk> = (0..3u8).map(|i| Chunk::new(&[i; 10]).unwrap()).collect();
+        let stamp = |c: &Chunk| delivery(&o, c, 0, false).stamp;
+        store.put(&chunks[0]).unwrap();
+        let items = vec![
+            (chunks[0].clone(), stamp(&chunks[0])),
+            (chunks[1].clone(), stamp(&chunks[1])),
+            (chunks[2].clone(), stamp(&chunks[2])),
+            (chunks[1].clone(), stamp(&chunks[1])),
+        ];
+        let stored = |new, reserved| Ok::<_, String>(super::Stored { new, reserved });
+        assert_eq!(
+            super::store_many(&store, Some(&reserve), items.clone()),
+            vec![
+                stored(false, true),
+                stored(true, true),
+                stored(true, true),
+                stored(false, false),
+            ]
+        );
+        for c in &chunks {
+            assert!(store.has(&c.address).unwrap());
+        }
+        // Again: nothing new, nothing entered.
+        assert_eq!(
+            super::store_many(&store, Some(&reserve), items),
+            vec![stored(false, false); 4]
+        );
     }
 }

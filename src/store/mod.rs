@@ -133,7 +133,7 @@ pub trait ChunkStore: Send + Sync {
     fn put_batch(&self, chunks: &[Chunk]) -> Result<(), StoreError>;
 
     /// Stores `chunks` as [`ChunkStore::put_batch`] does, reporting what became of each (once per
-    /// chunk, after the write succeeded). A local store writes only the chunks it does not hold yet
+    /// chunk, in the order of `chunks`, after the write succeeded). A local store writes only the chunks it does not hold yet
     /// and reports the others [`Delivery::Seen`]; a network store reports how each was delivered.
     fn put_batch_reporting(
         &self,
@@ -153,11 +153,13 @@ pub trait ChunkStore: Send + Sync {
             let fresh: Vec<Chunk> = new.iter().map(|&i| chunks[i].clone()).collect();
             self.put_batch(&fresh)?;
         }
-        for _ in 0..chunks.len() - new.len() {
-            report(Delivery::Seen);
-        }
-        for _ in 0..new.len() {
-            report(Delivery::Stored);
+        let mut fresh = new.iter().peekable();
+        for i in 0..chunks.len() {
+            report(if fresh.next_if_eq(&&i).is_some() {
+                Delivery::Stored
+            } else {
+                Delivery::Seen
+            });
         }
         Ok(())
     }
