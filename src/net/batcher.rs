@@ -98,10 +98,10 @@ mod tests {
 
     use super::*;
 
-    /// The first request runs alone and at once; those made while it runs go together into the
-    /// next call, each caller getting its own output.
-    #[test]
-    fn requests_made_during_a_batch_join_the_next_one() {
+    /// A batcher whose operation doubles its inputs and logs each batch; the batch `[first]`
+    /// runs first and holds there until `rest` are queued, which are then submitted. Returns the
+    /// outputs of `first` and of `rest`, and the batches the operation saw.
+    fn held_first_batch(first: u32, rest: &[u32]) -> (u32, Vec<u32>, Vec<Vec<u32>>) {
         let (entered, wait_entered) = mpsc::channel();
         let (release, gate) = mpsc::channel::<()>();
         let gate = Mutex::new(gate);
@@ -109,52 +109,45 @@ mod tests {
         let log = seen.clone();
         let b = Batcher::spawn("test-batcher", move |xs: Vec<u32>| {
             log.lock().unwrap().push(xs.clone());
-            if xs == [0] {
+            if xs == [first] {
                 entered.send(()).unwrap();
                 gate.lock().unwrap().recv().unwrap();
             }
-            xs.iter().map(|x| x * 10).collect()
+            xs.iter().map(|x| x * 2).collect()
         })
         .unwrap();
-        let first = b.submit(0).unwrap();
+        let held = b.submit(first).unwrap();
         wait_entered.recv().unwrap();
-        let rest: Vec<_> = (1..=5).map(|i| b.submit(i).unwrap()).collect();
+        let queued: Vec<_> = rest.iter().map(|&i| b.submit(i).unwrap()).collect();
         release.send(()).unwrap();
-        assert_eq!(first.blocking_recv().unwrap(), 0);
-        let outs: Vec<u32> = rest
+        let held = held.blocking_recv().unwrap();
+        let outs = queued
             .into_iter()
             .map(|r| r.blocking_recv().unwrap())
             .collect();
-        assert_eq!(outs, vec![10, 20, 30, 40, 50]);
-        assert_eq!(*seen.lock().unwrap(), vec![vec![0], vec![1, 2, 3, 4, 5]]);
+        let seen = seen.lock().unwrap().clone();
+        (held, outs, seen)
+    }
+
+    /// The first request runs alone and at once; those made while it runs go together into the
+    /// next call, each caller getting its own output.
+    #[test]
+    fn requests_made_during_a_batch_join_the_next_one() {
+        let (first, outs, seen) = held_first_batch(0, &[1, 2, 3, 4, 5]);
+        assert_eq!(first, 0);
+        assert_eq!(outs, vec![2, 4, 6, 8, 10]);
+        assert_eq!(seen, vec![vec![0], vec![1, 2, 3, 4, 5]]);
     }
 
     /// Never more than `MAX_BATCH` in one call.
     #[test]
     fn a_batch_holds_at_most_max_batch_requests() {
-        let (entered, wait_entered) = mpsc::channel();
-        let (release, gate) = mpsc::channel::<()>();
-        let gate = Mutex::new(gate);
-        let sizes = Arc::new(Mutex::new(Vec::new()));
-        let log = sizes.clone();
-        let b = Batcher::spawn("test-batcher", move |xs: Vec<usize>| {
-            log.lock().unwrap().push(xs.len());
-            if xs == [usize::MAX] {
-                entered.send(()).unwrap();
-                gate.lock().unwrap().recv().unwrap();
-            }
-            xs
-        })
-        .unwrap();
-        let first = b.submit(usize::MAX).unwrap();
-        wait_entered.recv().unwrap();
-        let rest: Vec<_> = (0..MAX_BATCH + 3).map(|i| b.submit(i).unwrap()).collect();
-        release.send(()).unwrap();
-        first.blocking_recv().unwrap();
-        for (i, r) in rest.into_iter().enumerate() {
-            assert_eq!(r.blocking_recv().unwrap(), i);
-        }
-        assert_eq!(*sizes.lock().unwrap(), vec![1, MAX_BATCH, 3]);
+        let rest: Vec<u32> = (0..MAX_BATCH as u32 + 3).collect();
+        let (first, outs, seen) = held_first_batch(u32::MAX / 2, &rest);
+        assert_eq!(first, u32::MAX / 2 * 2);
+        assert_eq!(outs, rest.iter().map(|x| x * 2).collect::<Vec<_>>());
+        let sizes: Vec<usize> = seen.iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![1, MAX_BATCH, 3]);
     }
 
     /// Dropping the batcher ends its thread and releases what the operation holds.
