@@ -118,8 +118,8 @@ proptest! {
 #[test]
 fn keystream_equals_the_reference_on_every_kernel() {
     let key: [u8; 32] = std::array::from_fn(|i| (i as u8).wrapping_mul(37) ^ 0x5a);
-    // Counts around the lane widths (4 and 8), a chunk's 128 blocks, the span's counter, and a counter
-    // that wraps modulo 2^32 inside a lane group.
+    // Counts around the lane widths (4 and 8), a chunk's 128 blocks, the span's counter, and a
+    // counter that wraps modulo 2^32 inside a lane group.
     for (first, count) in [
         (0, 0),
         (0, 1),

@@ -231,19 +231,19 @@ fn store_many(
     // knows): the reserve evicts such chunks first when it is over capacity, so that the store
     // never keeps a chunk nothing would remove.
     let entries = chunks.iter().map(|c| c.address).zip(stamps).collect();
-    let reserved: HashSet<Address> = match super::pullsync::reserve(reserve, 0, entries) {
+    let mut reserved: HashSet<Address> = match super::pullsync::reserve(reserve, 0, entries) {
         Ok(added) => added.into_iter().collect(),
         Err(e) => return vec![Err(e); n],
     };
-    // A chunk delivered twice in one batch was entered by its first delivery.
-    let mut first = HashSet::with_capacity(n);
+    // A chunk delivered twice in one batch was entered by its first delivery: taking it out of
+    // the set answers the later ones "not reserved".
     chunks
         .iter()
         .zip(new.into_iter().chain(std::iter::repeat(false)))
         .map(|(c, new)| {
             Ok(Stored {
                 new,
-                reserved: first.insert(c.address) && reserved.contains(&c.address),
+                reserved: reserved.remove(&c.address),
             })
         })
         .collect()

@@ -133,8 +133,9 @@ pub trait ChunkStore: Send + Sync {
     fn put_batch(&self, chunks: &[Chunk]) -> Result<(), StoreError>;
 
     /// Stores `chunks` as [`ChunkStore::put_batch`] does, reporting what became of each (once per
-    /// chunk, in the order of `chunks`, after the write succeeded). A local store writes only the chunks it does not hold yet
-    /// and reports the others [`Delivery::Seen`]; a network store reports how each was delivered.
+    /// chunk, in the order of `chunks`, after the write succeeded). A local store writes only the
+    /// chunks it does not hold yet and reports the others [`Delivery::Seen`]; a network store
+    /// reports how each was delivered.
     fn put_batch_reporting(
         &self,
         chunks: &[Chunk],
